@@ -1,0 +1,24 @@
+/** Stable error codes: safe to match on in application code and logs. */
+export type KeycloakLogoutErrorCode =
+  | 'ERR_KEYCLOAK_LOGOUT_CONFIG'
+  | 'ERR_KEYCLOAK_LOGOUT_TOKEN_INVALID'
+  | 'ERR_KEYCLOAK_LOGOUT_TOKEN_REPLAYED'
+  | 'ERR_KEYCLOAK_LOGOUT_REQUEST_INVALID'
+  | 'ERR_KEYCLOAK_LOGOUT_PROVIDER_UNAVAILABLE'
+  | 'ERR_KEYCLOAK_LOGOUT_FAILED';
+
+/**
+ * Base class of every error this library throws. `error` is the OAuth-style error code that
+ * the HTTP edge puts in the JSON body; `status` is the HTTP status the edge answers with.
+ * Messages never contain a token.
+ */
+export abstract class KeycloakLogoutError extends Error {
+  abstract readonly code: KeycloakLogoutErrorCode;
+  abstract readonly error: string;
+  abstract readonly status: number;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { RevocationGuardBase } from './revocation-guard.base.js';
+import type { KeycloakSessionData } from './keycloak-session-data.interface.js';
+
+/** The parts of an express-session / @fastify/session request the guard reads. */
+export interface RequestWithSession {
+  sessionID?: string;
+  session?: Record<string, unknown> & { sessionId?: string; destroy?: (callback: (error?: unknown) => void) => unknown };
+  keycloakSession?: KeycloakSessionData;
+}
+
+function isSessionData(value: unknown): value is KeycloakSessionData {
+  if (typeof value !== 'object' || value === null) return false;
+  const data = value as Record<string, unknown>;
+  return typeof data.sub === 'string' && typeof data.issuedAt === 'number' && (data.sid === undefined || typeof data.sid === 'string');
+}
+
+/**
+ * For browser apps with a server-side session (express-session or @fastify/session): accepts
+ * a request only when the session holds a login record that no logout has revoked (its `sid`,
+ * its adapter session id, the user's watermark, or the client not-before). A revoked session
+ * is destroyed and answered with 401.
+ */
+@Injectable()
+export class KeycloakSessionGuard extends RevocationGuardBase implements CanActivate {
+  private readonly logger = new Logger(KeycloakSessionGuard.name);
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.isPublic(context)) return true;
+    const request = context.switchToHttp().getRequest<RequestWithSession>();
+    const data = this.readSession(request);
+    if (data === undefined) throw this.refusal(401, 'login_required', 'no signed-in session');
+    this.assertViewFresh();
+    const reason = this.revocations.revocationReason({
+      sid: data.sid,
+      sub: data.sub,
+      iat: data.issuedAt,
+      adapterSessionId: this.adapterSessionId(request),
+    });
+    if (reason !== undefined) {
+      await this.destroySession(request);
+      throw this.refusal(401, 'login_required', `session has been logged out (${reason})`);
+    }
+    request.keycloakSession = data;
+    return true;
+  }
+
+  /** The login record in the session. Override for another session layout. */
+  protected readSession(request: RequestWithSession): KeycloakSessionData | undefined {
+    const data = request.session?.[this.options.sessionProperty];
+    return isSessionData(data) ? data : undefined;
+  }
+
+  /** The app's session id: express-session's `req.sessionID`, or @fastify/session's `session.sessionId`. */
+  protected adapterSessionId(request: RequestWithSession): string | undefined {
+    return request.sessionID ?? request.session?.sessionId;
+  }
+
+  private async destroySession(request: RequestWithSession): Promise<void> {
+    const session = request.session;
+    if (typeof session?.destroy !== 'function') return;
+    await new Promise<void>((resolve) => {
+      try {
+        const result = session.destroy?.((error) => {
+          if (error) this.logger.warn(`could not destroy a revoked session: ${String(error)}`);
+          resolve();
+        });
+        if (result instanceof Promise) result.then(() => resolve(), () => resolve());
+      } catch (error) {
+        this.logger.warn(`could not destroy a revoked session: ${String(error)}`);
+        resolve();
+      }
+    });
+  }
+}

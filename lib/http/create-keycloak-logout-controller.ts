@@ -1,0 +1,48 @@
+import { Controller, Header, HttpCode, Post, type Type } from '@nestjs/common';
+import type { KeycloakLogoutRoutes } from '../options/keycloak-logout-options.interface.js';
+import { KeycloakLogoutController } from './keycloak-logout.controller.js';
+
+type Handler = {
+  [K in keyof KeycloakLogoutController]: KeycloakLogoutController[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof KeycloakLogoutController];
+
+interface RouteDefinition {
+  /** The `routes` switch that mounts it. */
+  route: keyof KeycloakLogoutRoutes;
+  handler: Handler;
+  decorators: MethodDecorator[];
+}
+
+/** Every route the library can mount, relative to the prefix. */
+const ROUTE_DEFINITIONS: RouteDefinition[] = [
+  {
+    route: 'backchannelLogout',
+    handler: 'backchannelLogout',
+    decorators: [Post('backchannel-logout'), HttpCode(200), Header('Cache-Control', 'no-store')],
+  },
+];
+
+/**
+ * Derives the controller for one module configuration: the prefix is known only at
+ * `forRoot` time, and a disabled route must not be mounted at all. Handler and parameter
+ * metadata are inherited from KeycloakLogoutController.
+ */
+export function createKeycloakLogoutController(prefix: string, routes: Required<KeycloakLogoutRoutes>): Type<KeycloakLogoutController> {
+  class KeycloakLogoutRoutesController extends KeycloakLogoutController {}
+  const prototype = KeycloakLogoutRoutesController.prototype as unknown as Record<string, unknown>;
+  for (const definition of ROUTE_DEFINITIONS) {
+    if (!routes[definition.route]) continue;
+    const handler = KeycloakLogoutController.prototype[definition.handler] as (...args: unknown[]) => unknown;
+    const descriptor: PropertyDescriptor = {
+      value(this: KeycloakLogoutController, ...args: unknown[]) {
+        return handler.apply(this, args);
+      },
+      writable: true,
+      configurable: true,
+    };
+    for (const decorate of definition.decorators) decorate(prototype, definition.handler, descriptor);
+    Object.defineProperty(prototype, definition.handler, descriptor);
+  }
+  Controller(prefix)(KeycloakLogoutRoutesController);
+  return KeycloakLogoutRoutesController;
+}

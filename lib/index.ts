@@ -1,0 +1,50 @@
+export { KeycloakLogoutModule } from './keycloak-logout.module.js';
+export { KEYCLOAK_LOGOUT_OPTIONS, BACKCHANNEL_LOGOUT_EVENT } from './keycloak-logout.constants.js';
+export type {
+  FailurePolicy,
+  KeycloakLogoutRoutes,
+  LogoutTokenOptions,
+  JwksOptions,
+  BearerOptions,
+  KeycloakLogoutModuleOptions,
+  KeycloakLogoutModuleAsyncOptions,
+  KeycloakLogoutAsyncResult,
+  KeycloakLogoutOptionsFactory,
+  ResolvedKeycloakLogoutOptions,
+} from './options/keycloak-logout-options.interface.js';
+export { DEFAULT_OPTIONS } from './options/default-options.js';
+
+export { RevocationService, type RevokeOptions, type SessionLike } from './revocation/revocation.service.js';
+export { RevocationStore } from './revocation/revocation-store.js';
+export { RevocationBus, LocalRevocationBus, type RevocationBusHealth, type RevocationListener } from './revocation/revocation-bus.js';
+export type {
+  Revocation,
+  RevocationReason,
+  RevocationSource,
+  RevocationSubject,
+  SidRevocation,
+  SubjectRevocation,
+  AdapterSessionRevocation,
+  NotBeforeRevocation,
+} from './revocation/revocation.interface.js';
+export type { LogoutEvent, LogoutListener } from './revocation/logout-event.interface.js';
+
+export { SessionRegistry } from './registry/session-registry.js';
+export { CacheManagerSessionRegistry } from './registry/cache-manager-session-registry.js';
+export type { SessionRecord } from './registry/session-record.interface.js';
+
+export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycloak-bearer.guard.js';
+export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak-session.guard.js';
+export { AccessTokenVerifierService } from './guards/access-token-verifier.service.js';
+export type { AccessTokenClaims } from './guards/access-token-claims.interface.js';
+export type { KeycloakSessionData } from './guards/keycloak-session-data.interface.js';
+
+export { Public } from './decorators/public.decorator.js';
+export { CurrentToken } from './decorators/current-token.decorator.js';
+export { CurrentSession } from './decorators/current-session.decorator.js';
+
+export { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
+export type { OidcProviderMetadata } from './oidc/oidc-metadata.interface.js';
+export type { LogoutTokenClaims } from './logout-token/logout-token-claims.interface.js';
+
+export * from './errors/index.js';

@@ -1,0 +1,128 @@
+import type { Cache } from 'cache-manager';
+import type Keyv from 'keyv';
+import type { KeyvStoreAdapter } from 'keyv';
+import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
+
+/** What the guards do when the local revocation view may be stale (see README "Failure policy"). */
+export type FailurePolicy = 'refuse' | 'allow';
+
+/** Which routes the logout controller mounts under `routePrefix`. Each is on unless set to false. */
+export interface KeycloakLogoutRoutes {
+  /** `POST {prefix}/backchannel-logout`: OIDC Back-Channel Logout 1.0. */
+  backchannelLogout?: boolean;
+  /** `POST {prefix}/k_logout`, `{prefix}/k_push_not_before`, `{prefix}/k_test_available`: Keycloak's Admin URL. */
+  keycloakAdmin?: boolean;
+}
+
+export interface LogoutTokenOptions {
+  /**
+   * Accepted JOSE header `typ` values, compared case-insensitively without `application/`.
+   * Default `['logout+jwt', 'JWT']`: Keycloak ≥ 25 sends `logout+jwt`, Keycloak ≤ 24 sends `JWT`.
+   */
+  types?: string[];
+  /** Accept a logout token with no `typ` header (other OPs). Default true. */
+  allowUntyped?: boolean;
+  /**
+   * Require the `exp` claim (spec errata 1). Default true. Set false only for Keycloak < 24
+   * (and 22.0/23.0 before their patch releases), whose logout tokens carry no `exp`.
+   */
+  requireExp?: boolean;
+  /** Oldest acceptable `iat`, in seconds. Bounds tokens without `exp` and the replay window. Default 300. */
+  maxAge?: number;
+}
+
+export interface JwksOptions {
+  /** Minimum ms between two JWKS fetches triggered by an unknown `kid`. Default 30000. */
+  cooldown?: number;
+  /** Ms after which cached keys are refetched. Default 600000. */
+  cacheMaxAge?: number;
+  /** Ms before a JWKS or discovery request is abandoned. Default 5000. */
+  timeout?: number;
+}
+
+export interface BearerOptions {
+  /**
+   * Strict audience: the access token's `aud` must contain one of these. When unset, a token is
+   * accepted if its `aud` contains the client id or its `azp` equals it (Keycloak issues
+   * `aud: "account"` with `azp: <client>`).
+   */
+  audience?: string | string[];
+  /** Verified access tokens kept (by token string) to skip repeated signature checks. Default 10000. */
+  cacheSize?: number;
+}
+
+export interface KeycloakLogoutModuleOptions {
+  /** The realm's issuer, e.g. `https://kc.example/realms/demo`. Discovery is fetched from it. */
+  issuer: string;
+  /** This app's client id in the realm. */
+  clientId: string;
+  /** The client secret (confidential clients); used by login and API logout. */
+  clientSecret?: string;
+  /** Accepted JWS algorithms. Default `['RS256']`. Never taken from the OP's metadata. */
+  algorithms?: string[];
+  /** Seconds of clock skew tolerated on `exp`, `iat`, `nbf`. Default 5. */
+  clockTolerance?: number;
+  /** JWKS URL; default is the discovered `jwks_uri`. */
+  jwksUri?: string;
+  jwks?: JwksOptions;
+  logoutToken?: LogoutTokenOptions;
+  bearer?: BearerOptions;
+  /** Property of the server-side session (`req.session[...]`) holding the login record. Default `keycloak`. */
+  sessionProperty?: string;
+  /** Seconds a revocation is kept; must cover the longest session or token lifetime. Default 36000 (Keycloak's SSO Session Max). */
+  revocationTtl?: number;
+  /** Seconds a session stays in the registry. Default 36000. */
+  sessionTtl?: number;
+  /** What guards do when the revocation view may be stale. Default `refuse`. */
+  failurePolicy?: FailurePolicy;
+  /** Largest accepted request body on the logout routes, in bytes. Default 16384. */
+  maxBodyBytes?: number;
+  /** Keyv store for the session registry (default: in-memory). */
+  store?: Keyv | KeyvStoreAdapter;
+  /** A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`. */
+  cache?: Cache;
+  /** Route prefix of the logout controller. Default `auth`. */
+  routePrefix?: string;
+  routes?: KeycloakLogoutRoutes;
+}
+
+/** Options decided when routes are built; `forRootAsync` takes them directly, not from the factory. */
+export type KeycloakLogoutRoutingOptions = Pick<KeycloakLogoutModuleOptions, 'routePrefix' | 'routes'>;
+
+/** What a `forRootAsync` factory returns. */
+export type KeycloakLogoutAsyncResult = Omit<KeycloakLogoutModuleOptions, 'routePrefix' | 'routes'>;
+
+export interface KeycloakLogoutOptionsFactory {
+  createKeycloakLogoutOptions(): KeycloakLogoutAsyncResult | Promise<KeycloakLogoutAsyncResult>;
+}
+
+export interface KeycloakLogoutModuleAsyncOptions
+  extends Pick<ModuleMetadata, 'imports'>,
+    KeycloakLogoutRoutingOptions {
+  useFactory?: (...args: any[]) => KeycloakLogoutAsyncResult | Promise<KeycloakLogoutAsyncResult>;
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  useClass?: Type<KeycloakLogoutOptionsFactory>;
+  useExisting?: Type<KeycloakLogoutOptionsFactory>;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedKeycloakLogoutOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  algorithms: string[];
+  clockTolerance: number;
+  jwksUri: string | undefined;
+  jwks: Required<JwksOptions>;
+  logoutToken: Required<LogoutTokenOptions>;
+  bearer: { audience: string[] | undefined; cacheSize: number };
+  sessionProperty: string;
+  revocationTtl: number;
+  sessionTtl: number;
+  failurePolicy: FailurePolicy;
+  maxBodyBytes: number;
+  store: Keyv | KeyvStoreAdapter | undefined;
+  cache: Cache | undefined;
+  routePrefix: string;
+  routes: Required<KeycloakLogoutRoutes>;
+}

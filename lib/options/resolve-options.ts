@@ -1,0 +1,183 @@
+import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
+import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
+import type {
+  FailurePolicy,
+  KeycloakLogoutModuleOptions,
+  KeycloakLogoutRoutes,
+  KeycloakLogoutRoutingOptions,
+  ResolvedKeycloakLogoutOptions,
+} from './keycloak-logout-options.interface.js';
+
+type Input = Record<string, unknown>;
+
+const TOP_LEVEL_KEYS = new Set<string>([
+  'issuer', 'clientId', 'clientSecret', 'algorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
+  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'failurePolicy', 'maxBodyBytes', 'store',
+  'cache', 'routePrefix', 'routes',
+]);
+
+function fail(option: string, reason: string): never {
+  throw new KeycloakLogoutConfigError(option, reason);
+}
+
+function isRecord(value: unknown): value is Input {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function section(input: Input, name: string, keys: readonly string[]): Input {
+  const value = input[name];
+  if (value === undefined) return {};
+  if (!isRecord(value)) fail(name, 'must be an object');
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) fail(`${name}.${key}`, `is not a known option (known: ${keys.join(', ')})`);
+  }
+  return value;
+}
+
+function requiredString(value: unknown, option: string): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(option, 'is required and must be a non-empty string');
+  return value;
+}
+
+function optionalString(value: unknown, option: string): string | undefined {
+  if (value === undefined) return undefined;
+  return requiredString(value, option);
+}
+
+function httpUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(option, `must be an absolute URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must be an http(s) URL');
+  if (url.search || url.hash) fail(option, 'must not contain a query or fragment');
+  return value;
+}
+
+function integer(value: unknown, option: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(option, `must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function boolean(value: unknown, option: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(option, `must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function algorithms(value: unknown): string[] {
+  if (value === undefined) return [...DEFAULT_OPTIONS.algorithms];
+  if (!Array.isArray(value) || value.length === 0) fail('algorithms', 'must be a non-empty array');
+  for (const alg of value) {
+    if (!(SUPPORTED_ALGORITHMS as readonly unknown[]).includes(alg)) {
+      fail('algorithms', `contains ${JSON.stringify(alg)}; only asymmetric algorithms are allowed (${SUPPORTED_ALGORITHMS.join(', ')})`);
+    }
+  }
+  return [...new Set(value as string[])];
+}
+
+/** `typ` values are compared the way RFC 7515 §4.1.9 suggests: case-insensitive, `application/` implied. */
+export function normalizeMediaType(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+function tokenTypes(value: unknown): string[] {
+  if (value === undefined) return DEFAULT_OPTIONS.logoutToken.types.map(normalizeMediaType);
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t === '')) {
+    fail('logoutToken.types', 'must be an array of non-empty strings');
+  }
+  return (value as string[]).map(normalizeMediaType);
+}
+
+function failurePolicy(value: unknown): FailurePolicy {
+  if (value === undefined) return DEFAULT_OPTIONS.failurePolicy;
+  if (value !== 'refuse' && value !== 'allow') fail('failurePolicy', `must be "refuse" or "allow", got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function audience(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || list.some((a) => typeof a !== 'string' || a === '')) {
+    fail('bearer.audience', 'must be a non-empty string or array of non-empty strings');
+  }
+  return list as string[];
+}
+
+/** Validates the synchronous routing part; `forRootAsync` calls it before any factory runs. */
+export function resolveRouting(input: KeycloakLogoutRoutingOptions): Pick<ResolvedKeycloakLogoutOptions, 'routePrefix' | 'routes'> {
+  const raw: Input = { ...input };
+  let routePrefix: string = DEFAULT_OPTIONS.routePrefix;
+  if (raw.routePrefix !== undefined) {
+    if (typeof raw.routePrefix !== 'string' || !/^[A-Za-z0-9._~\-/]*$/.test(raw.routePrefix)) {
+      fail('routePrefix', 'must be a path made of letters, digits and - . _ ~ /');
+    }
+    routePrefix = raw.routePrefix.replace(/^\/+|\/+$/g, '');
+  }
+  const routeInput = section(raw, 'routes', Object.keys(DEFAULT_OPTIONS.routes));
+  const routes = {} as Required<KeycloakLogoutRoutes>;
+  for (const [name, fallback] of Object.entries(DEFAULT_OPTIONS.routes) as Array<[keyof KeycloakLogoutRoutes, boolean]>) {
+    routes[name] = boolean(routeInput[name], `routes.${name}`, fallback);
+  }
+  return { routePrefix, routes };
+}
+
+/**
+ * Validates module options eagerly and fills in defaults. Every problem is reported as a
+ * KeycloakLogoutConfigError naming the option, so a bad deployment fails at bootstrap.
+ */
+export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKeycloakLogoutOptions {
+  if (!isRecord(options)) fail('(options)', 'must be an object');
+  const input: Input = options as unknown as Input;
+  for (const key of Object.keys(input)) {
+    if (!TOP_LEVEL_KEYS.has(key)) fail(key, 'is not a known option');
+  }
+  const jwks = section(input, 'jwks', ['cooldown', 'cacheMaxAge', 'timeout']);
+  const logoutToken = section(input, 'logoutToken', ['types', 'allowUntyped', 'requireExp', 'maxAge']);
+  const bearer = section(input, 'bearer', ['audience', 'cacheSize']);
+  const jwksUri = optionalString(input.jwksUri, 'jwksUri');
+  if (input.store !== undefined && !isRecord(input.store)) fail('store', 'must be a Keyv instance or Keyv store adapter');
+  if (input.cache !== undefined && (!isRecord(input.cache) || typeof input.cache.get !== 'function')) {
+    fail('cache', 'must be a cache-manager Cache (e.g. the injected CACHE_MANAGER)');
+  }
+  if (input.store !== undefined && input.cache !== undefined) fail('store', 'cannot be combined with "cache"; pass one of them');
+  const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
+
+  return {
+    issuer: httpUrl(requiredString(input.issuer, 'issuer'), 'issuer'),
+    clientId: requiredString(input.clientId, 'clientId'),
+    clientSecret: optionalString(input.clientSecret, 'clientSecret'),
+    algorithms: algorithms(input.algorithms),
+    clockTolerance: integer(input.clockTolerance, 'clockTolerance', DEFAULT_OPTIONS.clockTolerance, 0, 300),
+    jwksUri: jwksUri === undefined ? undefined : httpUrl(jwksUri, 'jwksUri'),
+    jwks: {
+      cooldown: integer(jwks.cooldown, 'jwks.cooldown', DEFAULT_OPTIONS.jwks.cooldown, 0, 3_600_000),
+      cacheMaxAge: integer(jwks.cacheMaxAge, 'jwks.cacheMaxAge', DEFAULT_OPTIONS.jwks.cacheMaxAge, 1_000, 86_400_000),
+      timeout: integer(jwks.timeout, 'jwks.timeout', DEFAULT_OPTIONS.jwks.timeout, 100, 60_000),
+    },
+    logoutToken: {
+      types: tokenTypes(logoutToken.types),
+      allowUntyped: boolean(logoutToken.allowUntyped, 'logoutToken.allowUntyped', DEFAULT_OPTIONS.logoutToken.allowUntyped),
+      requireExp: boolean(logoutToken.requireExp, 'logoutToken.requireExp', DEFAULT_OPTIONS.logoutToken.requireExp),
+      maxAge: integer(logoutToken.maxAge, 'logoutToken.maxAge', DEFAULT_OPTIONS.logoutToken.maxAge, 10, 86_400),
+    },
+    bearer: {
+      audience: audience(bearer.audience),
+      cacheSize: integer(bearer.cacheSize, 'bearer.cacheSize', DEFAULT_OPTIONS.bearerCacheSize, 0, 10_000_000),
+    },
+    sessionProperty,
+    revocationTtl: integer(input.revocationTtl, 'revocationTtl', DEFAULT_OPTIONS.revocationTtl, 60, 31_536_000),
+    sessionTtl: integer(input.sessionTtl, 'sessionTtl', DEFAULT_OPTIONS.sessionTtl, 60, 31_536_000),
+    failurePolicy: failurePolicy(input.failurePolicy),
+    maxBodyBytes: integer(input.maxBodyBytes, 'maxBodyBytes', DEFAULT_OPTIONS.maxBodyBytes, 1_024, 1_048_576),
+    store: input.store as ResolvedKeycloakLogoutOptions['store'],
+    cache: input.cache as ResolvedKeycloakLogoutOptions['cache'],
+    ...resolveRouting({ routePrefix: input.routePrefix as string | undefined, routes: input.routes as KeycloakLogoutRoutes | undefined }),
+  };
+}

@@ -1,0 +1,59 @@
+/** Where a revocation came from; carried into logs and `onLogout` events. */
+export type RevocationSource =
+  | 'backchannel-logout'
+  | 'keycloak-admin'
+  | 'frontchannel-logout'
+  | 'rp-logout'
+  | 'api';
+
+interface RevocationBase {
+  /** Unique id, so that a revocation seen twice (retries, fan-out echo) is applied once. */
+  id: string;
+  source: RevocationSource;
+  /** Epoch ms when it was decided. */
+  revokedAt: number;
+  /** Epoch ms after which it is forgotten (everything it blocks has expired by then). */
+  expiresAt: number;
+}
+
+/** One Keycloak user session (`sid`): its sessions and access tokens are refused. */
+export interface SidRevocation extends RevocationBase {
+  type: 'sid';
+  sid: string;
+}
+
+/**
+ * A per-user watermark: everything issued to `sub` at or before `issuedBefore` (epoch seconds)
+ * is refused; the user's later logins are not affected.
+ */
+export interface SubjectRevocation extends RevocationBase {
+  type: 'subject';
+  sub: string;
+  issuedBefore: number;
+}
+
+/** One of this app's own sessions (express-session id, Keycloak's `adapterSessionIds`). */
+export interface AdapterSessionRevocation extends RevocationBase {
+  type: 'adapter-session';
+  adapterSessionId: string;
+}
+
+/** Keycloak's per-client not-before: tokens and sessions with `iat < notBefore` (epoch seconds) are refused. */
+export interface NotBeforeRevocation extends RevocationBase {
+  type: 'not-before';
+  notBefore: number;
+}
+
+export type Revocation = SidRevocation | SubjectRevocation | AdapterSessionRevocation | NotBeforeRevocation;
+
+/** Claims of a token (or fields of a session) that revocations are matched against. */
+export interface RevocationSubject {
+  sid?: string;
+  sub?: string;
+  /** Epoch seconds the token or session was issued. */
+  iat?: number;
+  adapterSessionId?: string;
+}
+
+/** Why something is refused. */
+export type RevocationReason = 'sid' | 'subject' | 'adapter-session' | 'not-before';

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { SessionRegistry } from '../registry/session-registry.js';
+import type { SessionRecord } from '../registry/session-record.interface.js';
+import type { LogoutEvent, LogoutListener } from './logout-event.interface.js';
+import { RevocationBus, type RevocationBusHealth } from './revocation-bus.js';
+import { RevocationStore } from './revocation-store.js';
+import type {
+  Revocation,
+  RevocationReason,
+  RevocationSource,
+  RevocationSubject,
+} from './revocation.interface.js';
+
+export interface RevokeOptions {
+  /** Recorded in events and logs. Default `api`. */
+  source?: RevocationSource;
+}
+
+/** A session as guards see it: the record kept in the server-side session. */
+export interface SessionLike {
+  adapterSessionId?: string;
+  sid?: string;
+  sub?: string;
+  /** Epoch seconds the session was established. */
+  issuedAt?: number;
+}
+
+type Body<T extends Revocation> = T extends Revocation ? Omit<T, 'id' | 'source' | 'revokedAt' | 'expiresAt'> : never;
+
+/**
+ * The public API of single logout: revoke by `sid`, by `sub` (a watermark), by adapter session
+ * id, or with a client-wide not-before; ask whether a token or session is revoked; subscribe
+ * to logouts. Every operation is idempotent. Checks are synchronous reads of local memory.
+ */
+@Injectable()
+export class RevocationService {
+  private readonly logger = new Logger(RevocationService.name);
+  private readonly listeners = new Set<LogoutListener>();
+
+  constructor(
+    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
+    private readonly store: RevocationStore,
+    private readonly registry: SessionRegistry,
+    private readonly bus: RevocationBus,
+  ) {
+    bus.subscribe((revocations) => this.applyIncoming(revocations));
+  }
+
+  /**
+   * Ends a Keycloak user session: every app session and access token carrying its `sid`. (The
+   * session guard reads the sid kept in the app session, so no per-session entries are needed.)
+   */
+  revokeSid(sid: string, options: RevokeOptions = {}): Promise<Revocation[]> {
+    return this.publish(options, [{ type: 'sid', sid }]);
+  }
+
+  /**
+   * Ends everything issued to `sub` at or before `issuedBefore` (epoch seconds, default now).
+   * Sessions and tokens the user obtains later keep working.
+   */
+  revokeSubject(sub: string, options: RevokeOptions & { issuedBefore?: number } = {}): Promise<Revocation[]> {
+    return this.publish(options, [{ type: 'subject', sub, issuedBefore: options.issuedBefore ?? Math.floor(Date.now() / 1000) }]);
+  }
+
+  /** Ends one app session, and the Keycloak session (`sid`) the registry links it to. */
+  async revokeAdapterSession(adapterSessionId: string, options: RevokeOptions = {}): Promise<Revocation[]> {
+    const record = await this.registry.findByAdapterSessionId(adapterSessionId);
+    const bodies: Array<Body<Revocation>> = [{ type: 'adapter-session', adapterSessionId }];
+    if (record?.sid !== undefined) bodies.push({ type: 'sid', sid: record.sid });
+    return this.publish(options, bodies);
+  }
+
+  /** Keycloak's client not-before: refuses every token and session with `iat < notBefore`. */
+  setNotBefore(notBefore: number, options: RevokeOptions = {}): Promise<Revocation[]> {
+    return this.publish(options, [{ type: 'not-before', notBefore }]);
+  }
+
+  /** Why a token (its claims) or a session is refused, or undefined. Local memory only. */
+  revocationReason(subject: RevocationSubject): RevocationReason | undefined {
+    return this.store.check(subject);
+  }
+
+  isTokenRevoked(claims: { sid?: unknown; sub?: unknown; iat?: unknown }): boolean {
+    return this.store.check({
+      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+      iat: typeof claims.iat === 'number' ? claims.iat : undefined,
+    }) !== undefined;
+  }
+
+  isSessionRevoked(session: SessionLike): boolean {
+    return this.store.check({ ...session, iat: session.issuedAt }) !== undefined;
+  }
+
+  /** The current client not-before (epoch seconds, 0 when none). */
+  get notBefore(): number {
+    return this.store.currentNotBefore;
+  }
+
+  /** Whether this instance's view of revocations may be stale; guards apply the failure policy then. */
+  health(): RevocationBusHealth {
+    return this.bus.health();
+  }
+
+  /** Calls `listener` for each new revocation this instance learns of. Returns an unsubscribe function. */
+  onLogout(listener: LogoutListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async publish(options: RevokeOptions, bodies: Array<Body<Revocation>>): Promise<Revocation[]> {
+    const revokedAt = Date.now();
+    const revocations = bodies.map((body) => ({
+      ...body,
+      id: randomUUID(),
+      source: options.source ?? 'api',
+      revokedAt,
+      expiresAt: revokedAt + this.options.revocationTtl * 1000,
+    }) as Revocation);
+    await this.bus.publish(revocations);
+    return revocations;
+  }
+
+  private applyIncoming(revocations: Revocation[]): void {
+    for (const revocation of revocations) {
+      if (this.store.apply(revocation) && this.listeners.size > 0) void this.emit(revocation);
+    }
+  }
+
+  private async emit(revocation: Revocation): Promise<void> {
+    let sessions: SessionRecord[] = [];
+    try {
+      sessions = await this.affectedSessions(revocation);
+    } catch (error) {
+      this.logger.warn(`could not look up sessions for a ${revocation.type} revocation: ${String(error)}`);
+    }
+    const event: LogoutEvent = { revocation, sessions };
+    for (const listener of this.listeners) {
+      try {
+        await listener(event);
+      } catch (error) {
+        this.logger.error(`onLogout listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private async affectedSessions(revocation: Revocation): Promise<SessionRecord[]> {
+    switch (revocation.type) {
+      case 'sid':
+        return this.registry.findBySid(revocation.sid);
+      case 'adapter-session': {
+        const record = await this.registry.findByAdapterSessionId(revocation.adapterSessionId);
+        return record ? [record] : [];
+      }
+      case 'subject':
+        return (await this.registry.findBySubject(revocation.sub)).filter((s) => s.issuedAt <= revocation.issuedBefore);
+      case 'not-before':
+        return [];
+    }
+  }
+}

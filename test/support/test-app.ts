@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { Controller, Get, Module, UseGuards, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  CurrentSession,
+  CurrentToken,
+  KeycloakBearerGuard,
+  KeycloakSessionGuard,
+  Public,
+  type AccessTokenClaims,
+  type KeycloakSessionData,
+} from '../../lib/index.js';
+
+export type AdapterName = 'express' | 'fastify';
+export const ADAPTERS: AdapterName[] = ['express', 'fastify'];
+
+@Controller('api')
+export class TestApiController {
+  @Get('me')
+  @UseGuards(KeycloakBearerGuard)
+  me(@CurrentToken() token: AccessTokenClaims) {
+    return { sub: token.sub, sid: token.sid, client: token.azp };
+  }
+
+  @Get('page')
+  @UseGuards(KeycloakSessionGuard)
+  page(@CurrentSession() session: KeycloakSessionData) {
+    return { sub: session.sub, sid: session.sid };
+  }
+
+  @Get('public')
+  @Public()
+  open() {
+    return { ok: true };
+  }
+}
+
+/**
+ * A stand-in for express-session / @fastify/session: the `x-test-session` header names an
+ * entry of `sessions`, which becomes `req.session` (with `req.sessionID`). Lets the guard
+ * tests control session contents directly; the login-flow tests use the real thing.
+ */
+export type TestSessions = Map<string, Record<string, unknown>>;
+
+function attachSession(request: Record<string, any>, sessions: TestSessions, header: unknown): void {
+  if (typeof header !== 'string' || !sessions.has(header)) return;
+  const data = sessions.get(header)!;
+  request.sessionID = header;
+  request.session = Object.assign(data, {
+    destroy: (callback: (error?: unknown) => void) => {
+      sessions.delete(header);
+      callback();
+    },
+  });
+}
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  sessions: TestSessions;
+  close(): Promise<void>;
+}
+
+/** Starts a real HTTP server on a free loopback port with the given module import. */
+export async function startTestApp(
+  adapter: AdapterName,
+  logoutModule: DynamicModule,
+  extra: { controllers?: any[]; providers?: any[] } = {},
+): Promise<TestApp> {
+  @Module({
+    imports: [logoutModule],
+    controllers: extra.controllers ?? [TestApiController],
+    providers: extra.providers ?? [],
+  })
+  class TestAppModule {}
+
+  const sessions: TestSessions = new Map();
+  const app =
+    adapter === 'express'
+      ? await NestFactory.create(TestAppModule, new ExpressAdapter(), { logger: false })
+      : await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: false });
+  if (adapter === 'express') {
+    app.use((request: any, _response: unknown, next: () => void) => {
+      attachSession(request, sessions, request.headers['x-test-session']);
+      next();
+    });
+  } else {
+    const fastify = (app.getHttpAdapter() as FastifyAdapter).getInstance();
+    fastify.addHook('onRequest', (request: any, _reply: unknown, done: () => void) => {
+      attachSession(request, sessions, request.headers['x-test-session']);
+      done();
+    });
+  }
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, sessions, close: () => app.close() };
+}
+
+/** POSTs an application/x-www-form-urlencoded body. */
+export function postForm(url: string, form: Record<string, string> | string, headers: Record<string, string> = {}): Promise<Response> {
+  const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+}

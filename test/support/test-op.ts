@@ -1,0 +1,859 @@
+/**
+ * An in-process OpenID Provider for end-to-end tests, built on oidc-provider and shaped like a
+ * Keycloak realm where the library cares (design: shared/design/keycloak-protocol.md §1, §6, §7):
+ *
+ * - issuer `http://127.0.0.1:<port>/realms/<realm>` with the endpoints under
+ *   `/protocol/openid-connect/{auth,token,logout,certs,userinfo,revoke}`;
+ * - RS256 ID, access and logout tokens signed with a key the tests can also use (`privateJwks`);
+ * - JWT access tokens with `aud: 'account'`, `azp`, `typ: 'Bearer'`, `sid` and the user's
+ *   profile claims; `sid` in every ID token (Keycloak always puts it there) and `session_state`
+ *   in the token response;
+ * - PKCE (S256) required for every client, a refresh token on every code exchange;
+ * - back-channel logout (with `sid` for clients that have a back-channel URI) driven by
+ *   RP-initiated logout at the end_session endpoint.
+ *
+ * Known differences from Keycloak, kept on purpose: oidc-provider's `sid` is per client and
+ * session (Keycloak's is the user-session id, the same for every client); logout tokens have no
+ * payload `typ: 'Logout'` claim; refresh tokens are opaque. Tests that need Keycloak's exact
+ * logout-token shapes sign them with `privateJwks` themselves.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
+
+import { createHttpAgent, type HttpAgent } from './http-client.js';
+
+export { createHttpAgent, type HttpAgent, type HttpResponse } from './http-client.js';
+
+export interface TestOpClientConfig {
+  clientId: string;
+  /** Confidential client when set (client_secret_basic and client_secret_post); public otherwise. */
+  clientSecret?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  /** Registered with backchannel_logout_session_required (so `sid` is in the logout token). */
+  backchannelLogoutUri?: string;
+  /**
+   * Keycloak's "Backchannel logout session required" switch; default true. When false the
+   * logout token carries no `sid` (all sessions of `sub` are meant).
+   */
+  backchannelLogoutSessionRequired?: boolean;
+}
+
+export interface TestOpUser {
+  id: string;
+  username: string;
+  password: string;
+  email?: string;
+  name?: string;
+}
+
+export interface StartTestOpOptions {
+  clients: TestOpClientConfig[];
+  /** Default: alice/alice-password (id user-alice) and bob/bob-password (id user-bob). */
+  users?: TestOpUser[];
+  /** Seconds; default 300 (Keycloak's default access token lifespan). */
+  accessTokenTtl?: number;
+  /** Default 'test'. */
+  realm?: string;
+}
+
+export interface BackchannelResult {
+  clientId: string;
+  sid?: string;
+  sub: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface LoginOptions {
+  clientId: string;
+  username: string;
+  /** Needed only when the OP shows its login form, i.e. not for an SSO login. */
+  password?: string;
+  /** Default 'openid profile email'. */
+  scope?: string;
+  /** Extra form parameters for the code exchange (e.g. Keycloak's client_session_state). */
+  extraTokenParams?: Record<string, string>;
+  /** The browser; a new one when omitted. Reuse it to share the OP session (SSO). */
+  agent?: HttpAgent;
+}
+
+export interface LoginResult {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  /** The ID token's `sid` (equal to the access token's and the logout token's `sid`). */
+  sid: string;
+  sub: string;
+  agent: HttpAgent;
+  /** The token endpoint's whole JSON response. */
+  tokenResponse: Record<string, unknown>;
+}
+
+export interface AuthorizeOptions {
+  agent: HttpAgent;
+  /** An authorization request URL, e.g. the Location the RP under test redirected to. */
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+export interface EndSessionOptions {
+  agent: HttpAgent;
+  idTokenHint?: string;
+  clientId?: string;
+  postLogoutRedirectUri?: string;
+  state?: string;
+}
+
+/**
+ * The part of oidc-provider's Provider that tests use. oidc-provider ships no type declarations
+ * (and @types/oidc-provider is not a dependency), so this is a structural subset.
+ */
+export interface OidcProvider {
+  readonly issuer: string;
+  callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  use(middleware: (ctx: KoaContext, next: () => Promise<void>) => Promise<void>): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<OidcInteraction>;
+  interactionFinished(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Record<string, unknown>,
+    options?: { mergeWithLastSubmission?: boolean },
+  ): Promise<void>;
+  Client: {
+    new (metadata: Record<string, unknown>): OidcClient;
+    find(id: string): Promise<OidcClient | undefined>;
+    adapter: { upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> };
+  };
+  Grant: {
+    new (properties: { accountId: string; clientId: string }): OidcGrant;
+    find(id: string): Promise<OidcGrant | undefined>;
+  };
+  Session: { findByUid(uid: string): Promise<{ sidFor(clientId: string): string | undefined } | undefined> };
+}
+
+export interface OidcClient {
+  clientId: string;
+  /** Sends a logout token to the client's backchannel_logout_uri (public model method). */
+  backchannelLogout(sub: string, sid?: string): Promise<void>;
+}
+
+interface OidcGrant {
+  addOIDCScope(scope: string): void;
+  addOIDCClaims(claims: string[]): void;
+  addResourceScope(indicator: string, scope: string): void;
+  save(): Promise<string>;
+}
+
+interface OidcInteraction {
+  uid: string;
+  grantId?: string;
+  prompt: {
+    name: string;
+    details: {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+  };
+  params: Record<string, unknown>;
+  session?: { accountId?: string };
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  /** Set by oidc-provider on its routes. */
+  oidc?: { route?: string; body?: Record<string, unknown> };
+}
+
+/** What oidc-provider's extraTokenClaims hook receives (an AccessToken or ClientCredentials). */
+interface IssuedToken {
+  accountId?: string;
+  clientId: string;
+  sid?: string;
+  sessionUid?: string;
+}
+
+export interface TestOp {
+  /** `http://127.0.0.1:<port>/realms/<realm>`, exactly the discovery `issuer`. */
+  issuer: string;
+  origin: string;
+  /** The OP's signing keys (private JWKs with kid, alg RS256), to sign crafted tokens with jose. */
+  privateJwks: { keys: SigningJwk[] };
+  signingKid: string;
+  provider: OidcProvider;
+  /** Query parameters seen at the authorization endpoint, in order. */
+  authorizationRequests: Array<Record<string, string>>;
+  /** Form parameters seen at the token endpoint, in order (failed requests too). */
+  tokenRequests: Array<Record<string, string>>;
+  /** Outcomes of the OP's back-channel logout calls (events backchannel.success / .error). */
+  backchannelResults: BackchannelResult[];
+  /** Adds a client, or replaces one (e.g. once the RP under test knows its port). */
+  registerClient(client: TestOpClientConfig): Promise<void>;
+  /** Authorization Code + PKCE login without a browser, ending with the code exchange. */
+  login(opts: LoginOptions): Promise<LoginResult>;
+  /**
+   * Drives an authorization request through the OP (login form when needed, consent is
+   * automatic) until the OP redirects off its own origin; returns that redirect (the RP's
+   * callback URL with `code` and `state`, or an error). For flows started by the RP under test.
+   */
+  authorize(opts: AuthorizeOptions): Promise<{ callbackUrl: string }>;
+  /**
+   * RP-initiated logout, confirmed with logout=yes so the OP calls every back-channel URI of the
+   * session's clients. Resolves after those calls (the OP awaits them before redirecting).
+   */
+  endSession(opts: EndSessionOptions): Promise<{ location?: string }>;
+  close(): Promise<void>;
+}
+
+export type SigningJwk = JWK & { kid: string; alg: 'RS256'; use: 'sig' };
+
+const DEFAULT_USERS: TestOpUser[] = [
+  { id: 'user-alice', username: 'alice', password: 'alice-password', email: 'alice@example.test', name: 'Alice Liddell' },
+  { id: 'user-bob', username: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob Builder' },
+];
+
+// Keycloak's endpoint paths below the realm (keycloak-protocol.md §7).
+const ROUTES = {
+  authorization: '/protocol/openid-connect/auth',
+  token: '/protocol/openid-connect/token',
+  end_session: '/protocol/openid-connect/logout',
+  jwks: '/protocol/openid-connect/certs',
+  userinfo: '/protocol/openid-connect/userinfo',
+  revocation: '/protocol/openid-connect/revoke',
+} as const;
+
+const LOGIN_ACTIONS = '/login-actions/authenticate/';
+// Keycloak's access tokens are for the built-in "account" client.
+const ACCESS_TOKEN_AUDIENCE = 'account';
+const DEFAULT_SCOPE = 'openid profile email';
+
+export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
+  const realm = opts.realm ?? 'test';
+  const users = opts.users ?? DEFAULT_USERS;
+  const accessTokenTtl = opts.accessTokenTtl ?? 300;
+  const clients = new Map<string, TestOpClientConfig>();
+
+  // The issuer contains the port, so listen first and build the provider afterwards.
+  let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+    return Promise.resolve();
+  };
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      console.error('[test-op] request failed', err);
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const realmPath = `/realms/${realm}`;
+  const issuer = `${origin}${realmPath}`;
+  const accountResource = `${issuer}/account`;
+
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const exported = await exportJWK(privateKey);
+  const signingKid = await calculateJwkThumbprint(exported);
+  const signingJwk: SigningJwk = { ...exported, kid: signingKid, alg: 'RS256', use: 'sig' };
+
+  const usersById = new Map(users.map((user) => [user.id, user]));
+  const authorizationRequests: Array<Record<string, string>> = [];
+  const tokenRequests: Array<Record<string, string>> = [];
+  const backchannelResults: BackchannelResult[] = [];
+
+  const { Provider, InvalidTarget } = await loadOidcProvider();
+
+  // The hooks in `configuration` use `provider`, which exists by the time they are called.
+  async function sidOf(token: IssuedToken): Promise<string | undefined> {
+    if (token.sid) return token.sid;
+    if (!token.sessionUid) return undefined;
+    const session = await provider.Session.findByUid(token.sessionUid);
+    return session?.sidFor(token.clientId);
+  }
+
+  const configuration = {
+    // Clients are kept in the adapter (see registerClient) so they can be replaced later.
+    clients: [],
+    jwks: { keys: [signingJwk] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    findAccount(_ctx: unknown, sub: string) {
+      const user = usersById.get(sub);
+      if (!user) return undefined;
+      return { accountId: sub, claims: () => ({ sub, ...profileClaims(user) }) };
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+      sid: null,
+      acr: null,
+      auth_time: null,
+      iss: null,
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    responseTypes: ['code'],
+    // Keycloak puts the profile claims into the ID token of a code flow too.
+    conformIdTokenClaims: false,
+    routes: ROUTES,
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `${realmPath}${LOGIN_ACTIONS}${interaction.uid}`,
+    },
+    pkce: { required: () => true },
+    // Every code exchange gets a refresh token, as in Keycloak (no offline_access needed).
+    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: accessTokenTtl,
+      RefreshToken: 1800,
+      Interaction: 600,
+      Session: 36_000,
+      Grant: 36_000,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      // Lets the OP ask for `sid` in every ID token (see withSidClaim).
+      claimsParameter: { enabled: true },
+      revocation: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx: KoaContext, form: string) => {
+          ctx.body = page('Logging out', `<p>Do you want to log out?</p>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Logout</button>`);
+        },
+        postLogoutSuccessSource: (ctx: KoaContext) => {
+          ctx.body = page('Logged out', '<p>You are logged out.</p>');
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Every access token is a JWT for Keycloak's "account" audience, with or without `resource`.
+        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? accountResource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, indicator: string) => {
+          if (indicator !== accountResource) throw new InvalidTarget();
+          return {
+            scope: 'openid profile email offline_access',
+            audience: ACCESS_TOKEN_AUDIENCE,
+            accessTokenTTL: accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    // Keycloak access token claims (keycloak-protocol.md §6): typ Bearer, azp, sid, profile.
+    extraTokenClaims: async (_ctx: unknown, token: IssuedToken) => {
+      if (!token.accountId) return undefined;
+      const user = usersById.get(token.accountId);
+      return {
+        typ: 'Bearer',
+        azp: token.clientId,
+        sid: await sidOf(token),
+        ...(user ? profileClaims(user) : {}),
+      };
+    },
+    formats: {
+      customizers: {
+        // Keycloak signs access tokens with header typ "JWT", not RFC 9068's "at+jwt".
+        jwt: (_ctx: unknown, _token: unknown, jwt: { header?: Record<string, unknown> }) => {
+          jwt.header = { ...jwt.header, typ: 'JWT' };
+        },
+      },
+    },
+    renderError: (ctx: KoaContext, out: Record<string, string>) => {
+      ctx.body = page('Error', `<pre id="error">${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
+    },
+    // oidc-provider >= 9.7 refuses loopback targets; the RPs under test live on 127.0.0.1
+    // (specs-and-deps.md §3). Dropping its dispatcher restores a plain fetch.
+    fetch: (url: string | URL, options: RequestInit & { dispatcher?: unknown }) => {
+      const init = { ...options };
+      delete init.dispatcher;
+      return fetch(url, init);
+    },
+  };
+
+  const provider = quietly(() => new Provider(issuer, configuration));
+
+  provider.on('backchannel.success', (_ctx: unknown, client: OidcClient, sub: string, sid?: string) => {
+    backchannelResults.push({ clientId: client.clientId, sub, ok: true, ...(sid ? { sid } : {}) });
+  });
+  provider.on('backchannel.error', (_ctx: unknown, err: Error, client: OidcClient, sub: string, sid?: string) => {
+    backchannelResults.push({ clientId: client.clientId, sub, ok: false, error: describeError(err), ...(sid ? { sid } : {}) });
+  });
+  // JWT access tokens are not stored by oidc-provider; remember each one's grant so userinfo
+  // can tell whether it is still live (logout and refresh-token revocation destroy the grant).
+  const accessTokenGrants = new Map<string, string>();
+  provider.on('access_token.issued', (token: { jti: string; grantId?: string }) => {
+    if (token.grantId) accessTokenGrants.set(token.jti, token.grantId);
+  });
+  provider.on('server_error', (_ctx: unknown, err: Error) => {
+    console.error('[test-op] server_error', err);
+  });
+
+  // Token endpoint: record the form as the provider parsed it, and add Keycloak's
+  // `session_state` (= sid) to the response.
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (ctx.oidc?.route === 'token') {
+        tokenRequests.push(stringRecord(ctx.oidc.body ?? {}));
+        addSessionState(ctx);
+      }
+    }
+  });
+
+  const providerCallback = provider.callback();
+
+  async function registerClient(client: TestOpClientConfig): Promise<void> {
+    const metadata = clientMetadata(client);
+    // Validate now (the constructor throws on bad metadata) rather than on first use.
+    new provider.Client(metadata);
+    await provider.Client.adapter.upsert(client.clientId, metadata);
+    clients.set(client.clientId, client);
+  }
+  for (const client of opts.clients) await registerClient(client);
+
+  handler = async (req, res) => {
+    const url = new URL(req.url ?? '/', origin);
+    const { pathname } = url;
+    if (pathname.startsWith(`${realmPath}${LOGIN_ACTIONS}`)) return loginActions(req, res, url);
+    if (pathname === `${realmPath}${ROUTES.userinfo}`) return userinfo(req, res);
+    if (pathname !== realmPath && !pathname.startsWith(`${realmPath}/`)) {
+      return send(res, 404, 'text/plain', 'not found');
+    }
+    let target = `${pathname}${url.search}`;
+    if (req.method === 'GET' && pathname === `${realmPath}${ROUTES.authorization}`) {
+      authorizationRequests.push(Object.fromEntries(url.searchParams));
+      target = withSidClaim(url);
+    }
+    // Mount below the realm path the way oidc-provider documents: strip the prefix from
+    // req.url and keep the full path in req.originalUrl, from which it derives its own URLs.
+    const mounted = req as IncomingMessage & { originalUrl?: string };
+    mounted.originalUrl = target;
+    const stripped = target.slice(realmPath.length);
+    mounted.url = stripped.startsWith('/') ? stripped : `/${stripped}`;
+    return providerCallback(req, res);
+  };
+
+  /** The login form (prompt "login") and automatic consent (prompt "consent"). */
+  async function loginActions(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let interaction: OidcInteraction;
+    try {
+      interaction = await provider.interactionDetails(req, res);
+    } catch (err) {
+      return send(res, 400, 'text/html', page('Error', `<p id="error">${escapeHtml(describeError(err))}</p>`));
+    }
+    const action = `${origin}${url.pathname}`;
+    const { prompt } = interaction;
+
+    if (prompt.name === 'login') {
+      if (req.method !== 'POST') return send(res, 200, 'text/html', loginPage(action));
+      const form = new URLSearchParams(await readBody(req));
+      const login = form.get('username') ?? '';
+      // Keycloak accepts the username or the e-mail address.
+      const user = users.find((u) => u.username === login || (u.email !== undefined && u.email === login));
+      if (!user || user.password !== form.get('password')) {
+        return send(res, 200, 'text/html', loginPage(action, 'Invalid username or password.'));
+      }
+      return provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+    }
+
+    if (prompt.name === 'consent') {
+      // Keycloak clients need no consent by default: grant whatever was asked for.
+      const accountId = interaction.session?.accountId;
+      const clientId = interaction.params.client_id;
+      if (!accountId || typeof clientId !== 'string') {
+        return send(res, 400, 'text/html', page('Error', '<p id="error">no session for consent</p>'));
+      }
+      const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+      const grant = existing ?? new provider.Grant({ accountId, clientId });
+      const { details } = prompt;
+      if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+      if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
+        grant.addResourceScope(indicator, scopes.join(' '));
+      }
+      const grantId = await grant.save();
+      return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    }
+
+    return send(res, 400, 'text/html', page('Error', `<p id="error">unsupported prompt ${escapeHtml(prompt.name)}</p>`));
+  }
+
+  /**
+   * Keycloak's userinfo accepts its own (JWT) access tokens; oidc-provider's refuses any token
+   * with an audience, so it is served here: a valid signature and a live grant are required.
+   */
+  async function userinfo(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const authorization = req.headers.authorization ?? '';
+    let token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!token && req.method === 'POST') token = new URLSearchParams(await readBody(req)).get('access_token') ?? undefined;
+    const reject = (description: string) => {
+      res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${description}"`);
+      send(res, 401, 'application/json', JSON.stringify({ error: 'invalid_token', error_description: description }));
+    };
+    if (!token) return reject('missing access token');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, publicKey, { issuer, algorithms: ['RS256'] }));
+    } catch (err) {
+      return reject(describeError(err));
+    }
+    const grantId = typeof payload.jti === 'string' ? accessTokenGrants.get(payload.jti) : undefined;
+    const grant = grantId ? await provider.Grant.find(grantId) : undefined;
+    const user = typeof payload.sub === 'string' ? usersById.get(payload.sub) : undefined;
+    if (!grant || !user) return reject('token is no longer active');
+    send(res, 200, 'application/json', JSON.stringify({ sub: user.id, ...profileClaims(user) }));
+  }
+
+  function endpoint(name: keyof typeof ROUTES): string {
+    return `${issuer}${ROUTES[name]}`;
+  }
+
+  function isOffOp(location: string): boolean {
+    return new URL(location).origin !== origin;
+  }
+
+  async function authorize({ agent, url, username, password }: AuthorizeOptions): Promise<{ callbackUrl: string }> {
+    let response = await agent.request(url);
+    let submitted = false;
+    for (let hops = 0; hops < 20; hops += 1) {
+      if (response.location) {
+        if (isOffOp(response.location)) return { callbackUrl: response.location };
+        response = await agent.request(response.location);
+        continue;
+      }
+      const action = response.status === 200 ? loginFormAction(response.body) : undefined;
+      if (action) {
+        if (submitted) throw new Error(`login as ${username ?? '(nobody)'} failed at ${response.url}`);
+        if (username === undefined || password === undefined) {
+          throw new Error(`the OP asked for credentials at ${response.url} but none were given (no SSO session?)`);
+        }
+        submitted = true;
+        response = await agent.request(action, { form: { username, password } });
+        continue;
+      }
+      throw new Error(`unexpected OP response ${response.status} at ${response.url}: ${response.body.slice(0, 500)}`);
+    }
+    throw new Error(`too many hops in the authorization flow starting at ${url}`);
+  }
+
+  async function login(options: LoginOptions): Promise<LoginResult> {
+    const client = clients.get(options.clientId);
+    if (!client) throw new Error(`unknown client ${options.clientId}`);
+    const redirectUri = client.redirectUris[0];
+    if (!redirectUri) throw new Error(`client ${client.clientId} has no redirect URI`);
+    const agent = options.agent ?? createHttpAgent();
+
+    const codeVerifier = randomBytes(32).toString('base64url');
+    const state = randomBytes(16).toString('base64url');
+    const nonce = randomBytes(16).toString('base64url');
+    const authorizationUrl = new URL(endpoint('authorization'));
+    authorizationUrl.search = new URLSearchParams({
+      client_id: client.clientId,
+      response_type: 'code',
+      scope: options.scope ?? DEFAULT_SCOPE,
+      redirect_uri: redirectUri,
+      state,
+      nonce,
+      code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+
+    const { callbackUrl } = await authorize({
+      agent,
+      url: authorizationUrl.href,
+      username: options.username,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+    });
+    const callback = new URL(callbackUrl);
+    const code = callback.searchParams.get('code');
+    if (!code || callback.searchParams.get('state') !== state) {
+      throw new Error(`authorization failed: ${callbackUrl}`);
+    }
+
+    const form: Record<string, string> = {
+      ...options.extraTokenParams,
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: codeVerifier,
+    };
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (client.clientSecret !== undefined) {
+      // client_secret_basic: RFC 6749 §2.3.1 form-encodes both parts first.
+      const basic = `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+    } else {
+      form.client_id = client.clientId;
+    }
+    const response = await fetch(endpoint('token'), { method: 'POST', headers, body: new URLSearchParams(form) });
+    const tokenResponse = (await response.json()) as Record<string, unknown>;
+    const { access_token: accessToken, id_token: idToken, refresh_token: refreshToken } = tokenResponse;
+    if (!response.ok || typeof accessToken !== 'string' || typeof idToken !== 'string') {
+      throw new Error(`token request failed (${response.status}): ${JSON.stringify(tokenResponse)}`);
+    }
+    const claims = decodeJwt(idToken);
+    if (claims.nonce !== nonce) throw new Error('ID token nonce mismatch');
+    if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string') {
+      throw new Error(`ID token without sid or sub: ${JSON.stringify(claims)}`);
+    }
+    return {
+      accessToken,
+      idToken,
+      ...(typeof refreshToken === 'string' ? { refreshToken } : {}),
+      sid: claims.sid,
+      sub: claims.sub,
+      agent,
+      tokenResponse,
+    };
+  }
+
+  async function endSession(options: EndSessionOptions): Promise<{ location?: string }> {
+    const url = new URL(endpoint('end_session'));
+    if (options.idTokenHint !== undefined) url.searchParams.set('id_token_hint', options.idTokenHint);
+    if (options.clientId !== undefined) url.searchParams.set('client_id', options.clientId);
+    if (options.postLogoutRedirectUri !== undefined) {
+      url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
+    }
+    if (options.state !== undefined) url.searchParams.set('state', options.state);
+
+    // The OP answers with a confirmation form (or an auto-submitting one without a session);
+    // submit it the way the "Logout" button would.
+    const prompt = await options.agent.request(url.href);
+    const form = parseForm(prompt.body);
+    if (prompt.status !== 200 || !form) {
+      throw new Error(`unexpected end_session response ${prompt.status}: ${prompt.body.slice(0, 500)}`);
+    }
+    const done = await options.agent.request(new URL(form.action, prompt.url).href, {
+      form: { ...form.fields, logout: 'yes' },
+    });
+    if (done.status !== 303) {
+      throw new Error(`unexpected end_session confirm response ${done.status}: ${done.body.slice(0, 500)}`);
+    }
+    return done.location ? { location: done.location } : {};
+  }
+
+  return {
+    issuer,
+    origin,
+    privateJwks: { keys: [signingJwk] },
+    signingKid,
+    provider,
+    authorizationRequests,
+    tokenRequests,
+    backchannelResults,
+    registerClient,
+    login,
+    authorize,
+    endSession,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+interface OidcProviderModule {
+  Provider: new (issuer: string, configuration: object) => OidcProvider;
+  InvalidTarget: new () => Error;
+}
+
+/**
+ * Imports oidc-provider. The specifier is a variable on purpose: the package has no type
+ * declarations, and a literal import would fail strict type checking (TS7016). The import
+ * also prints "Unsupported runtime" on Node 20 (oidc-provider 9 wants Node 22); it is
+ * silenced here since the project knowingly tests on Node 20 (specs-and-deps.md §3).
+ */
+async function loadOidcProvider(): Promise<OidcProviderModule> {
+  const specifier = 'oidc-provider';
+  const restore = muteOidcProviderNotices();
+  try {
+    const mod = (await import(specifier)) as {
+      default: OidcProviderModule['Provider'];
+      errors: { InvalidTarget: OidcProviderModule['InvalidTarget'] };
+    };
+    return { Provider: mod.default, InvalidTarget: mod.errors.InvalidTarget };
+  } finally {
+    restore();
+  }
+}
+
+/** Runs `fn` without oidc-provider's start-up notices (in-memory adapter, runtime). */
+function quietly<T>(fn: () => T): T {
+  const restore = muteOidcProviderNotices();
+  try {
+    return fn();
+  } finally {
+    restore();
+  }
+}
+
+function muteOidcProviderNotices(): () => void {
+  const { warn, info } = console;
+  const muted = /oidc-provider NOTICE|Unsupported runtime|in-memory adapter/;
+  const filter =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && muted.test(args[0])) return;
+      original.apply(console, args);
+    };
+  console.warn = filter(warn);
+  console.info = filter(info);
+  return () => {
+    console.warn = warn;
+    console.info = info;
+  };
+}
+
+function clientMetadata(client: TestOpClientConfig): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    ...(client.clientSecret !== undefined
+      ? { client_secret: client.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }
+      : { token_endpoint_auth_method: 'none' }),
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    ...(client.backchannelLogoutUri !== undefined
+      ? {
+          backchannel_logout_uri: client.backchannelLogoutUri,
+          backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? true,
+        }
+      : {}),
+  };
+}
+
+function profileClaims(user: TestOpUser): Record<string, unknown> {
+  return {
+    preferred_username: user.username,
+    ...(user.name !== undefined ? { name: user.name } : {}),
+    ...(user.email !== undefined ? { email: user.email, email_verified: true } : {}),
+  };
+}
+
+/**
+ * Keycloak puts `sid` into every ID token; oidc-provider only does for clients with
+ * backchannel_logout_session_required, or when the claims parameter asks for it. So every
+ * authorization request asks for it (merged into a `claims` parameter the RP may have sent).
+ */
+function withSidClaim(url: URL): string {
+  const params = new URLSearchParams(url.searchParams);
+  let claims: Record<string, unknown> = {};
+  const sent = params.get('claims');
+  if (sent !== null) {
+    try {
+      const parsed: unknown = JSON.parse(sent);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return `${url.pathname}${url.search}`;
+      claims = parsed as Record<string, unknown>;
+    } catch {
+      // Leave a malformed parameter for the provider to reject.
+      return `${url.pathname}${url.search}`;
+    }
+  }
+  const idToken = claims.id_token;
+  const idTokenClaims = idToken && typeof idToken === 'object' ? (idToken as Record<string, unknown>) : {};
+  claims = { ...claims, id_token: { sid: null, ...idTokenClaims } };
+  params.set('claims', JSON.stringify(claims));
+  return `${url.pathname}?${params.toString()}`;
+}
+
+function addSessionState(ctx: KoaContext): void {
+  const body = ctx.body;
+  if (ctx.status !== 200 || !body || typeof body !== 'object') return;
+  const response = body as Record<string, unknown>;
+  if (typeof response.id_token !== 'string') return;
+  const { sid } = decodeJwt(response.id_token);
+  if (typeof sid === 'string') response.session_state = sid;
+}
+
+function stringRecord(input: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (typeof value === 'string') out[key] = value;
+    else if (Array.isArray(value)) out[key] = value.map(String).join(',');
+  }
+  return out;
+}
+
+function loginFormAction(html: string): string | undefined {
+  const match = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(html);
+  return match?.[1] ? unescapeHtml(match[1]) : undefined;
+}
+
+function parseForm(html: string): { action: string; fields: Record<string, string> } | undefined {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (!action) return undefined;
+  const fields: Record<string, string> = {};
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    const [, name, value] = match;
+    if (name !== undefined && value !== undefined) fields[name] = unescapeHtml(value);
+  }
+  return { action: unescapeHtml(action), fields };
+}
+
+function loginPage(action: string, error?: string): string {
+  return page(
+    'Sign in',
+    `${error ? `<div id="input-error">${escapeHtml(error)}</div>` : ''}
+<form id="kc-form-login" method="post" action="${escapeHtml(action)}">
+  <input id="username" name="username" type="text" autofocus>
+  <input id="password" name="password" type="password">
+  <input id="kc-login" name="login" type="submit" value="Sign In">
+</form>`,
+  );
+}
+
+function page(title: string, body: string): string {
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`;
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function unescapeHtml(value: string): string {
+  return value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? ` | cause: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', `${type}; charset=utf-8`);
+  res.setHeader('cache-control', 'no-store');
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
