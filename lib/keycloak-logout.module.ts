@@ -21,6 +21,7 @@ import type {
 import { resolveOptions, resolveRouting } from './options/resolve-options.js';
 import { SessionRegistry } from './registry/session-registry.js';
 import { RevocationBus } from './revocation/revocation-bus.js';
+import { RevocationLifecycle } from './revocation/revocation-lifecycle.js';
 import { RevocationStore } from './revocation/revocation-store.js';
 import { RevocationService } from './revocation/revocation.service.js';
 
@@ -36,6 +37,7 @@ const SERVICES: Provider[] = [
   AccessTokenVerifierService,
   RevocationStore,
   RevocationService,
+  RevocationLifecycle,
   KeycloakBearerGuard,
   KeycloakSessionGuard,
   sessionRegistryProvider,

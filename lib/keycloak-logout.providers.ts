@@ -12,6 +12,7 @@ export const sessionRegistryProvider: Provider = {
   provide: SessionRegistry,
   inject: [KEYCLOAK_LOGOUT_OPTIONS],
   useFactory: (options: ResolvedKeycloakLogoutOptions) => {
+    if (options.sessionRegistry) return options.sessionRegistry;
     const ttl = options.sessionTtl * 1000;
     const store = options.store === undefined || options.store instanceof Keyv ? options.store : new Keyv({ store: options.store });
     const cache = options.cache ?? createCache({ stores: store ? [store] : undefined, ttl });
@@ -19,5 +20,9 @@ export const sessionRegistryProvider: Provider = {
   },
 };
 
-/** The default RevocationBus: this process only. */
-export const revocationBusProvider: Provider = { provide: RevocationBus, useClass: LocalRevocationBus };
+/** The configured RevocationBus, else one for this process only. */
+export const revocationBusProvider: Provider = {
+  provide: RevocationBus,
+  inject: [KEYCLOAK_LOGOUT_OPTIONS],
+  useFactory: (options: ResolvedKeycloakLogoutOptions) => options.revocationBus ?? new LocalRevocationBus(),
+};

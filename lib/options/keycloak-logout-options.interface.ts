@@ -1,6 +1,8 @@
 import type { Cache } from 'cache-manager';
 import type Keyv from 'keyv';
 import type { KeyvStoreAdapter } from 'keyv';
+import type { SessionRegistry } from '../registry/session-registry.js';
+import type { RevocationBus } from '../revocation/revocation-bus.js';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 
 /** What the guards do when the local revocation view may be stale (see README "Failure policy"). */
@@ -81,6 +83,13 @@ export interface KeycloakLogoutModuleOptions {
   store?: Keyv | KeyvStoreAdapter;
   /** A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`. */
   cache?: Cache;
+  /**
+   * Carries revocations between instances (default: this process only). Use
+   * `createRedisLogoutBackend()` from `nestjs-keycloak-logout/redis` for several instances.
+   */
+  revocationBus?: RevocationBus;
+  /** Replaces the cache-manager session registry (e.g. the Redis one). */
+  sessionRegistry?: SessionRegistry;
   /** Route prefix of the logout controller. Default `auth`. */
   routePrefix?: string;
   routes?: KeycloakLogoutRoutes;
@@ -123,6 +132,8 @@ export interface ResolvedKeycloakLogoutOptions {
   maxBodyBytes: number;
   store: Keyv | KeyvStoreAdapter | undefined;
   cache: Cache | undefined;
+  revocationBus: RevocationBus | undefined;
+  sessionRegistry: SessionRegistry | undefined;
   routePrefix: string;
   routes: Required<KeycloakLogoutRoutes>;
 }

@@ -1,3 +1,5 @@
+import { SessionRegistry } from '../registry/session-registry.js';
+import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
 import type {
@@ -13,7 +15,7 @@ type Input = Record<string, unknown>;
 const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
   'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'failurePolicy', 'maxBodyBytes', 'store',
-  'cache', 'routePrefix', 'routes',
+  'cache', 'revocationBus', 'sessionRegistry', 'routePrefix', 'routes',
 ]);
 
 function fail(option: string, reason: string): never {
@@ -147,6 +149,12 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     fail('cache', 'must be a cache-manager Cache (e.g. the injected CACHE_MANAGER)');
   }
   if (input.store !== undefined && input.cache !== undefined) fail('store', 'cannot be combined with "cache"; pass one of them');
+  for (const [option, type] of [['revocationBus', RevocationBus], ['sessionRegistry', SessionRegistry]] as const) {
+    if (input[option] !== undefined && !(input[option] instanceof type)) fail(option, `must be an instance of ${type.name}`);
+  }
+  if (input.sessionRegistry !== undefined && (input.store !== undefined || input.cache !== undefined)) {
+    fail('sessionRegistry', 'replaces the cache-manager registry; do not also pass "store" or "cache"');
+  }
   const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
 
   return {
@@ -178,6 +186,8 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     maxBodyBytes: integer(input.maxBodyBytes, 'maxBodyBytes', DEFAULT_OPTIONS.maxBodyBytes, 1_024, 1_048_576),
     store: input.store as ResolvedKeycloakLogoutOptions['store'],
     cache: input.cache as ResolvedKeycloakLogoutOptions['cache'],
+    revocationBus: input.revocationBus as RevocationBus | undefined,
+    sessionRegistry: input.sessionRegistry as SessionRegistry | undefined,
     ...resolveRouting({ routePrefix: input.routePrefix as string | undefined, routes: input.routes as KeycloakLogoutRoutes | undefined }),
   };
 }

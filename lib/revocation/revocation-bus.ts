@@ -20,6 +20,19 @@ export abstract class RevocationBus {
   abstract publish(revocations: Revocation[]): Promise<void>;
   abstract subscribe(listener: RevocationListener): void;
   abstract health(): RevocationBusHealth;
+
+  /**
+   * Called once at application bootstrap, after every listener subscribed and before the app
+   * serves requests: a shared bus catches up with the revocations it missed here.
+   */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Called at application shutdown: release connections. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** Single-instance bus: publishing is applying. Never stale. */
