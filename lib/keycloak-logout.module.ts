@@ -4,6 +4,8 @@ import { AccessTokenVerifierService } from './guards/access-token-verifier.servi
 import { KeycloakBearerGuard } from './guards/keycloak-bearer.guard.js';
 import { KeycloakSessionGuard } from './guards/keycloak-session.guard.js';
 import { createKeycloakLogoutController } from './http/create-keycloak-logout-controller.js';
+import { AdminActionVerifierService } from './keycloak-admin/admin-action-verifier.service.js';
+import { KeycloakAdminService } from './keycloak-admin/keycloak-admin.service.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from './keycloak-logout.constants.js';
 import { revocationBusProvider, sessionRegistryProvider } from './keycloak-logout.providers.js';
 import { BackchannelLogoutService } from './logout-token/backchannel-logout.service.js';
@@ -34,6 +36,8 @@ const SERVICES: Provider[] = [
   JwsVerifierService,
   LogoutTokenVerifierService,
   BackchannelLogoutService,
+  AdminActionVerifierService,
+  KeycloakAdminService,
   AccessTokenVerifierService,
   RevocationStore,
   RevocationService,

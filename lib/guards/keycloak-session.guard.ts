@@ -62,12 +62,12 @@ export class KeycloakSessionGuard extends RevocationGuardBase implements CanActi
     await new Promise<void>((resolve) => {
       try {
         const result = session.destroy?.((error) => {
-          if (error) this.logger.warn(`could not destroy a revoked session: ${String(error)}`);
+          if (error) this.logger.warn(`could not destroy a revoked session: ${error instanceof Error ? error.message : 'unknown error'}`);
           resolve();
         });
         if (result instanceof Promise) result.then(() => resolve(), () => resolve());
       } catch (error) {
-        this.logger.warn(`could not destroy a revoked session: ${String(error)}`);
+        this.logger.warn(`could not destroy a revoked session: ${error instanceof Error ? error.message : 'unknown error'}`);
         resolve();
       }
     });

@@ -13,13 +13,16 @@ interface RouteDefinition {
   decorators: MethodDecorator[];
 }
 
+/** A POST route answered 200 (not Nest's default 201) and never cached. */
+const post = (path: string): MethodDecorator[] => [Post(path), HttpCode(200), Header('Cache-Control', 'no-store')];
+
 /** Every route the library can mount, relative to the prefix. */
 const ROUTE_DEFINITIONS: RouteDefinition[] = [
-  {
-    route: 'backchannelLogout',
-    handler: 'backchannelLogout',
-    decorators: [Post('backchannel-logout'), HttpCode(200), Header('Cache-Control', 'no-store')],
-  },
+  { route: 'backchannelLogout', handler: 'backchannelLogout', decorators: post('backchannel-logout') },
+  // Keycloak appends these to the client's Admin URL, so the Admin URL is `https://app/{prefix}`.
+  { route: 'keycloakAdmin', handler: 'keycloakLogout', decorators: post('k_logout') },
+  { route: 'keycloakAdmin', handler: 'keycloakPushNotBefore', decorators: post('k_push_not_before') },
+  { route: 'keycloakAdmin', handler: 'keycloakTestAvailable', decorators: post('k_test_available') },
 ];
 
 /**
@@ -32,7 +35,7 @@ export function createKeycloakLogoutController(prefix: string, routes: Required<
   const prototype = KeycloakLogoutRoutesController.prototype as unknown as Record<string, unknown>;
   for (const definition of ROUTE_DEFINITIONS) {
     if (!routes[definition.route]) continue;
-    const handler = KeycloakLogoutController.prototype[definition.handler] as (...args: unknown[]) => unknown;
+    const handler = Reflect.get(KeycloakLogoutController.prototype, definition.handler) as (...args: unknown[]) => unknown;
     const descriptor: PropertyDescriptor = {
       value(this: KeycloakLogoutController, ...args: unknown[]) {
         return handler.apply(this, args);

@@ -108,6 +108,8 @@ export interface KeycloakLogoutOptionsFactory {
 export interface KeycloakLogoutModuleAsyncOptions
   extends Pick<ModuleMetadata, 'imports'>,
     KeycloakLogoutRoutingOptions {
+  // Matches Nest's own async-module signature: the injected values' types are the caller's.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   useFactory?: (...args: any[]) => KeycloakLogoutAsyncResult | Promise<KeycloakLogoutAsyncResult>;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
   useClass?: Type<KeycloakLogoutOptionsFactory>;

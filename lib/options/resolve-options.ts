@@ -136,7 +136,7 @@ export function resolveRouting(input: KeycloakLogoutRoutingOptions): Pick<Resolv
  */
 export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKeycloakLogoutOptions {
   if (!isRecord(options)) fail('(options)', 'must be an object');
-  const input: Input = options as unknown as Input;
+  const input: Input = options;
   for (const key of Object.keys(input)) {
     if (!TOP_LEVEL_KEYS.has(key)) fail(key, 'is not a known option');
   }

@@ -119,7 +119,7 @@ export class RevocationService {
       source: options.source ?? 'api',
       revokedAt,
       expiresAt: revokedAt + this.options.revocationTtl * 1000,
-    }) as Revocation);
+    }));
     await this.bus.publish(revocations);
     return revocations;
   }

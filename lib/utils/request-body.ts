@@ -35,3 +35,54 @@ export function readFormParameter(request: IncomingRequest, name: string, maxByt
   if (Buffer.byteLength(value) > maxBytes) throw new RequestInvalidError(`"${name}" exceeds ${maxBytes} bytes`);
   return value;
 }
+
+interface ReadableRequest {
+  readable?: boolean;
+  on?: (event: string, listener: (chunk: never) => void) => unknown;
+}
+
+function readStream(stream: Required<ReadableRequest>, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 413));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
+  });
+}
+
+/**
+ * Reads a body that is one raw string, as Keycloak posts its admin actions (`text/plain`
+ * compact JWS). Works whether the platform left the stream unread (Express without a text
+ * parser), parsed it as text (Fastify), or parsed it as a form (`{ "<jws>": "" }`).
+ */
+export async function readTextBody(request: IncomingRequest & ReadableRequest, maxBytes: number): Promise<string> {
+  if ((declaredLength(request) ?? 0) > maxBytes) throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 413);
+  const body = request.body;
+  let text: string;
+  if (typeof body === 'string') {
+    text = body;
+  } else if (Buffer.isBuffer(body)) {
+    text = body.toString('utf8');
+  } else if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const entries = Object.entries(body);
+    const only = entries[0];
+    if (entries.length !== 1 || only === undefined || only[1] !== '') throw new RequestInvalidError('expected the raw JWS as the request body');
+    text = only[0];
+  } else if (body === undefined && request.readable === true && typeof request.on === 'function') {
+    text = await readStream(request as Required<ReadableRequest>, maxBytes);
+  } else {
+    text = '';
+  }
+  if (Buffer.byteLength(text) > maxBytes) throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 413);
+  text = text.trim();
+  if (text === '') throw new RequestInvalidError('request body is empty; expected a compact JWS');
+  return text;
+}
