@@ -1,0 +1,80 @@
+import { createCache } from 'cache-manager';
+import { describe, expect, it } from 'vitest';
+import { CacheManagerSessionRegistry } from './cache-manager-session-registry.js';
+import type { SessionRecord } from './session-record.interface.js';
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function registry(ttlMs = 60_000) {
+  return new CacheManagerSessionRegistry(createCache({ ttl: ttlMs }), ttlMs);
+}
+
+function record(fields: Partial<SessionRecord>): SessionRecord {
+  return { sub: 'alice', clientId: 'app', issuedAt: nowSeconds(), expiresAt: nowSeconds() + 3600, ...fields };
+}
+
+describe('CacheManagerSessionRegistry', () => {
+  it('finds a session by adapter session id, by sid and by sub', async () => {
+    const r = registry();
+    const a = record({ adapterSessionId: 'sess-a', sid: 'kc-1' });
+    const b = record({ adapterSessionId: 'sess-b', sid: 'kc-1' });
+    const c = record({ adapterSessionId: 'sess-c', sid: 'kc-2', sub: 'bob' });
+    for (const x of [a, b, c]) await r.register(x);
+    expect(await r.findByAdapterSessionId('sess-a')).toEqual(a);
+    expect((await r.findBySid('kc-1')).map((x) => x.adapterSessionId).sort()).toEqual(['sess-a', 'sess-b']);
+    expect((await r.findBySubject('alice')).length).toBe(2);
+    expect((await r.findBySubject('bob')).map((x) => x.sid)).toEqual(['kc-2']);
+    expect(await r.findBySid('unknown')).toEqual([]);
+  });
+
+  it('keeps sid-only records (no adapter session) and refuses records with neither id', async () => {
+    const r = registry();
+    await r.register(record({ sid: 'kc-only' }));
+    expect((await r.findBySid('kc-only')).length).toBe(1);
+    await expect(r.register(record({}))).rejects.toThrow(/adapterSessionId or a sid/);
+  });
+
+  it('re-registering a session does not duplicate index entries', async () => {
+    const r = registry();
+    const a = record({ adapterSessionId: 'sess-a', sid: 'kc-1' });
+    await r.register(a);
+    await r.register(a);
+    expect((await r.findBySid('kc-1')).length).toBe(1);
+    expect((await r.findBySubject('alice')).length).toBe(1);
+  });
+
+  it('removes a session, and index readers skip it', async () => {
+    const r = registry();
+    await r.register(record({ adapterSessionId: 'sess-a', sid: 'kc-1' }));
+    await r.remove({ adapterSessionId: 'sess-a' });
+    expect(await r.findByAdapterSessionId('sess-a')).toBeUndefined();
+    expect(await r.findBySid('kc-1')).toEqual([]);
+  });
+
+  it('expires records with their session', async () => {
+    const r = registry();
+    await r.register(record({ adapterSessionId: 'short', expiresAt: nowSeconds() + 1 }));
+    expect(await r.findByAdapterSessionId('short')).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await r.findByAdapterSessionId('short')).toBeUndefined();
+    // Already expired: not stored at all.
+    await r.register(record({ adapterSessionId: 'dead', expiresAt: nowSeconds() - 1 }));
+    expect(await r.findByAdapterSessionId('dead')).toBeUndefined();
+  });
+
+  it('claims a token id once, even under concurrent duplicates, and releases it', async () => {
+    const r = registry();
+    const results = await Promise.all(Array.from({ length: 10 }, () => r.claimTokenId('iss#jti-1', 5_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await r.claimTokenId('iss#jti-1', 5_000)).toBe(false);
+    await r.releaseTokenId('iss#jti-1');
+    expect(await r.claimTokenId('iss#jti-1', 5_000)).toBe(true);
+  });
+
+  it('forgets a claimed token id after its window', async () => {
+    const r = registry();
+    expect(await r.claimTokenId('iss#short', 50)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await r.claimTokenId('iss#short', 50)).toBe(true);
+  });
+});

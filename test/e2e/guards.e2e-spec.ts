@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  KeycloakLogoutModule,
+  LocalRevocationBus,
+  RevocationService,
+  type RevocationBusHealth,
+} from '../../lib/index.js';
+import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
+import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
+
+const CLIENT = 'app-a';
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A bus whose health the test controls, to exercise the failure policy. */
+class SwitchableBus extends LocalRevocationBus {
+  stale = false;
+  override health(): RevocationBusHealth {
+    return { stale: this.stale, detail: this.stale ? 'test: shared log unreachable' : 'test: fresh' };
+  }
+}
+
+describe.each(ADAPTERS)('guards (%s)', (adapter) => {
+  let realm: FakeRealm;
+  let test: TestApp;
+  const bus = new SwitchableBus();
+
+  const me = (headers: Record<string, string>) => fetch(`${test.url}/api/me`, { headers });
+  const bearer = (token: string) => me({ authorization: `Bearer ${token}` });
+  const page = (session: string) => fetch(`${test.url}/api/page`, { headers: { 'x-test-session': session } });
+
+  beforeAll(async () => {
+    realm = await FakeRealm.start();
+    test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, revocationBus: bus }));
+  });
+  afterAll(async () => {
+    await test?.close();
+    await realm?.close();
+  });
+
+  describe('bearer guard', () => {
+    async function expectRefused(response: Response, status: number, error: string, pattern: RegExp) {
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as { error: string; error_description: string };
+      expect(body.error).toBe(error);
+      expect(body.error_description).toMatch(pattern);
+      if (status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+
+    it('accepts a Keycloak access token (aud "account", azp = client) and exposes its claims', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', sid: 'kc-a' });
+      const response = await bearer(token);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sub: 'alice', sid: 'kc-a', client: CLIENT });
+    });
+
+    it('no Authorization header: 401 invalid_request', async () => {
+      await expectRefused(await me({}), 401, 'invalid_request', /missing bearer token/);
+    });
+    it('another scheme: 401', async () => {
+      await expectRefused(await me({ authorization: 'Basic YWxpY2U6cHc=' }), 401, 'invalid_request', /missing bearer token/);
+    });
+    it('garbage token: 401', async () => {
+      await expectRefused(await bearer('abc.def'), 401, 'invalid_token', /compact JWS/);
+    });
+    it('a token for another client: 401', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: 'other-app', sub: 'alice' });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /not issued for this client/);
+    });
+    it('an expired token: 401', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', iat: now() - 600, exp: now() - 300 });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /expired/);
+    });
+    it('an ID token (typ "ID"): 401', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', extra: { typ: 'ID' } });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /"typ" claim/);
+    });
+    it('a logout token used as an access token: 401', async () => {
+      const token = await keycloak26LogoutToken({ realm, clientId: CLIENT, sid: 'x' });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /"typ" header|"exp"|logout token/);
+    });
+    it('a token from another issuer: 401', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', extra: { iss: 'https://evil.example/realms/demo' } });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /"iss"/);
+    });
+    it('a token signed by an unpublished key: 401', async () => {
+      const foreign = await createRealmKey('key-1');
+      const token = await keycloakAccessToken({ ...realm, sign: (p: any, h: any) => realm.sign(p, h, foreign) } as FakeRealm, { clientId: CLIENT, sub: 'alice' });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /does not publish|signature/);
+    });
+    it('sid of the wrong JSON type: 401', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', extra: { sid: { id: 1 } } });
+      await expectRefused(await bearer(token), 401, 'invalid_token', /"sid" must be a string/);
+    });
+
+    it('a revoked token stays refused even though it is cached as verified', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'gina', sid: `cached-${adapter}` });
+      for (let i = 0; i < 3; i += 1) expect((await bearer(token)).status).toBe(200);
+      await test.app.get(RevocationService).revokeSid(`cached-${adapter}`);
+      await expectRefused(await bearer(token), 401, 'invalid_token', /revoked \(sid\)/);
+    });
+
+    it('a subject watermark refuses older tokens and accepts the user\'s later login', async () => {
+      const older = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: now() - 10 });
+      await test.app.get(RevocationService).revokeSubject(`hank-${adapter}`, { issuedBefore: now() - 5 });
+      await expectRefused(await bearer(older), 401, 'invalid_token', /revoked \(subject\)/);
+      const later = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: now() });
+      expect((await bearer(later)).status).toBe(200);
+    });
+
+    it('cached keys keep working while the JWKS endpoint is down', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', sid: `jwks-down-${adapter}` });
+      realm.jwksStatus = 500;
+      try {
+        expect((await bearer(token)).status).toBe(200);
+      } finally {
+        realm.jwksStatus = undefined;
+      }
+    });
+  });
+
+  describe('session guard', () => {
+    it('no session: 401 login_required', async () => {
+      const response = await fetch(`${test.url}/api/page`);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'login_required', error_description: 'no signed-in session' });
+    });
+
+    it('a session without a login record, or a malformed one: 401', async () => {
+      test.sessions.set(`empty-${adapter}`, {});
+      test.sessions.set(`bad-${adapter}`, { keycloak: { sub: 42, issuedAt: 'today' } });
+      expect((await page(`empty-${adapter}`)).status).toBe(401);
+      expect((await page(`bad-${adapter}`)).status).toBe(401);
+    });
+
+    it('a subject watermark ends older sessions of the user but not a later one', async () => {
+      const sub = `ivy-${adapter}`;
+      test.sessions.set(`old-${adapter}`, { keycloak: { sub, sid: 'kc-old', issuedAt: now() - 100 } });
+      test.sessions.set(`new-${adapter}`, { keycloak: { sub, sid: 'kc-new', issuedAt: now() + 100 } });
+      await test.app.get(RevocationService).revokeSubject(sub);
+      expect((await page(`old-${adapter}`)).status).toBe(401);
+      expect(test.sessions.has(`old-${adapter}`)).toBe(false);
+      expect((await page(`new-${adapter}`)).status).toBe(200);
+    });
+  });
+
+  describe('failure policy', () => {
+    it('refuse (default): 503 while the revocation view may be stale, then recovers', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'jack' });
+      test.sessions.set(`policy-${adapter}`, { keycloak: { sub: 'jack', issuedAt: now() } });
+      bus.stale = true;
+      try {
+        const refused = await bearer(token);
+        expect(refused.status).toBe(503);
+        expect(await refused.json()).toMatchObject({ error: 'temporarily_unavailable' });
+        expect((await page(`policy-${adapter}`)).status).toBe(503);
+        expect((await fetch(`${test.url}/api/public`)).status).toBe(200);
+      } finally {
+        bus.stale = false;
+      }
+      expect((await bearer(token)).status).toBe(200);
+    });
+  });
+});
+
+describe('failure policy allow', () => {
+  it('serves requests from the last known view while stale', async () => {
+    const realm = await FakeRealm.start();
+    const bus = new SwitchableBus();
+    bus.stale = true;
+    const test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, revocationBus: bus, failurePolicy: 'allow' }));
+    try {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'kim', sid: 'kc-kim' });
+      expect((await fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      await test.app.get(RevocationService).revokeSid('kc-kim');
+      expect((await fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    } finally {
+      await test.close();
+      await realm.close();
+    }
+  });
+});
+
+describe('JWKS unreachable for an unknown key', () => {
+  it('fails closed with 503 temporarily_unavailable, not 401 and not 500', async () => {
+    const realm = await FakeRealm.start();
+    const test = await startTestApp('fastify', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, jwks: { cooldown: 0 } }));
+    try {
+      const rotated = await createRealmKey('not-yet-published');
+      const token = await keycloakAccessToken({ ...realm, sign: (p: any, h: any) => realm.sign(p, h, rotated) } as FakeRealm, { clientId: CLIENT, sub: 'alice' });
+      realm.jwksStatus = 500;
+      const response = await fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    } finally {
+      await test.close();
+      await realm.close();
+    }
+  });
+});
