@@ -87,7 +87,7 @@ export class LogoutTokenVerifierService {
       return;
     }
     if (typeof typ !== 'string' || !rules.types.includes(normalizeMediaType(typ))) {
-      throw new TokenInvalidError(`logout token "typ" header ${JSON.stringify(typ)} is not accepted`);
+      throw new TokenInvalidError(`logout token "typ" header ${JSON.stringify(typ).slice(0, 40)} is not accepted`);
     }
   }
 }

@@ -6,7 +6,7 @@ const HOUR = 3_600_000;
 let sequence = 0;
 
 function revocation<T extends Revocation['type']>(type: T, fields: Omit<Extract<Revocation, { type: T }>, 'id' | 'source' | 'revokedAt' | 'expiresAt' | 'type'>, now = Date.now(), ttl = HOUR): Revocation {
-  return { type, ...fields, id: `r${++sequence}`, source: 'api', revokedAt: now, expiresAt: now + ttl } as Revocation;
+  return { type, ...fields, id: `r${++sequence}`, source: 'api', revokedAt: now, expiresAt: now + ttl } as unknown as Revocation;
 }
 
 describe('RevocationStore', () => {

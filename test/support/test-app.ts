@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, UseGuards, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, UseGuards, type DynamicModule, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -67,7 +67,7 @@ export interface TestApp {
 export async function startTestApp(
   adapter: AdapterName,
   logoutModule: DynamicModule,
-  extra: { controllers?: any[]; providers?: any[] } = {},
+  extra: { controllers?: any[]; providers?: any[]; logger?: LoggerService } = {},
 ): Promise<TestApp> {
   @Module({
     imports: [logoutModule],
@@ -79,8 +79,8 @@ export async function startTestApp(
   const sessions: TestSessions = new Map();
   const app =
     adapter === 'express'
-      ? await NestFactory.create(TestAppModule, new ExpressAdapter(), { logger: false })
-      : await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: false });
+      ? await NestFactory.create(TestAppModule, new ExpressAdapter(), { logger: extra.logger ?? false })
+      : await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: extra.logger ?? false });
   if (adapter === 'express') {
     app.use((request: any, _response: unknown, next: () => void) => {
       attachSession(request, sessions, request.headers['x-test-session']);
@@ -103,4 +103,24 @@ export async function startTestApp(
 export function postForm(url: string, form: Record<string, string> | string, headers: Record<string, string> = {}): Promise<Response> {
   const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+}
+
+/** A Nest logger that keeps every line, so tests can prove tokens never reach the logs. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown, ...rest: unknown[]) {
+    this.lines.push([message, ...rest].map(String).join(' '));
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
 }
