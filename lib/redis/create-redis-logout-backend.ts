@@ -1,0 +1,166 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import type { RedisClientType } from 'redis';
+import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
+import { DEFAULT_OPTIONS } from '../options/default-options.js';
+import { RedisConnection } from './redis-connection.js';
+import { redisKeys } from './redis-keys.js';
+import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
+import { RedisSessionRegistry } from './redis-session-registry.js';
+
+/**
+ * Any node-redis v5 client: from `redis`, from `@redis/client`, or the one a `@keyv/redis`
+ * store holds (`store.client`). Only its settings are used: the backend duplicates it.
+ */
+export interface NodeRedisClientLike {
+  duplicate(overrides?: object): unknown;
+  readonly options?: unknown;
+}
+
+export interface RedisLogoutBackendOptions {
+  /** Redis URL, e.g. `redis://:secret@redis:6379/0` (`rediss://` for TLS). Give `url` or `client`. */
+  url?: string;
+  /**
+   * A node-redis v5 client whose settings (host, TLS, credentials, database) to copy. The
+   * backend opens its own two connections from it and never uses or closes this one.
+   */
+  client?: NodeRedisClientLike;
+  /** Prefix of every key. Default `keycloak-logout:`. Instances that share revocations share it. */
+  keyPrefix?: string;
+  /**
+   * Ms the view may go without a complete read of the shared log before it counts as stale
+   * (guards then apply `failurePolicy`: refuse with 503 by default). Default 3000.
+   */
+  maxStaleness?: number;
+  /** Seconds a session stays in the registry; keep equal to the module's `sessionTtl`. Default 36000. */
+  sessionTtl?: number;
+  /** Ms before a Redis command of a logout or the registry is given up. Default 1000. */
+  commandTimeout?: number;
+  /**
+   * Ms the app's bootstrap waits to read the shared log before serving anyway with a stale view
+   * (refused by the default policy) while it keeps trying. Default 10000.
+   */
+  startTimeout?: number;
+  /** Ms between two trims of expired entries off the shared log. Default 60000. */
+  trimInterval?: number;
+  /** Upper bound of the reconnect back-off, ms. Default 1000. */
+  maxReconnectDelay?: number;
+  /**
+   * Ms the view stays stale after Redis comes back from an outage longer than `maxStaleness`
+   * (or lost its data), so that every instance has reconnected and written the revocations it
+   * enforced meanwhile before any instance trusts its view again. Default `maxReconnectDelay + 1000`.
+   */
+  recoveryGrace?: number;
+  /** Where state changes are logged. Default: Nest's Logger, context `KeycloakLogoutRedis`. */
+  logger?: LoggerService;
+}
+
+/** `status` is `down` while the revocation view is stale (the guards refuse under the default policy). */
+export interface RedisLogoutHealth extends RedisBusStatus {
+  status: 'up' | 'down';
+}
+
+export interface RedisLogoutBackend {
+  /** Pass as `revocationBus` to `KeycloakLogoutModule.forRoot`/`forRootAsync`. */
+  readonly revocationBus: RedisRevocationBus;
+  /** Pass as `sessionRegistry`. */
+  readonly sessionRegistry: RedisSessionRegistry;
+  /** Current state, for logs, metrics and health endpoints. No I/O. */
+  readonly health: () => RedisLogoutHealth;
+  /**
+   * The health as a `@nestjs/terminus` indicator result, `{ [key]: { status, ...details } }`.
+   * Use it from a HealthIndicatorService session (`status === 'up' ? session.up(h) : session.down(h)`).
+   */
+  readonly check: <const K extends string = 'keycloak-logout'>(key?: K) => Record<K, RedisLogoutHealth>;
+  /** Closes both Redis connections. Nest's shutdown hooks do it when the module owns the backend. */
+  readonly close: () => Promise<void>;
+}
+
+function integer(options: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new KeycloakLogoutConfigError(
+      `redis.${name}`,
+      `must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Shared session registry and instant cross-instance revocation on Redis, for apps running as
+ * several instances. Nothing connects until the module starts the bus (or the registry is used).
+ *
+ * @example
+ * KeycloakLogoutModule.forRootAsync({
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => {
+ *     const redis = createRedisLogoutBackend({ url: config.getOrThrow('REDIS_URL') });
+ *     return { issuer: ..., clientId: ..., revocationBus: redis.revocationBus, sessionRegistry: redis.sessionRegistry };
+ *   },
+ * })
+ */
+export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): RedisLogoutBackend {
+  if (typeof options !== 'object' || options === null) throw new KeycloakLogoutConfigError('redis', 'options must be an object');
+  const raw = options as Record<string, unknown>;
+  const known = new Set([
+    'url', 'client', 'keyPrefix', 'maxStaleness', 'sessionTtl', 'commandTimeout', 'startTimeout', 'trimInterval',
+    'maxReconnectDelay', 'recoveryGrace', 'logger',
+  ]);
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw new KeycloakLogoutConfigError(`redis.${key}`, 'is not a known option');
+  if ((options.url === undefined) === (options.client === undefined)) {
+    throw new KeycloakLogoutConfigError('redis.url', 'give exactly one of "url" or "client"');
+  }
+  if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
+    throw new KeycloakLogoutConfigError('redis.url', 'must be a redis:// or rediss:// URL');
+  }
+  if (options.client !== undefined && typeof options.client.duplicate !== 'function') {
+    throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client (createClient from "redis")');
+  }
+  const keyPrefix = options.keyPrefix ?? 'keycloak-logout:';
+  if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');
+
+  const maxStaleness = integer(raw, 'maxStaleness', 3_000, 100, 600_000);
+  const sessionTtl = integer(raw, 'sessionTtl', DEFAULT_OPTIONS.sessionTtl, 60, 31_536_000);
+  const commandTimeout = integer(raw, 'commandTimeout', 1_000, 50, 60_000);
+  const startTimeout = integer(raw, 'startTimeout', 10_000, 0, 600_000);
+  const trimInterval = integer(raw, 'trimInterval', 60_000, 1_000, 86_400_000);
+  const maxReconnectDelay = integer(raw, 'maxReconnectDelay', 1_000, 50, 60_000);
+  const recoveryGrace = integer(raw, 'recoveryGrace', maxReconnectDelay + 1_000, 0, 600_000);
+  const logger = options.logger ?? new Logger('KeycloakLogoutRedis');
+
+  const blockMs = RedisRevocationBus.blockTime(maxStaleness);
+  let lastConnectionError: string | undefined;
+  const connection = new RedisConnection(
+    {
+      url: options.url,
+      client: options.client as RedisClientType | undefined,
+      commandTimeout,
+      readerIdleTimeout: blockMs + Math.max(1_000, blockMs),
+      maxReconnectDelay,
+    },
+    (role, error) => {
+      // node-redis reports every failed reconnect attempt: log each distinct error once.
+      const message = `${role}: ${error instanceof Error ? error.message || error.name : String(error)}`;
+      if (message === lastConnectionError) return;
+      lastConnectionError = message;
+      logger.debug?.(`Redis connection error (${message})`);
+    },
+  );
+  const keys = redisKeys(keyPrefix);
+  const revocationBus = new RedisRevocationBus(connection, keys, { maxStaleness, recoveryGrace, startTimeout, trimInterval, logger });
+  const sessionRegistry = new RedisSessionRegistry(connection, keys, sessionTtl * 1000, commandTimeout, logger);
+
+  const health = (): RedisLogoutHealth => {
+    const status = revocationBus.status();
+    return { status: status.stale ? 'down' : 'up', ...status };
+  };
+  return {
+    revocationBus,
+    sessionRegistry,
+    health,
+    check: <const K extends string = 'keycloak-logout'>(key?: K) =>
+      ({ [key ?? 'keycloak-logout']: health() }) as Record<K, RedisLogoutHealth>,
+    close: () => revocationBus.close(),
+  };
+}

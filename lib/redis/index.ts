@@ -1,0 +1,15 @@
+/**
+ * `nestjs-keycloak-logout/redis`: the session registry and the revocation bus on Redis, for apps
+ * running as several instances. Needs the optional peer dependencies `redis` (node-redis v5)
+ * and `@keyv/redis`. The main entry point never imports this one.
+ */
+export {
+  createRedisLogoutBackend,
+  type NodeRedisClientLike,
+  type RedisLogoutBackend,
+  type RedisLogoutBackendOptions,
+  type RedisLogoutHealth,
+} from './create-redis-logout-backend.js';
+export { RedisRevocationBus, type RedisBusState, type RedisBusStatus, type RedisRevocationBusOptions } from './redis-revocation-bus.js';
+export { RedisSessionRegistry } from './redis-session-registry.js';
+export { redisKeys, type RedisKeys } from './redis-keys.js';

@@ -1,0 +1,122 @@
+import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
+
+export interface RedisConnectionOptions {
+  url: string | undefined;
+  client: RedisClientType | undefined;
+  commandTimeout: number;
+  /** Idle time after which the reader's socket is considered dead (its blocking reads return well before). */
+  readerIdleTimeout: number;
+  maxReconnectDelay: number;
+}
+
+export type ConnectionRole = 'writer' | 'reader';
+
+/**
+ * The two connections of a backend. The writer carries commands (XADD, SET NX, the registry);
+ * the reader is dedicated to the blocking XREAD of the revocation log, which would otherwise hold
+ * up every other command. Both are ours even when the app passed its own client (we duplicate
+ * it), so that our settings hold and close() never touches the app's connection:
+ * - no offline queue: while Redis is unreachable a command fails at once instead of waiting
+ *   for a reconnect that may never come, so a logout request is answered promptly;
+ * - a reconnect strategy that never gives up (node-redis' default stops after a socket timeout);
+ * - a command timeout on the writer, a socket idle timeout on the reader (half-open sockets).
+ */
+export class RedisConnection {
+  readonly writer: RedisClientType;
+  readonly reader: RedisClientType;
+  private connecting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private opened = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(options: RedisConnectionOptions, onError: (role: ConnectionRole, error: unknown) => void) {
+    const reconnectStrategy = (retries: number) =>
+      Math.min(25 * 2 ** Math.min(retries, 10), options.maxReconnectDelay) + Math.floor(Math.random() * 25);
+    const base: RedisClientType =
+      options.client ?? (createClient({ url: options.url }) as unknown as RedisClientType);
+    const baseSocket = { ...(base.options?.socket ?? {}) } as Record<string, unknown>;
+    const writerOptions: Partial<RedisClientOptions> = {
+      // Replies are parsed as RESP2 shapes (arrays, not maps) whatever the app's client uses.
+      RESP: 2,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: options.commandTimeout },
+      socket: { ...baseSocket, reconnectStrategy },
+    };
+    this.writer = base.duplicate(writerOptions) as unknown as RedisClientType;
+    this.reader = base.duplicate({
+      RESP: 2,
+      disableOfflineQueue: true,
+      // No command timeout: the reader's XREAD blocks on purpose.
+      commandOptions: {},
+      socket: { ...baseSocket, reconnectStrategy, socketTimeout: options.readerIdleTimeout } as RedisClientOptions['socket'],
+    });
+    // node-redis throws an unhandled 'error' event without a listener.
+    this.writer.on('error', (error: unknown) => onError('writer', error));
+    this.reader.on('error', (error: unknown) => onError('reader', error));
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Opens both connections (once). Resolves when both are ready; node-redis retries until then. */
+  connect(): Promise<void> {
+    if (this.closing) return Promise.reject(new Error('the Redis logout backend is closed'));
+    this.connecting ??= Promise.all([this.writer.connect(), this.reader.connect()]).then(() => {
+      this.opened = true;
+    });
+    return this.connecting;
+  }
+
+  /** Like connectWithin, free once the first connect completed (node-redis reconnects by itself after that). */
+  async ensureConnected(ms: number): Promise<void> {
+    if (!this.opened) await this.connectWithin(ms);
+  }
+
+  /** Starts connecting and waits at most `ms` for it; never rejects for a slow Redis. */
+  async connectWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.connect().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Runs a writer operation that close() should wait for. Every writer use goes through here
+   * (publish, trim, the registry), so close() can wait for them and then destroy the socket
+   * instead of node-redis' graceful close(), which waits forever for a reply that never comes.
+   */
+  async track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error('the Redis logout backend is closed');
+    const promise = operation();
+    this.inflight.add(promise);
+    try {
+      return await promise;
+    } finally {
+      this.inflight.delete(promise);
+    }
+  }
+
+  /** Releases both connections: the reader at once (it only waits in XREAD), the writer after its in-flight commands (1 s at most). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.reader.isOpen) this.reader.destroy();
+      if (this.inflight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...this.inflight]),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, 1_000);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      if (this.writer.isOpen) this.writer.destroy();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Where everything lives in Redis, under one prefix (default `keycloak-logout:`):
+ *
+ * | key                                | type   | what                                                      |
+ * |------------------------------------|--------|-----------------------------------------------------------|
+ * | `{prefix}revocations`              | stream | the shared revocation log; trimmed by each entry's expiry |
+ * | `{prefix}epoch`                    | string | random id of this log's lifetime; changes when Redis lost it |
+ * | `{prefix}jti:{sha256(iss#jti)}`    | string | one-time logout-token claims (SET NX PX)                   |
+ * | `{prefix}session:a:{adapterId}`    | string | a session record (Keyv JSON, via cache-manager)           |
+ * | `{prefix}session:k:{sid}`          | string | a session record without an adapter session id            |
+ * | `{prefix}sid:{sid}`                | set    | record keys of one Keycloak session                       |
+ * | `{prefix}sub:{sub}`                | set    | record keys of one user                                   |
+ */
+export interface RedisKeys {
+  readonly prefix: string;
+  readonly stream: string;
+  readonly epoch: string;
+  /** Keyv namespace of the records; `record()` keys are relative to it. */
+  readonly recordNamespace: string;
+  jti(key: string): string;
+  sidIndex(sid: string): string;
+  subIndex(sub: string): string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    prefix,
+    stream: `${prefix}revocations`,
+    epoch: `${prefix}epoch`,
+    recordNamespace: `${prefix}session`,
+    // Hashed: the key is built from token claims, whose length the OP decides.
+    jti: (key) => `${prefix}jti:${createHash('sha256').update(key).digest('base64url')}`,
+    sidIndex: (sid) => `${prefix}sid:${sid}`,
+    subIndex: (sub) => `${prefix}sub:${sub}`,
+  };
+}

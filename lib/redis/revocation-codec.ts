@@ -1,0 +1,71 @@
+import type { Revocation } from '../revocation/revocation.interface.js';
+
+/** One stream entry: a batch of revocations published together, and when the last of them expires. */
+export interface StreamEntryFields {
+  /** JSON array of revocations. */
+  r: string;
+  /** Largest `expiresAt` of the batch (epoch ms): the entry may be trimmed after it. */
+  x: string;
+  [field: string]: string;
+}
+
+export function encodeEntry(revocations: readonly Revocation[]): StreamEntryFields {
+  let expiresAt = 0;
+  for (const revocation of revocations) expiresAt = Math.max(expiresAt, revocation.expiresAt);
+  return { r: JSON.stringify(revocations), x: String(expiresAt) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** Shape check of a revocation read back from Redis (never trust a shared store's bytes blindly). */
+export function isRevocation(value: unknown): value is Revocation {
+  if (!isRecord(value)) return false;
+  if (typeof value.id !== 'string' || typeof value.source !== 'string' || !finite(value.revokedAt) || !finite(value.expiresAt)) {
+    return false;
+  }
+  switch (value.type) {
+    case 'sid':
+      return typeof value.sid === 'string';
+    case 'adapter-session':
+      return typeof value.adapterSessionId === 'string';
+    case 'subject':
+      return typeof value.sub === 'string' && finite(value.issuedBefore);
+    case 'not-before':
+      return finite(value.notBefore);
+    default:
+      return false;
+  }
+}
+
+/** The valid revocations of an entry; undefined when the entry is not one of ours at all. */
+export function decodeEntry(fields: Record<string, string>): Revocation[] | undefined {
+  const raw = fields.r;
+  if (typeof raw !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  return parsed.filter(isRevocation);
+}
+
+/** Orders two stream ids (`<ms>-<seq>`). */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq !== bSeq) return aSeq < bSeq ? -1 : 1;
+  return 0;
+}
+
+/** The smallest id after `id`, for an exclusive XTRIM MINID. */
+export function nextStreamId(id: string): string {
+  const [ms = '0', seq = '0'] = id.split('-');
+  return `${ms}-${BigInt(seq) + 1n}`;
+}

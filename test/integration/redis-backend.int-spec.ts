@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import type { LoggerService } from '@nestjs/common';
+import { createClient, type RedisClientType } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KeycloakLogoutModule, type Revocation } from '../../lib/index.js';
+import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
+import { FakeRealm } from '../support/fake-realm.js';
+import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/* The Redis backend's parts in this process, against a private redis-server. */
+
+const enabled = checkRedisForSuite('Redis backend integration tests');
+
+async function within(deadlineMs: number, probe: () => boolean | Promise<boolean>, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - started;
+    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function captureLogger(): LoggerService & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    log: (message: unknown) => lines.push(`log ${String(message)}`),
+    warn: (message: unknown) => lines.push(`warn ${String(message)}`),
+    error: (message: unknown) => lines.push(`error ${String(message)}`),
+    debug: () => undefined,
+  };
+}
+
+function sidRevocation(sid: string, lifetimeMs = 60_000): Revocation {
+  const now = Date.now();
+  return { type: 'sid', sid, id: randomUUID(), source: 'api', revokedAt: now, expiresAt: now + lifetimeMs };
+}
+
+describe.skipIf(!enabled)('Redis logout backend', () => {
+  let redis: RedisServer;
+  let admin: RedisClientType;
+  let prefixCounter = 0;
+  const open: RedisLogoutBackend[] = [];
+
+  function backend(options: Partial<RedisLogoutBackendOptions> = {}, server = redis): RedisLogoutBackend {
+    const created = createRedisLogoutBackend({
+      url: server.url,
+      keyPrefix: `unit${++prefixCounter}:`,
+      logger: captureLogger(),
+      ...options,
+    });
+    open.push(created);
+    return created;
+  }
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = createClient({ url: redis.url });
+    await admin.connect();
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+    await redis?.stop();
+  });
+
+  describe('session registry', () => {
+    const record = (over: Partial<{ adapterSessionId: string; sid: string; sub: string; expiresAt: number }> = {}) => ({
+      sub: 'user-1',
+      clientId: 'app',
+      issuedAt: Math.floor(Date.now() / 1000),
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+      ...over,
+    });
+
+    it('registers and finds sessions by adapter session id, sid and sub, under one key prefix', async () => {
+      const { sessionRegistry: registry } = backend({ keyPrefix: 'reg-a:' });
+      await registry.register(record({ adapterSessionId: 'as-1', sid: 'sid-1' }));
+      await registry.register(record({ adapterSessionId: 'as-2', sid: 'sid-1' }));
+      await registry.register(record({ sid: 'sid-2' }));
+      await registry.register(record({ adapterSessionId: 'as-3', sid: 'sid-3', sub: 'user-2' }));
+
+      expect(await registry.findByAdapterSessionId('as-1')).toMatchObject({ adapterSessionId: 'as-1', sid: 'sid-1' });
+      expect((await registry.findBySid('sid-1')).map((r) => r.adapterSessionId).sort()).toEqual(['as-1', 'as-2']);
+      expect(await registry.findBySubject('user-1')).toHaveLength(3);
+      expect(await registry.findBySubject('user-2')).toHaveLength(1);
+
+      // createKeyv sets the namespace once: no "ns::ns:" double prefix.
+      const keys = (await admin.keys('reg-a:*')).sort();
+      expect(keys).toEqual(
+        [
+          'reg-a:epoch',
+          'reg-a:session:a:as-1',
+          'reg-a:session:a:as-2',
+          'reg-a:session:a:as-3',
+          'reg-a:session:k:sid-2',
+          'reg-a:sid:sid-1',
+          'reg-a:sid:sid-2',
+          'reg-a:sid:sid-3',
+          'reg-a:sub:user-1',
+          'reg-a:sub:user-2',
+        ].filter((k) => k !== 'reg-a:epoch'),
+      );
+
+      await registry.remove({ adapterSessionId: 'as-1' });
+      expect(await registry.findByAdapterSessionId('as-1')).toBeUndefined();
+      expect((await registry.findBySid('sid-1')).map((r) => r.adapterSessionId)).toEqual(['as-2']);
+      expect(await admin.sMembers('reg-a:sub:user-1')).not.toContain('a:as-1');
+    });
+
+    it('records expire with their session, and dead index members are dropped when read', async () => {
+      const { sessionRegistry: registry } = backend({ keyPrefix: 'reg-b:' });
+      await registry.register(record({ adapterSessionId: 'short', sid: 'sid-x', expiresAt: Math.floor(Date.now() / 1000) + 1 }));
+      await registry.register(record({ adapterSessionId: 'long', sid: 'sid-x' }));
+      expect(await admin.pTTL('reg-b:session:a:short')).toBeLessThanOrEqual(1_000);
+      expect(await admin.pTTL('reg-b:sid:sid-x')).toBeGreaterThan(35_000_000);
+      await within(3_000, async () => (await admin.exists('reg-b:session:a:short')) === 0, 'record expired');
+      expect((await registry.findBySid('sid-x')).map((r) => r.adapterSessionId)).toEqual(['long']);
+      expect(await admin.sMembers('reg-b:sid:sid-x')).toEqual(['a:long']);
+    });
+
+    it('keeps every index entry when two instances register sessions of one user at the same time', async () => {
+      const [a, b] = [backend({ keyPrefix: 'reg-c:' }), backend({ keyPrefix: 'reg-c:' })];
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).sessionRegistry.register(record({ adapterSessionId: `c-${i}`, sub: 'busy' }))),
+      );
+      expect(await a.sessionRegistry.findBySubject('busy')).toHaveLength(40);
+    });
+
+    it('claimTokenId is atomic across instances (SET NX PX), releasable, and expires', async () => {
+      const [a, b, c] = [backend({ keyPrefix: 'jti:' }), backend({ keyPrefix: 'jti:' }), backend({ keyPrefix: 'jti:' })];
+      const claims = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => [a, b, c][i % 3]!.sessionRegistry.claimTokenId('https://kc/realms/x#jti-1', 60_000)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      await b.sessionRegistry.releaseTokenId('https://kc/realms/x#jti-1');
+      expect(await c.sessionRegistry.claimTokenId('https://kc/realms/x#jti-1', 60_000)).toBe(true);
+
+      expect(await a.sessionRegistry.claimTokenId('short-lived', 200)).toBe(true);
+      expect(await b.sessionRegistry.claimTokenId('short-lived', 200)).toBe(false);
+      await within(2_000, () => b.sessionRegistry.claimTokenId('short-lived', 200), 'claim expired');
+      // The key is hashed: claims come from token contents and must not grow keys unboundedly.
+      expect((await admin.keys('jti:jti:*')).every((key) => /^jti:jti:[\w-]{43}$/.test(key))).toBe(true);
+    });
+  });
+
+  describe('revocation bus', () => {
+    it('start() catches up with everything published before it started; another key prefix is another log', async () => {
+      const writer = backend({ keyPrefix: 'bus-a:' });
+      await writer.revocationBus.start();
+      const early = [sidRevocation('s-1'), sidRevocation('s-2')];
+      await writer.revocationBus.publish(early);
+      await writer.revocationBus.publish([sidRevocation('s-3')]);
+
+      const late = backend({ keyPrefix: 'bus-a:' });
+      const received: Revocation[] = [];
+      late.revocationBus.subscribe((list) => received.push(...list));
+      const other = backend({ keyPrefix: 'bus-other:' });
+      const otherReceived: Revocation[] = [];
+      other.revocationBus.subscribe((list) => otherReceived.push(...list));
+      await Promise.all([late.revocationBus.start(), other.revocationBus.start()]);
+      // Caught up by the time start() resolved, before any request could be served.
+      expect(received.map((r) => (r.type === 'sid' ? r.sid : '')).sort()).toEqual(['s-1', 's-2', 's-3']);
+      expect(otherReceived).toEqual([]);
+      expect(late.health()).toMatchObject({ status: 'up', state: 'fresh', stale: false, knownRevocations: 3 });
+
+      // And from then on, live: a publish elsewhere arrives within milliseconds.
+      const started = Date.now();
+      await writer.revocationBus.publish([sidRevocation('s-4')]);
+      await within(1_000, () => received.some((r) => r.type === 'sid' && r.sid === 's-4'), 'live delivery');
+      expect(Date.now() - started).toBeLessThan(1_000);
+    });
+
+    it('trims entries off the shared log once they expire, so it stays bounded', async () => {
+      const bus = backend({ keyPrefix: 'bus-trim:', trimInterval: 1_000 });
+      await bus.revocationBus.start();
+      await bus.revocationBus.publish([sidRevocation('brief-1', 300)]);
+      await bus.revocationBus.publish([sidRevocation('brief-2', 300), sidRevocation('brief-3', 300)]);
+      await bus.revocationBus.publish([sidRevocation('lasting', 60_000)]);
+      await bus.revocationBus.publish([sidRevocation('brief-4', 300)]);
+      expect(await admin.xLen('bus-trim:revocations')).toBe(4);
+      // The expired head goes; an expired entry behind a live one waits for it (the log is trimmed from its start).
+      await within(4_000, async () => (await admin.xLen('bus-trim:revocations')) === 2, 'expired head trimmed');
+      const entries = await admin.xRange('bus-trim:revocations', '-', '+');
+      expect(entries.map((e) => JSON.parse(e.message.r!)[0].sid)).toEqual(['lasting', 'brief-4']);
+    });
+
+    it('health(): stale only after maxStaleness without a complete read; one log line per state change; terminus-shaped check()', async () => {
+      const server = await RedisServer.start();
+      try {
+        const logger = captureLogger();
+        const { revocationBus: bus, health, check } = backend({ keyPrefix: 'health:', maxStaleness: 300, maxReconnectDelay: 100, recoveryGrace: 300, logger }, server);
+        expect(bus.health().stale).toBe(true);
+        expect(health().state).toBe('idle');
+        await bus.start();
+        expect(bus.health()).toEqual({ stale: false, detail: 'fresh' });
+        expect(check()).toEqual({ 'keycloak-logout': expect.objectContaining({ status: 'up', state: 'fresh' }) });
+
+        await server.stop();
+        // A blip shorter than the bound changes nothing for the guards...
+        expect(bus.health().stale).toBe(false);
+        await within(1_000, () => health().state === 'reconnecting', 'reconnecting');
+        expect(health()).toMatchObject({ status: 'up', stale: false, detail: expect.stringMatching(/^reconnecting/) });
+        // ...a longer outage makes the view stale.
+        await within(3_000, () => bus.health().stale, 'stale');
+        expect(bus.health().detail).toMatch(/no complete read of the revocation log from Redis for \d+ ms \(limit 300 ms\)/);
+        expect(check('redis-logout')).toEqual({ 'redis-logout': expect.objectContaining({ status: 'down', state: 'stale' }) });
+
+        await server.restart();
+        // Back, but other instances may still have to write what they revoked meanwhile: stale a little longer.
+        await within(5_000, () => health().state === 'recovering', 'recovering');
+        expect(bus.health()).toMatchObject({ stale: true, detail: expect.stringMatching(/^recovering from a Redis outage/) });
+        await within(5_000, () => !bus.health().stale, 'fresh again');
+        expect(health().state).toBe('fresh');
+        // The restarted Redis is empty (nothing persisted): the reader notices the lost log too.
+        expect(logger.lines.map((line) => line.replace(/[:;(].*$/s, '').trim())).toEqual([
+          'log connected to Redis',
+          'log revocation view is fresh',
+          'warn lost the connection to Redis',
+          'error revocation view is STALE',
+          'log reconnected to Redis',
+          'log Redis lost the revocation log',
+          'warn the shared revocation log was lost',
+          'log revocation view is fresh',
+        ]);
+      } finally {
+        await Promise.all(open.splice(0).map((b) => b.close()));
+        await server.stop();
+      }
+    });
+
+    it('while Redis is down: a publish is enforced locally, rejected, queued and shared after recovery; replay checks fall back to memory', async () => {
+      const server = await RedisServer.start();
+      try {
+        const options = { keyPrefix: 'down:', maxStaleness: 300, maxReconnectDelay: 100, recoveryGrace: 200 };
+        const a = backend(options, server);
+        const b = backend(options, server);
+        const seenByA: Revocation[] = [];
+        const seenByB: Revocation[] = [];
+        a.revocationBus.subscribe((list) => seenByA.push(...list));
+        b.revocationBus.subscribe((list) => seenByB.push(...list));
+        await Promise.all([a.revocationBus.start(), b.revocationBus.start()]);
+
+        await server.stop();
+        const revocation = sidRevocation('made-offline');
+        const started = Date.now();
+        await expect(a.revocationBus.publish([revocation])).rejects.toThrow(/Redis is unreachable: the revocation is enforced on this instance/);
+        // Fails fast (no offline queue), and the local view has it at once.
+        expect(Date.now() - started).toBeLessThan(500);
+        expect(seenByA).toEqual([revocation]);
+        expect(a.health().unsharedRevocations).toBe(1);
+        expect(await a.sessionRegistry.claimTokenId('offline-jti', 60_000)).toBe(true);
+        expect(await a.sessionRegistry.claimTokenId('offline-jti', 60_000)).toBe(false);
+        await expect(a.sessionRegistry.findBySid('any')).rejects.toThrow(/cannot reach Redis/);
+
+        await server.restart();
+        await within(5_000, () => seenByB.some((r) => r.id === revocation.id), 'shared after recovery');
+        expect(a.health().unsharedRevocations).toBe(0);
+      } finally {
+        await Promise.all(open.splice(0).map((b) => b.close()));
+        await server.stop();
+      }
+    });
+
+    it('close() releases both connections and is idempotent', async () => {
+      const before = (await admin.clientList()).length;
+      const b = backend();
+      await b.revocationBus.start();
+      await b.sessionRegistry.claimTokenId('x', 1_000);
+      expect((await admin.clientList()).length).toBe(before + 2);
+      await b.close();
+      await b.close();
+      expect((await admin.clientList()).length).toBe(before);
+      expect(b.health()).toMatchObject({ status: 'down', state: 'closed' });
+    });
+  });
+
+  describe('in a Nest app', () => {
+    let realm: FakeRealm;
+    let app: TestApp | undefined;
+
+    beforeAll(async () => {
+      realm = await FakeRealm.start();
+    });
+    afterAll(async () => {
+      await app?.close();
+      await realm?.close();
+    });
+
+    it.each(['refuse', 'allow'] as const)('failurePolicy %s while the view is stale', async (failurePolicy) => {
+      const server = await RedisServer.start();
+      try {
+        const redisBackend = createRedisLogoutBackend({ url: server.url, maxStaleness: 200, logger: captureLogger() });
+        app = await startTestApp(
+          'express',
+          KeycloakLogoutModule.forRootAsync({
+            useFactory: () => ({
+              issuer: realm.issuer,
+              clientId: 'app-nest',
+              failurePolicy,
+              revocationBus: redisBackend.revocationBus,
+              sessionRegistry: redisBackend.sessionRegistry,
+            }),
+          }),
+        );
+        const token = await keycloakAccessToken(realm, { clientId: 'app-nest', sub: 'mallory', sid: 'nest-sid' });
+        const me = () => fetch(`${app!.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+        expect((await me()).status).toBe(200);
+
+        await server.stop();
+        await within(3_000, () => redisBackend.health().stale, 'stale');
+        const response = await me();
+        if (failurePolicy === 'refuse') {
+          expect(response.status).toBe(503);
+          expect(await response.json()).toEqual({
+            error: 'temporarily_unavailable',
+            error_description: expect.stringMatching(/^revocation state may be stale \(no complete read of the revocation log/),
+          });
+        } else {
+          expect(response.status).toBe(200);
+        }
+
+        // Nest's shutdown hooks close the backend: nothing left that would keep the process alive.
+        await app.close();
+        app = undefined;
+        expect(redisBackend.health().state).toBe('closed');
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('app.close() leaves no connection on Redis', async () => {
+      const redisBackend = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'nest:', logger: captureLogger() });
+      const before = (await admin.clientList()).length;
+      app = await startTestApp(
+        'fastify',
+        KeycloakLogoutModule.forRoot({
+          issuer: realm.issuer,
+          clientId: 'app-nest',
+          revocationBus: redisBackend.revocationBus,
+          sessionRegistry: redisBackend.sessionRegistry,
+        }),
+      );
+      expect((await admin.clientList()).length).toBe(before + 2);
+      await app.close();
+      app = undefined;
+      expect((await admin.clientList()).length).toBe(before);
+    });
+  });
+});

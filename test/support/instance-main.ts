@@ -1,0 +1,147 @@
+/**
+ * One app instance in its own process, for the multi-instance tests and the benchmarks. Run as
+ * `node --import ./test/support/swc-register.js test/support/instance-main.ts` with the JSON
+ * config in INSTANCE_CONFIG; it reports `{ type: 'ready', url }` over IPC and answers commands
+ * (see InstanceCommand). It is wired the way the README tells an app to wire the Redis
+ * backend: a provider creates it, `forRootAsync` injects it.
+ */
+import 'reflect-metadata';
+import { Controller, Get, Inject, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import {
+  CurrentToken,
+  KeycloakBearerGuard,
+  KeycloakLogoutModule,
+  RevocationService,
+  type AccessTokenClaims,
+  type FailurePolicy,
+} from '../../lib/index.js';
+import { createRedisLogoutBackend, type RedisLogoutBackend } from '../../lib/redis/index.js';
+
+export interface InstanceConfig {
+  issuer: string;
+  clientId: string;
+  /** `redis`: the Redis backend; `memory`: the defaults (single-instance mode, for comparisons). */
+  mode: 'redis' | 'memory';
+  redisUrl?: string;
+  keyPrefix?: string;
+  maxStaleness?: number;
+  startTimeout?: number;
+  maxReconnectDelay?: number;
+  failurePolicy?: FailurePolicy;
+  /** Nest log output (default on; the tests read the state-change lines from it). */
+  logs?: boolean;
+}
+
+export type InstanceCommand =
+  | { id: number; cmd: 'setNotBefore'; notBefore: number }
+  | { id: number; cmd: 'revokeSid'; sid: string }
+  | { id: number; cmd: 'health' }
+  | { id: number; cmd: 'close' };
+
+type ReplyBody = { ok: true; result?: unknown } | { ok: false; error: string };
+export type InstanceReply = ReplyBody & { id: number };
+
+const config = JSON.parse(process.env.INSTANCE_CONFIG ?? '{}') as InstanceConfig;
+const REDIS_BACKEND = Symbol('REDIS_BACKEND');
+
+@Module({
+  providers: [
+    {
+      provide: REDIS_BACKEND,
+      useFactory: (): RedisLogoutBackend | null =>
+        config.mode === 'redis'
+          ? createRedisLogoutBackend({
+              url: config.redisUrl!,
+              keyPrefix: config.keyPrefix,
+              maxStaleness: config.maxStaleness,
+              startTimeout: config.startTimeout,
+              maxReconnectDelay: config.maxReconnectDelay,
+            })
+          : null,
+    },
+  ],
+  exports: [REDIS_BACKEND],
+})
+class RedisBackendModule {}
+
+@Controller()
+class InstanceController {
+  constructor(@Inject(REDIS_BACKEND) private readonly backend: RedisLogoutBackend | null) {}
+
+  @Get('api/me')
+  @UseGuards(KeycloakBearerGuard)
+  me(@CurrentToken() token: AccessTokenClaims) {
+    return { sub: token.sub };
+  }
+
+  @Get('api/open')
+  open() {
+    return { sub: 'anonymous' };
+  }
+
+  @Get('health')
+  health() {
+    return this.backend?.health() ?? { status: 'up', state: 'in-memory' };
+  }
+}
+
+@Module({
+  imports: [
+    RedisBackendModule,
+    KeycloakLogoutModule.forRootAsync({
+      imports: [RedisBackendModule],
+      inject: [REDIS_BACKEND],
+      useFactory: (backend: RedisLogoutBackend | null) => ({
+        issuer: config.issuer,
+        clientId: config.clientId,
+        failurePolicy: config.failurePolicy ?? 'refuse',
+        ...(backend ? { revocationBus: backend.revocationBus, sessionRegistry: backend.sessionRegistry } : {}),
+      }),
+    }),
+  ],
+  controllers: [InstanceController],
+})
+class InstanceModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create(InstanceModule, new ExpressAdapter(), {
+    logger: config.logs === false ? false : ['log', 'warn', 'error'],
+  });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const revocations = app.get(RevocationService);
+  const backend = app.get<RedisLogoutBackend | null>(REDIS_BACKEND);
+
+  process.on('message', (message: InstanceCommand) => {
+    const reply = (body: ReplyBody, then?: () => void) =>
+      process.send!({ id: message.id, ...body }, undefined, {}, () => then?.());
+    const run = async (): Promise<unknown> => {
+      switch (message.cmd) {
+        case 'setNotBefore':
+          return revocations.setNotBefore(message.notBefore);
+        case 'revokeSid':
+          return revocations.revokeSid(message.sid);
+        case 'health':
+          return backend?.health() ?? null;
+        case 'close':
+          await app.close();
+          return null;
+      }
+    };
+    run().then(
+      // After a clean close, drop the IPC channel: the process must then exit by itself, which
+      // it only does when no connection or timer is left behind.
+      (result) => reply({ ok: true, result }, message.cmd === 'close' ? () => process.disconnect() : undefined),
+      (error: unknown) => reply({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  process.send!({ type: 'ready', url });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
