@@ -43,6 +43,9 @@ export { Public } from './decorators/public.decorator.js';
 export { CurrentToken } from './decorators/current-token.decorator.js';
 export { CurrentSession } from './decorators/current-session.decorator.js';
 
+export { KeycloakSessionTerminator, type TokenTypeHint } from './api-logout/keycloak-session-terminator.service.js';
+export type { KeycloakLoginRecord } from './login/keycloak-login-record.interface.js';
+
 export { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
 export type { OidcProviderMetadata } from './oidc/oidc-metadata.interface.js';
 export type { LogoutTokenClaims } from './logout-token/logout-token-claims.interface.js';

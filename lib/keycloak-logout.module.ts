@@ -1,4 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
+import { BrowserLogoutService } from './browser-logout/browser-logout.service.js';
 import { KeycloakLogoutConfigError } from './errors/keycloak-logout-config.error.js';
 import { AccessTokenVerifierService } from './guards/access-token-verifier.service.js';
 import { KeycloakBearerGuard } from './guards/keycloak-bearer.guard.js';
@@ -7,6 +9,7 @@ import { createKeycloakLogoutController } from './http/create-keycloak-logout-co
 import { AdminActionVerifierService } from './keycloak-admin/admin-action-verifier.service.js';
 import { KeycloakAdminService } from './keycloak-admin/keycloak-admin.service.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from './keycloak-logout.constants.js';
+import { LoginService } from './login/login.service.js';
 import { revocationBusProvider, sessionRegistryProvider } from './keycloak-logout.providers.js';
 import { BackchannelLogoutService } from './logout-token/backchannel-logout.service.js';
 import { LogoutTokenVerifierService } from './logout-token/logout-token-verifier.service.js';
@@ -44,6 +47,9 @@ const SERVICES: Provider[] = [
   RevocationLifecycle,
   KeycloakBearerGuard,
   KeycloakSessionGuard,
+  LoginService,
+  BrowserLogoutService,
+  KeycloakSessionTerminator,
   sessionRegistryProvider,
   revocationBusProvider,
 ];
@@ -57,6 +63,7 @@ const EXPORTS = [
   AccessTokenVerifierService,
   KeycloakBearerGuard,
   KeycloakSessionGuard,
+  KeycloakSessionTerminator,
 ];
 
 /**

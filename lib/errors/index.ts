@@ -5,3 +5,8 @@ export { TokenReplayedError } from './token-replayed.error.js';
 export { RequestInvalidError } from './request-invalid.error.js';
 export { ProviderUnavailableError } from './provider-unavailable.error.js';
 export { LogoutFailedError } from './logout-failed.error.js';
+export { LoginFailedError } from './login-failed.error.js';
+export { ClientAuthenticationError } from './client-authentication.error.js';
+export { TokenRejectedError } from './token-rejected.error.js';
+export { ProviderRejectedError } from './provider-rejected.error.js';
+export type { ProviderAnswer } from './provider-answer.js';

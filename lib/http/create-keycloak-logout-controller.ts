@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, Post, type Type } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Post, type Type } from '@nestjs/common';
 import type { KeycloakLogoutRoutes } from '../options/keycloak-logout-options.interface.js';
 import { KeycloakLogoutController } from './keycloak-logout.controller.js';
 
@@ -16,6 +16,10 @@ interface RouteDefinition {
 /** A POST route answered 200 (not Nest's default 201) and never cached. */
 const post = (path: string): MethodDecorator[] => [Post(path), HttpCode(200), Header('Cache-Control', 'no-store')];
 
+/** A browser route: the handler writes its own answer (redirect or page) through the HTTP adapter. */
+const browserGet = (path: string): MethodDecorator[] => [Get(path)];
+const browserPost = (path: string): MethodDecorator[] => [Post(path)];
+
 /** Every route the library can mount, relative to the prefix. */
 const ROUTE_DEFINITIONS: RouteDefinition[] = [
   { route: 'backchannelLogout', handler: 'backchannelLogout', decorators: post('backchannel-logout') },
@@ -23,6 +27,12 @@ const ROUTE_DEFINITIONS: RouteDefinition[] = [
   { route: 'keycloakAdmin', handler: 'keycloakLogout', decorators: post('k_logout') },
   { route: 'keycloakAdmin', handler: 'keycloakPushNotBefore', decorators: post('k_push_not_before') },
   { route: 'keycloakAdmin', handler: 'keycloakTestAvailable', decorators: post('k_test_available') },
+  { route: 'login', handler: 'login', decorators: browserGet('login') },
+  { route: 'login', handler: 'loginCallback', decorators: browserGet('callback') },
+  { route: 'logout', handler: 'logoutPage', decorators: browserGet('logout') },
+  { route: 'logout', handler: 'logout', decorators: browserPost('logout') },
+  { route: 'logout', handler: 'logoutReturn', decorators: browserGet('logout/return') },
+  { route: 'frontchannelLogout', handler: 'frontchannelLogout', decorators: browserGet('frontchannel-logout') },
 ];
 
 /**

@@ -11,7 +11,9 @@ export const DEFAULT_OPTIONS = {
   failurePolicy: 'refuse',
   maxBodyBytes: 16_384,
   routePrefix: 'auth',
-  routes: { backchannelLogout: true, keycloakAdmin: true },
+  routes: { backchannelLogout: true, keycloakAdmin: true, login: false, logout: false, frontchannelLogout: false },
+  scopes: ['openid', 'profile', 'email'],
+  defaultReturnTo: '/',
 } as const;
 
 /**

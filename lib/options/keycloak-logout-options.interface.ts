@@ -14,6 +14,25 @@ export interface KeycloakLogoutRoutes {
   backchannelLogout?: boolean;
   /** `POST {prefix}/k_logout`, `{prefix}/k_push_not_before`, `{prefix}/k_test_available`: Keycloak's Admin URL. */
   keycloakAdmin?: boolean;
+  /**
+   * `GET {prefix}/login` and `GET {prefix}/callback`: browser login (Authorization Code + PKCE)
+   * into an express-session. Off by default; needs `publicUrl` and the optional peers
+   * `passport`, `passport-openidconnect`, `@nestjs/passport`.
+   */
+  login?: boolean;
+  /**
+   * `GET|POST {prefix}/logout` and `GET {prefix}/logout/return`: RP-initiated logout (local
+   * logout, then the OP's end_session_endpoint). Off by default; needs `publicUrl`.
+   */
+  logout?: boolean;
+  /**
+   * `GET {prefix}/frontchannel-logout?iss=…&sid=…`: OIDC Front-Channel Logout 1.0. Off by default.
+   * Keycloak rule: a client with "Front channel logout" ON never receives back-channel logouts
+   * (nor admin/API-initiated ones), only browser-driven iframes that third-party-cookie
+   * blocking and closed tabs make unreliable. Prefer back-channel; turn this on only for
+   * clients that must use front-channel, with "Front-channel logout session required" ON.
+   */
+  frontchannelLogout?: boolean;
 }
 
 export interface LogoutTokenOptions {
@@ -93,6 +112,30 @@ export interface KeycloakLogoutModuleOptions {
   /** Route prefix of the logout controller. Default `auth`. */
   routePrefix?: string;
   routes?: KeycloakLogoutRoutes;
+  /**
+   * The app's public base URL as browsers reach it (origin plus optional base path), e.g.
+   * `https://app.example.com`. Required by `routes.login` and `routes.logout`: redirect URIs
+   * are built from it, never from the request's Host header.
+   */
+  publicUrl?: string;
+  /** The login callback registered at the OP. Default `{publicUrl}/{routePrefix}/callback`. */
+  redirectUri?: string;
+  /** Scopes requested at login; `openid` is always included. Default `['openid', 'profile', 'email']`. */
+  scopes?: string[];
+  /**
+   * Allow-list of `post_logout_redirect_uri` values for RP-initiated logout (each must also be
+   * registered at the OP). The first is the default. Default `['{publicUrl}/{routePrefix}/logout/return']`.
+   */
+  postLogoutRedirectUris?: string[];
+  /** Where login and logout send the browser when no `returnTo` was asked for. A same-origin path. Default `/`. */
+  defaultReturnTo?: string;
+  /**
+   * Sent as Keycloak's `client_session_host` at the code exchange (with `client_session_state`),
+   * for an Admin URL with `${application.session.host}`. A bare host name (optionally `:port`)
+   * of this instance, never taken from a request. Keycloak ≥ 26.4.13 stores it only if it
+   * matches a host of the client's configured URLs (CVE-2026-4874). Default: not sent.
+   */
+  clientSessionHost?: string;
 }
 
 /** Options decided when routes are built; `forRootAsync` takes them directly, not from the factory. */
@@ -138,4 +181,10 @@ export interface ResolvedKeycloakLogoutOptions {
   sessionRegistry: SessionRegistry | undefined;
   routePrefix: string;
   routes: Required<KeycloakLogoutRoutes>;
+  publicUrl: string | undefined;
+  redirectUri: string | undefined;
+  scopes: string[];
+  postLogoutRedirectUris: string[];
+  defaultReturnTo: string;
+  clientSessionHost: string | undefined;
 }

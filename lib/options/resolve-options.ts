@@ -1,6 +1,7 @@
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
+import { normalizeReturnTo, returnToProblem } from '../login/return-to.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
 import type {
   FailurePolicy,
@@ -12,10 +13,15 @@ import type {
 
 type Input = Record<string, unknown>;
 
+/** Routes (below the prefix) the default redirect URI and post-logout redirect URI point at. */
+const CALLBACK_PATH = 'callback';
+const LOGOUT_RETURN_PATH = 'logout/return';
+
 const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
   'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'failurePolicy', 'maxBodyBytes', 'store',
-  'cache', 'revocationBus', 'sessionRegistry', 'routePrefix', 'routes',
+  'cache', 'revocationBus', 'sessionRegistry', 'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
+  'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost',
 ]);
 
 function fail(option: string, reason: string): never {
@@ -56,6 +62,76 @@ function httpUrl(value: string, option: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must be an http(s) URL');
   if (url.search || url.hash) fail(option, 'must not contain a query or fragment');
   return value;
+}
+
+/** An absolute http(s) URL a browser is sent to: no credentials, no fragment (query allowed when `allowQuery`). */
+function browserUrl(value: unknown, option: string, allowQuery: boolean): string {
+  const text = requiredString(value, option);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(option, `must be an absolute URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must be an http(s) URL');
+  if (url.username || url.password) fail(option, 'must not contain credentials');
+  if (url.hash || text.includes('#')) fail(option, 'must not contain a fragment');
+  if (!allowQuery && url.search) fail(option, 'must not contain a query');
+  return text;
+}
+
+function scopes(value: unknown): string[] {
+  if (value === undefined) return [...DEFAULT_OPTIONS.scopes];
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    // RFC 6749 §3.3 scope-token characters.
+    fail('scopes', 'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes)');
+  }
+  return ['openid', ...new Set((value as string[]).filter((s) => s !== 'openid'))];
+}
+
+function returnTo(value: unknown, option: string): string {
+  if (value === undefined) return DEFAULT_OPTIONS.defaultReturnTo;
+  const problem = returnToProblem(value);
+  if (problem !== undefined) fail(option, problem);
+  return normalizeReturnTo(value as string);
+}
+
+/** `host` or `host:port`, as Keycloak compares it with the hosts of the client's URLs. */
+function sessionHost(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const host = requiredString(value, 'clientSessionHost');
+  if (host.length > 255 || !/^([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host)) {
+    fail('clientSessionHost', 'must be a bare host name or IP, optionally with ":port" (no scheme or path)');
+  }
+  return host;
+}
+
+/** The options of the browser flows (login, RP-initiated logout), checked against the routes that need them. */
+function browserFlowOptions(input: Input, routing: Pick<ResolvedKeycloakLogoutOptions, 'routePrefix' | 'routes'>) {
+  const publicUrl = input.publicUrl === undefined ? undefined : browserUrl(input.publicUrl, 'publicUrl', false).replace(/\/+$/, '');
+  for (const route of ['login', 'logout'] as const) {
+    if (routing.routes[route] && publicUrl === undefined) {
+      fail('publicUrl', `is required when routes.${route} is enabled (redirect URIs are built from it, never from the Host header)`);
+    }
+  }
+  const base = publicUrl === undefined ? undefined : [publicUrl, routing.routePrefix].filter(Boolean).join('/');
+  const redirectUri = input.redirectUri !== undefined
+    ? browserUrl(input.redirectUri, 'redirectUri', true)
+    : base && `${base}/${CALLBACK_PATH}`;
+  let postLogoutRedirectUris: string[] = base ? [`${base}/${LOGOUT_RETURN_PATH}`] : [];
+  if (input.postLogoutRedirectUris !== undefined) {
+    const list = input.postLogoutRedirectUris;
+    if (!Array.isArray(list) || list.length === 0) fail('postLogoutRedirectUris', 'must be a non-empty array of absolute URLs');
+    postLogoutRedirectUris = list.map((uri, i) => browserUrl(uri, `postLogoutRedirectUris[${i}]`, true));
+  }
+  return {
+    publicUrl,
+    redirectUri,
+    scopes: scopes(input.scopes),
+    postLogoutRedirectUris,
+    defaultReturnTo: returnTo(input.defaultReturnTo, 'defaultReturnTo'),
+    clientSessionHost: sessionHost(input.clientSessionHost),
+  };
 }
 
 function integer(value: unknown, option: string, fallback: number, min: number, max: number): number {
@@ -156,6 +232,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     fail('sessionRegistry', 'replaces the cache-manager registry; do not also pass "store" or "cache"');
   }
   const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
+  const routing = resolveRouting({ routePrefix: input.routePrefix as string | undefined, routes: input.routes as KeycloakLogoutRoutes | undefined });
 
   return {
     issuer: httpUrl(requiredString(input.issuer, 'issuer'), 'issuer'),
@@ -188,6 +265,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     cache: input.cache as ResolvedKeycloakLogoutOptions['cache'],
     revocationBus: input.revocationBus as RevocationBus | undefined,
     sessionRegistry: input.sessionRegistry as SessionRegistry | undefined,
-    ...resolveRouting({ routePrefix: input.routePrefix as string | undefined, routes: input.routes as KeycloakLogoutRoutes | undefined }),
+    ...routing,
+    ...browserFlowOptions(input, routing),
   };
 }

@@ -1,0 +1,68 @@
+import { LoginFailedError } from '../errors/login-failed.error.js';
+
+type SessionCallback = (error?: unknown) => void;
+
+/** The parts of an express-session (or @fastify/session) session the browser flows use. */
+export interface SessionObject extends Record<string, unknown> {
+  regenerate?(callback: SessionCallback): unknown;
+  save?(callback: SessionCallback): unknown;
+  destroy?(callback: SessionCallback): unknown;
+  /** @fastify/session's id. */
+  sessionId?: string;
+}
+
+export interface RequestWithSessionStore {
+  /** express-session's id. */
+  sessionID?: string;
+  session?: SessionObject;
+  query?: unknown;
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The request's session, or a configuration error naming the missing middleware. */
+export function requireSession(request: RequestWithSessionStore): SessionObject {
+  const session = request.session;
+  if (typeof session !== 'object' || session === null || typeof session.regenerate !== 'function' || typeof session.save !== 'function') {
+    throw new LoginFailedError(
+      'the login and logout routes need a server-side session: register express-session middleware before the app listens',
+      { status: 500, error: 'server_error' },
+    );
+  }
+  return session;
+}
+
+/** The app's session id: express-session's `req.sessionID`, or @fastify/session's `session.sessionId`. */
+export function sessionIdOf(request: RequestWithSessionStore): string | undefined {
+  return request.sessionID ?? request.session?.sessionId;
+}
+
+/** Calls a session method that takes a node-style callback (express-session) or returns a promise (@fastify/session). */
+function callSession(session: SessionObject, method: 'regenerate' | 'save' | 'destroy'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      if (error) reject(error instanceof Error ? error : new Error(typeof error === 'string' ? error : `session ${method} failed`));
+      else resolve();
+    };
+    try {
+      const result = session[method]?.(finish);
+      if (result instanceof Promise) result.then(() => finish(), finish);
+    } catch (error) {
+      finish(error);
+    }
+  });
+}
+
+/** Replaces the session with an empty one under a new id (the old one is destroyed in the store). */
+export async function regenerateSession(request: RequestWithSessionStore): Promise<SessionObject> {
+  await callSession(requireSession(request), 'regenerate');
+  return requireSession(request);
+}
+
+/** Writes the session to its store now, so that the browser's next request finds it. */
+export function saveSession(request: RequestWithSessionStore): Promise<void> {
+  return callSession(requireSession(request), 'save');
+}
