@@ -148,7 +148,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
     },
   );
   const keys = redisKeys(keyPrefix);
-  const revocationBus = new RedisRevocationBus(connection, keys, { maxStaleness, recoveryGrace, startTimeout, trimInterval, logger });
+  const revocationBus = new RedisRevocationBus(connection, keys, { maxStaleness, commandTimeout, recoveryGrace, startTimeout, trimInterval, logger });
   const sessionRegistry = new RedisSessionRegistry(connection, keys, sessionTtl * 1000, commandTimeout, logger);
 
   const health = (): RedisLogoutHealth => {

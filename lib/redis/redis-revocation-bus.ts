@@ -35,6 +35,7 @@ export interface RedisBusStatus {
 
 export interface RedisRevocationBusOptions {
   maxStaleness: number;
+  commandTimeout: number;
   recoveryGrace: number;
   startTimeout: number;
   trimInterval: number;
@@ -83,6 +84,8 @@ export class RedisRevocationBus extends RevocationBus {
   private readerConnected = false;
   private lastReaderError: string | undefined;
   private started = false;
+  /** start() gave up waiting: the first sync then ends an outage like any later one. */
+  private startTimedOut = false;
   private closed = false;
   private loop: Promise<void> | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -122,6 +125,8 @@ export class RedisRevocationBus extends RevocationBus {
     if (revocations.length === 0) return;
     if (this.closed) throw new LogoutFailedError('the Redis revocation bus is closed', { status: 503 });
     try {
+      // Normally connected since start(); a revocation made earlier (during bootstrap) opens it.
+      await this.connection.ensureConnected(this.options.commandTimeout);
       await this.connection.track(() => this.writer.xAdd(this.keys.stream, '*', encodeEntry(revocations)));
     } catch (error) {
       this.outbox.push([...revocations]);
@@ -190,6 +195,7 @@ export class RedisRevocationBus extends RevocationBus {
     ]);
     clearTimeout(timer);
     if (!inTime) {
+      this.startTimedOut = true;
       this.logger.error(
         `could not read the revocation log from Redis within ${this.options.startTimeout} ms ` +
           `(${this.lastReaderError ?? 'no answer'}); the view is stale and guards apply the failure policy until it is caught up`,
@@ -324,7 +330,7 @@ export class RedisRevocationBus extends RevocationBus {
    */
   private async resync(reader: RedisClientType): Promise<void> {
     const first = this.epoch === undefined;
-    const wasStale = !first && this.isStale(Date.now());
+    const wasStale = (!first || this.startTimedOut) && this.isStale(Date.now());
     await reader.set(this.keys.epoch, randomUUID(), { NX: true });
     const epoch = (await reader.get(this.keys.epoch)) ?? undefined;
     let lost = !first && epoch !== this.epoch;

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KeycloakLogoutConfigError, KeycloakLogoutModule } from '../../lib/index.js';
+import { createRedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -34,5 +36,36 @@ describe('the ./redis entry point', () => {
     `;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', `import 'reflect-metadata';${script}`], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ bus: true, registry: true });
+  });
+});
+
+describe('createRedisLogoutBackend options', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['neither url nor client', {}, /"redis.url" give exactly one of "url" or "client"/],
+    ['both url and client', { url: 'redis://x', client: { duplicate: () => undefined } }, /exactly one/],
+    ['a non-redis URL', { url: 'http://x' }, /"redis.url" must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['not a client', { client: {} }, /"redis.client" must be a node-redis v5 client/],
+    ['an unknown option', { url: 'redis://x', maxStale: 5 }, /"redis.maxStale" is not a known option/],
+    ['a too small maxStaleness', { url: 'redis://x', maxStaleness: 10 }, /"redis.maxStaleness" must be an integer between 100 and 600000, got 10/],
+    ['a fractional commandTimeout', { url: 'redis://x', commandTimeout: 1.5 }, /"redis.commandTimeout" must be an integer/],
+    ['an empty keyPrefix', { url: 'redis://x', keyPrefix: '' }, /"redis.keyPrefix" must be a non-empty string/],
+  ])('refuses %s with a KeycloakLogoutConfigError', (_, options, message) => {
+    expect(() => createRedisLogoutBackend(options as RedisLogoutBackendOptions)).toThrow(KeycloakLogoutConfigError);
+    expect(() => createRedisLogoutBackend(options as RedisLogoutBackendOptions)).toThrow(message);
+  });
+
+  it('connects to nothing until started, and its parts are accepted by the module', async () => {
+    const backend = createRedisLogoutBackend({ url: 'redis://127.0.0.1:1' });
+    expect(backend.health()).toMatchObject({ status: 'down', state: 'idle', stale: true });
+    expect(() =>
+      KeycloakLogoutModule.forRoot({
+        issuer: 'https://kc.example/realms/demo',
+        clientId: 'app',
+        revocationBus: backend.revocationBus,
+        sessionRegistry: backend.sessionRegistry,
+      }),
+    ).not.toThrow();
+    await backend.close();
+    expect(backend.health().state).toBe('closed');
   });
 });

@@ -6,6 +6,7 @@
  * backend: a provider creates it, `forRootAsync` injects it.
  */
 import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
 import { Controller, Get, Inject, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -32,6 +33,12 @@ export interface InstanceConfig {
   failurePolicy?: FailurePolicy;
   /** Nest log output (default on; the tests read the state-change lines from it). */
   logs?: boolean;
+  /**
+   * Report `{ type: 'applied', sid, at }` over IPC each time a sid revocation reaches this
+   * instance's bus, `at` being a high-resolution epoch ms taken right after the store applied
+   * it (the benchmark's propagation measure).
+   */
+  reportApplied?: boolean;
 }
 
 export type InstanceCommand =
@@ -114,6 +121,13 @@ async function main(): Promise<void> {
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const revocations = app.get(RevocationService);
   const backend = app.get<RedisLogoutBackend | null>(REDIS_BACKEND);
+  if (backend && config.reportApplied) {
+    // Subscribed after RevocationService (which subscribed when it was created): runs right after the store applied.
+    backend.revocationBus.subscribe((revocations) => {
+      const at = performance.timeOrigin + performance.now();
+      for (const revocation of revocations) if (revocation.type === 'sid') process.send!({ type: 'applied', sid: revocation.sid, at });
+    });
+  }
 
   process.on('message', (message: InstanceCommand) => {
     const reply = (body: ReplyBody, then?: () => void) =>

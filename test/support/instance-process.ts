@@ -59,6 +59,11 @@ export class InstanceProcess {
     return instance;
   }
 
+  /** Listens to the process's own messages (e.g. `applied` reports). */
+  onMessage(listener: (message: Record<string, unknown>) => void): void {
+    this.child.on('message', listener);
+  }
+
   /** Everything the process printed (Nest's log lines). */
   get logs(): string {
     return this.output;
