@@ -85,17 +85,19 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     expect(await statuses(fresh)).toEqual([200, 200, 200]);
   });
 
-  // TODO(k_logout route): switch this to the HTTP route once POST {prefix}/k_logout (Keycloak's
-  // Admin URL, "Push"/"Logout all" with a notBefore) is merged: drop `.skip`, nothing else.
-  it.skip('TODO(k_logout): a k_logout not-before posted to instance 1 is enforced by instances 2 and 3', async () => {
-    const old = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'erin', sid: newSid(), iat: now() - 300 });
+  // Written as a TODO while the k_logout route was in progress; the route has landed since, so it runs.
+  it('a k_logout "sign out all" (not-before) posted to instance 1 is enforced by instances 2 and 3', async () => {
+    // Newer than the not-before of the previous test (now - 120), older than this one.
+    const old = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'erin', sid: newSid(), iat: now() - 60 });
+    const fresh = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'erin', sid: newSid() });
+    expect(await statuses(old)).toEqual([200, 200, 200]);
     const action = JSON.stringify({
       id: crypto.randomUUID(),
       expiration: now() + 10,
       resource: CLIENT,
       action: 'LOGOUT',
       adapterSessionIds: [],
-      notBefore: now() - 200,
+      notBefore: now() - 30,
       keycloakSessionIds: [],
     });
     const response = await fetch(`${instances[0]!.url}/auth/k_logout`, {
@@ -105,6 +107,20 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     });
     expect(response.status).toBe(200);
     await within(2_000, async () => (await statuses(old, instances.slice(1))).every((s) => s === 401), 'k_logout not-before on 2 and 3');
+    expect(await statuses(fresh)).toEqual([200, 200, 200]);
+  });
+
+  it('a front-channel logout at instance 3 refuses the session\'s token on instances 1 and 2', async () => {
+    const sid = newSid();
+    const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'olivia', sid });
+    expect(await statuses(token)).toEqual([200, 200, 200]);
+    const query = new URLSearchParams({ iss: realm.issuer, sid }).toString();
+    const response = await fetch(`${instances[2]!.url}/auth/frontchannel-logout?${query}`);
+    expect(response.status).toBe(200);
+    await within(2_000, async () => (await statuses(token)).every((s) => s === 401), 'front-channel logout everywhere');
+    // The OP may load the iframe again (or at every instance): harmless.
+    expect((await fetch(`${instances[0]!.url}/auth/frontchannel-logout?${query}`)).status).toBe(200);
+    expect(await statuses(token)).toEqual([401, 401, 401]);
   });
 
   it('the same logout token delivered to every instance at once (retries, fan-out) is accepted exactly once', async () => {
@@ -146,7 +162,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     const restarted = await InstanceProcess.start('instance-2b', config);
     instances[1] = restarted;
     expect(await restarted.me(revoked)).toBe(401);
-    // The not-before from the earlier test (now - 120) is kept too.
+    // The client not-before (k_logout's, now - 30) is kept too.
     expect(await restarted.me(oldToken)).toBe(401);
     expect(await restarted.me(valid)).toBe(200);
   });

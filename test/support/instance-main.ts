@@ -98,6 +98,7 @@ class InstanceController {
   imports: [
     RedisBackendModule,
     KeycloakLogoutModule.forRootAsync({
+      routes: { frontchannelLogout: true },
       imports: [RedisBackendModule],
       inject: [REDIS_BACKEND],
       useFactory: (backend: RedisLogoutBackend | null) => ({
