@@ -38,6 +38,8 @@ export class RedisConnection {
     const writerOptions: Partial<RedisClientOptions> = {
       // Replies are parsed as RESP2 shapes (arrays, not maps) whatever the app's client uses.
       RESP: 2,
+      // RESP3-only; the app's client may use it, ours never read cached keys.
+      clientSideCache: undefined,
       disableOfflineQueue: true,
       commandOptions: { timeout: options.commandTimeout },
       socket: { ...baseSocket, reconnectStrategy },
@@ -45,6 +47,7 @@ export class RedisConnection {
     this.writer = base.duplicate(writerOptions) as unknown as RedisClientType;
     this.reader = base.duplicate({
       RESP: 2,
+      clientSideCache: undefined,
       disableOfflineQueue: true,
       // No command timeout: the reader's XREAD blocks on purpose.
       commandOptions: {},

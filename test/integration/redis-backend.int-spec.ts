@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
+import KeyvRedis from '@keyv/redis';
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, type Revocation } from '../../lib/index.js';
@@ -266,6 +267,24 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
         await Promise.all(open.splice(0).map((b) => b.close()));
         await server.stop();
       }
+    });
+
+    it('copies the settings of an app\'s client (here a @keyv/redis store\'s) without using or closing it', async () => {
+      const store = new KeyvRedis(`${redis.url}/3`);
+      const b = backend({ url: undefined, client: store.client, keyPrefix: 'from-client:' });
+      await b.revocationBus.start();
+      await b.revocationBus.publish([sidRevocation('via-app-client')]);
+      const db3 = createClient({ url: redis.url, database: 3 });
+      await db3.connect();
+      try {
+        // Its database setting was kept: the log is in db 3.
+        expect(await db3.xLen('from-client:revocations')).toBe(1);
+        expect(await admin.exists('from-client:revocations')).toBe(0);
+      } finally {
+        await db3.close();
+      }
+      await b.close();
+      expect(store.client.isOpen).toBe(false);
     });
 
     it('close() releases both connections and is idempotent', async () => {
