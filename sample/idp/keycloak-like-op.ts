@@ -52,6 +52,17 @@ export interface TestOpUser {
 
 export interface StartTestOpOptions {
   clients: TestOpClientConfig[];
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on. Default 0 (a free one). */
+  port?: number;
+  /** Host name in the issuer URL, e.g. `localhost` for a browser demo. Default: `host`. */
+  publicHost?: string;
+  /**
+   * Confirm RP-initiated logout without asking, as Keycloak does when the request carries a
+   * valid `id_token_hint` (the page submits itself; browsers only). Default false.
+   */
+  autoConfirmLogout?: boolean;
   /** Default: alice/alice-password (id user-alice) and bob/bob-password (id user-bob). */
   users?: TestOpUser[];
   /** Seconds; default 300 (Keycloak's default access token lifespan). */
@@ -257,10 +268,10 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${opts.publicHost ?? opts.host ?? '127.0.0.1'}:${port}`;
   const realmPath = `/realms/${realm}`;
   const issuer = `${origin}${realmPath}`;
   const accountResource = `${issuer}/account`;
@@ -334,7 +345,11 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx: KoaContext, form: string) => {
-          ctx.body = page('Logging out', `<p>Do you want to log out?</p>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Logout</button>`);
+          // Keycloak ends the whole SSO session (every client): always confirm with logout=yes.
+          const autoSubmit = opts.autoConfirmLogout
+            ? `<input type="hidden" form="op.logoutForm" name="logout" value="yes"><script>document.getElementById('op.logoutForm').submit()</script>`
+            : '';
+          ctx.body = page('Signing out', `<p>Do you want to sign out of every application?</p>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>${autoSubmit}`);
         },
         postLogoutSuccessSource: (ctx: KoaContext) => {
           ctx.body = page('Logged out', '<p>You are logged out.</p>');
@@ -813,17 +828,28 @@ function parseForm(html: string): { action: string; fields: Record<string, strin
 function loginPage(action: string, error?: string): string {
   return page(
     'Sign in',
-    `${error ? `<div id="input-error">${escapeHtml(error)}</div>` : ''}
+    `<h1>Sign in to your account</h1>
+${error ? `<div id="input-error" class="error">${escapeHtml(error)}</div>` : ''}
 <form id="kc-form-login" method="post" action="${escapeHtml(action)}">
-  <input id="username" name="username" type="text" autofocus>
-  <input id="password" name="password" type="password">
+  <label for="username">Username or email</label>
+  <input id="username" name="username" type="text" autocomplete="username" autofocus>
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password">
   <input id="kc-login" name="login" type="submit" value="Sign In">
 </form>`,
   );
 }
 
 function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`;
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;background:#f3f4f6;color:#1f2937;display:flex;justify-content:center;padding:48px 16px;margin:0}
+main{background:#fff;border-top:4px solid #0066cc;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.12);padding:28px 32px;width:340px}
+h1{font-size:20px;margin:0 0 18px}.realm{font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:#6b7280;margin-bottom:6px}
+label{display:block;font-size:13px;margin:12px 0 4px}input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:8px;border:1px solid #d1d5db;border-radius:4px}
+input[type=submit],button{margin-top:18px;width:100%;padding:9px;background:#0066cc;color:#fff;border:0;border-radius:4px;font-size:14px;cursor:pointer}
+.error{background:#fef2f2;color:#991b1b;padding:8px;border-radius:4px;font-size:13px}
+</style></head><body><main><div class="realm">Embedded identity provider</div>${body}</main></body></html>`;
 }
 
 function escapeHtml(value: string): string {

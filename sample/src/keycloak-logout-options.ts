@@ -1,0 +1,19 @@
+import type { KeycloakLogoutAsyncResult } from 'nestjs-keycloak-logout';
+import type { SampleConfig } from './sample-config.js';
+
+/**
+ * The module options of one sample instance. With REDIS_URL, revocations are shared through
+ * Redis (the `nestjs-keycloak-logout/redis` entry point, loaded only then).
+ */
+export async function keycloakLogoutOptions(config: SampleConfig): Promise<KeycloakLogoutAsyncResult> {
+  const options: KeycloakLogoutAsyncResult = {
+    issuer: config.issuer,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    publicUrl: config.publicUrl,
+  };
+  if (config.redisUrl === undefined) return options;
+  const { createRedisLogoutBackend } = await import('nestjs-keycloak-logout/redis');
+  const redis = createRedisLogoutBackend({ url: config.redisUrl });
+  return { ...options, revocationBus: redis.revocationBus, sessionRegistry: redis.sessionRegistry };
+}

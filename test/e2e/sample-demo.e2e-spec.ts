@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchChromium } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const screenshots = join(root, 'test-results', 'screenshots');
+
+/**
+ * The demo as a newcomer runs it (`npm start` → sample/dist/src/demo.js), driven by a real
+ * headless Chromium: sign in to app-a, single sign-on into app-b, sign out of app-a, and
+ * app-b's page turns to "Signed out" by itself while its API refuses the old access token.
+ */
+describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
+  let demo: ChildProcess;
+  let output = '';
+  let browser: Browser;
+  const ports = { idp: 0, a: 0, b: 0 };
+  const appA = () => `http://localhost:${ports.a}`;
+  const appB = () => `http://localhost:${ports.b}`;
+
+  beforeAll(async () => {
+    expect(existsSync(join(root, 'sample', 'dist', 'src', 'demo.js')), 'build the sample first: npm run sample:build').toBe(true);
+    ports.idp = await freePort();
+    ports.a = await freePort();
+    ports.b = await freePort();
+    demo = spawn(process.execPath, [join(root, 'sample', 'dist', 'src', 'demo.js')], {
+      env: { ...process.env, IDP_PORT: String(ports.idp), APP_A_PORT: String(ports.a), APP_B_PORT: String(ports.b), OIDC_ISSUER: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 30_000);
+      const collect = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('demo ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      demo.stdout!.on('data', collect);
+      demo.stderr!.on('data', collect);
+      demo.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
+    });
+    browser = await launchChromium();
+    mkdirSync(screenshots, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo && demo.exitCode === null) {
+      demo.kill('SIGTERM');
+      await new Promise((resolve) => demo.once('exit', resolve));
+    }
+  });
+
+  async function signedInAs(page: Page, text: string) {
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('Signed in');
+    expect(await page.locator('#user').textContent()).toContain(text);
+  }
+
+  it('signs out app-b by itself when the user signs out of app-a', async () => {
+    const context = await browser.newContext({ viewport: { width: 520, height: 520 } });
+    const pageA = await context.newPage();
+    const pageB = await context.newPage();
+
+    // 1. app-a: signed out, sign in through the identity provider's login page.
+    await pageA.goto(appA());
+    expect(await pageA.locator('#status').textContent()).toBe('Signed out');
+    await pageA.click('#sign-in');
+    await pageA.waitForURL(/\/login-actions\/authenticate\//);
+    await pageA.fill('#username', 'alice');
+    await pageA.fill('#password', 'alice-password');
+    await pageA.click('#kc-login');
+    await pageA.waitForURL(`${appA()}/`);
+    await signedInAs(pageA, 'alice');
+    await pageA.screenshot({ path: join(screenshots, '1-app-a-signed-in.png') });
+
+    // 2. app-b: single sign-on, no second password.
+    await pageB.goto(appB());
+    await pageB.click('#sign-in');
+    await pageB.waitForURL(`${appB()}/`);
+    await signedInAs(pageB, 'alice');
+    expect(await pageB.locator('#password').count()).toBe(0);
+    const token = await pageB.evaluate(async () => ((await (await fetch('/session/token')).json()) as { access_token: string }).access_token);
+    expect(token).toMatch(/^ey/);
+    const before = await fetch(`${appB()}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(before.status).toBe(200);
+    expect(await before.json()).toMatchObject({ client: 'app-b' });
+    await pageB.click('#call-api');
+    await expect.poll(() => pageB.locator('#api-result').textContent()).toContain('200');
+    await pageB.screenshot({ path: join(screenshots, '2-app-b-single-sign-on.png') });
+
+    // Mark app-b's document, to prove later that it changed without a reload.
+    await pageB.evaluate(() => {
+      (window as unknown as { marker: string }).marker = 'no-reload';
+    });
+
+    // 3. Sign out of app-a: RP-initiated logout at the IdP, which calls app-b's back-channel URL.
+    await pageA.click('#sign-out');
+    await pageA.waitForURL(`${appA()}/`);
+    expect(await pageA.locator('#status').textContent()).toBe('Signed out');
+
+    // 4. app-b's page changes by itself, within a second, and its API refuses the old token.
+    await expect.poll(() => pageB.locator('#status').textContent(), { timeout: 1_000, intervals: [50] }).toBe('Signed out');
+    expect(await pageB.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('no-reload');
+    await pageB.screenshot({ path: join(screenshots, '3-app-b-signed-out-by-itself.png') });
+    const after = await fetch(`${appB()}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(after.status).toBe(401);
+    expect(await after.json()).toMatchObject({ error: 'invalid_token' });
+
+    // A reload of app-b confirms the server-side session is gone.
+    await pageB.reload();
+    expect(await pageB.locator('#status').textContent()).toBe('Signed out');
+
+    // The three steps side by side, for the README (copied there with UPDATE_SCREENSHOTS=1).
+    const steps = ['1-app-a-signed-in.png', '2-app-b-single-sign-on.png', '3-app-b-signed-out-by-itself.png'];
+    const images = steps.map((file) => `<img src="data:image/png;base64,${readFileSync(join(screenshots, file)).toString('base64')}">`).join('');
+    const strip = await context.newPage();
+    await strip.setViewportSize({ width: 1560, height: 520 });
+    await strip.setContent(`<body style="margin:0;display:flex">${images}</body>`);
+    await strip.screenshot({ path: join(screenshots, 'demo-steps.png') });
+    await context.close();
+    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(join(screenshots, 'demo-steps.png'), join(root, 'docs', 'demo-steps.png'));
+  }, 60_000);
+
+  it('the public and guarded API routes answer the same shape', async () => {
+    const open = await fetch(`${appA()}/api/public`);
+    expect(await open.json()).toEqual({ sub: null, sid: null, client: null });
+    const refused = await fetch(`${appA()}/api/me`);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});
