@@ -7,23 +7,16 @@ import { redisKeys } from './redis-keys.js';
 import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
 import { RedisSessionRegistry } from './redis-session-registry.js';
 
-/**
- * Any node-redis v5 client: from `redis`, from `@redis/client`, or the one a `@keyv/redis`
- * store holds (`store.client`). Only its settings are used: the backend duplicates it.
- */
-export interface NodeRedisClientLike {
-  duplicate(overrides?: object): unknown;
-  readonly options?: unknown;
-}
-
 export interface RedisLogoutBackendOptions {
   /** Redis URL, e.g. `redis://:secret@redis:6379/0` (`rediss://` for TLS). Give `url` or `client`. */
   url?: string;
   /**
-   * A node-redis v5 client whose settings (host, TLS, credentials, database) to copy. The
-   * backend opens its own two connections from it and never uses or closes this one.
+   * A node-redis v5 client (`createClient()` from `redis` or `@redis/client`, or a `@keyv/redis`
+   * store's `store.client`) whose settings (host, TLS, credentials, database) to copy. The
+   * backend opens its own two connections from it and never uses or closes this one. Cluster
+   * and Sentinel clients are not supported.
    */
-  client?: NodeRedisClientLike;
+  client?: object;
   /** Prefix of every key. Default `keycloak-logout:`. Instances that share revocations share it. */
   keyPrefix?: string;
   /**
@@ -114,8 +107,12 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new KeycloakLogoutConfigError('redis.url', 'must be a redis:// or rediss:// URL');
   }
-  if (options.client !== undefined && typeof options.client.duplicate !== 'function') {
-    throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client (createClient from "redis")');
+  if (options.client !== undefined) {
+    const client = options.client as { duplicate?: unknown; isReady?: unknown };
+    // A plain client has both; a cluster has no isReady, a sentinel no duplicate().
+    if (typeof client !== 'object' || client === null || typeof client.duplicate !== 'function' || typeof client.isReady !== 'boolean') {
+      throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client from createClient() (Cluster and Sentinel clients are not supported)');
+    }
   }
   const keyPrefix = options.keyPrefix ?? 'keycloak-logout:';
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');

@@ -5,7 +5,6 @@
  */
 export {
   createRedisLogoutBackend,
-  type NodeRedisClientLike,
   type RedisLogoutBackend,
   type RedisLogoutBackendOptions,
   type RedisLogoutHealth,

@@ -27,6 +27,8 @@ export class RedisConnection {
   private connecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private opened = false;
+  /** When the writer lost its connection (undefined while it is up). */
+  private writerDownSince: number | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(options: RedisConnectionOptions, onError: (role: ConnectionRole, error: unknown) => void) {
@@ -42,6 +44,8 @@ export class RedisConnection {
       clientSideCache: undefined,
       disableOfflineQueue: true,
       commandOptions: { timeout: options.commandTimeout },
+      // Keeps an idle writer from being dropped (server `timeout`, NATs) right before a logout needs it.
+      pingInterval: 15_000,
       socket: { ...baseSocket, reconnectStrategy },
     };
     this.writer = base.duplicate(writerOptions) as unknown as RedisClientType;
@@ -54,7 +58,11 @@ export class RedisConnection {
       socket: { ...baseSocket, reconnectStrategy, socketTimeout: options.readerIdleTimeout } as RedisClientOptions['socket'],
     });
     // node-redis throws an unhandled 'error' event without a listener.
-    this.writer.on('error', (error: unknown) => onError('writer', error));
+    this.writer.on('error', (error: unknown) => {
+      if (!this.writer.isReady) this.writerDownSince ??= Date.now();
+      onError('writer', error);
+    });
+    this.writer.on('ready', () => (this.writerDownSince = undefined));
     this.reader.on('error', (error: unknown) => onError('reader', error));
   }
 
@@ -71,9 +79,26 @@ export class RedisConnection {
     return this.connecting;
   }
 
-  /** Like connectWithin, free once the first connect completed (node-redis reconnects by itself after that). */
-  async ensureConnected(ms: number): Promise<void> {
-    if (!this.opened) await this.connectWithin(ms);
+  /**
+   * Resolves true once the writer is ready, waiting at most `ms` (it may be reconnecting after a
+   * blip, or not opened yet): a short wait rides out a reconnect, a real outage fails in bounded time.
+   */
+  async writerReady(ms: number): Promise<boolean> {
+    if (this.closing) return false;
+    if (this.writer.isReady) return true;
+    if (!this.opened) this.connect().catch(() => undefined);
+    // Down for a while already: an outage, not a blip; fail now rather than make every caller wait.
+    const wait = ms - (this.writerDownSince === undefined ? 0 : Date.now() - this.writerDownSince);
+    if (wait <= 0) return false;
+    return new Promise<boolean>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.writer.off('ready', done);
+        resolve(this.writer.isReady && !this.closing);
+      };
+      const timer = setTimeout(done, wait);
+      this.writer.on('ready', done);
+    });
   }
 
   /** Starts connecting and waits at most `ms` for it; never rejects for a slow Redis. */

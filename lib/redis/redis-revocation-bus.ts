@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
+import { ErrorReply, type RedisClientType } from 'redis';
 import { LogoutFailedError } from '../errors/logout-failed.error.js';
 import { RevocationBus, type RevocationBusHealth, type RevocationListener } from '../revocation/revocation-bus.js';
 import type { Revocation } from '../revocation/revocation.interface.js';
@@ -125,9 +125,7 @@ export class RedisRevocationBus extends RevocationBus {
     if (revocations.length === 0) return;
     if (this.closed) throw new LogoutFailedError('the Redis revocation bus is closed', { status: 503 });
     try {
-      // Normally connected since start(); a revocation made earlier (during bootstrap) opens it.
-      await this.connection.ensureConnected(this.options.commandTimeout);
-      await this.connection.track(() => this.writer.xAdd(this.keys.stream, '*', encodeEntry(revocations)));
+      await this.write(revocations);
     } catch (error) {
       this.outbox.push([...revocations]);
       this.deliver(revocations);
@@ -141,6 +139,21 @@ export class RedisRevocationBus extends RevocationBus {
       );
     }
     this.deliver(revocations);
+  }
+
+  /** XADD on the writer; a connection blip (not a Redis error reply) gets one more try once it is back. */
+  private async write(revocations: Revocation[]): Promise<void> {
+    const entry = encodeEntry(revocations);
+    for (let attempt = 1; ; attempt += 1) {
+      // Normally connected since start(); a revocation made earlier (during bootstrap) opens it.
+      if (!(await this.connection.writerReady(this.options.commandTimeout))) throw new Error('Redis is not reachable');
+      try {
+        await this.connection.track(() => this.writer.xAdd(this.keys.stream, '*', entry));
+        return;
+      } catch (error) {
+        if (attempt >= 2 || error instanceof ErrorReply || this.closed) throw error;
+      }
+    }
   }
 
   /** Hot path of every guarded request: two comparisons and no I/O. */

@@ -153,13 +153,12 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
 
   /**
    * Runs an operation on the writer connection: opens it on first use (the registry may be used
-   * before the bus starts), fails fast when Redis is unreachable (cache-manager would turn a
-   * failed read into a silent miss), and lets close() wait for it.
+   * before the bus starts), waits out a reconnect but fails within `commandTimeout` when Redis is
+   * unreachable (cache-manager would turn a failed read into a silent miss), and lets close()
+   * wait for it.
    */
   private async run<T>(operation: (redis: RedisClientType) => Promise<T>): Promise<T> {
-    await this.connection.ensureConnected(this.commandTimeout);
-    const redis = this.connection.writer;
-    if (!redis.isReady) throw new Error('the session registry cannot reach Redis');
-    return this.connection.track(() => operation(redis));
+    if (!(await this.connection.writerReady(this.commandTimeout))) throw new Error('the session registry cannot reach Redis');
+    return this.connection.track(() => operation(this.connection.writer));
   }
 }

@@ -42,9 +42,10 @@ describe('the ./redis entry point', () => {
 describe('createRedisLogoutBackend options', () => {
   it.each<[string, unknown, RegExp]>([
     ['neither url nor client', {}, /"redis.url" give exactly one of "url" or "client"/],
-    ['both url and client', { url: 'redis://x', client: { duplicate: () => undefined } }, /exactly one/],
+    ['both url and client', { url: 'redis://x', client: { duplicate: () => undefined, isReady: false } }, /exactly one/],
     ['a non-redis URL', { url: 'http://x' }, /"redis.url" must be a redis:\/\/ or rediss:\/\/ URL/],
     ['not a client', { client: {} }, /"redis.client" must be a node-redis v5 client/],
+    ['a cluster client', { client: { duplicate: () => undefined } }, /Cluster and Sentinel clients are not supported/],
     ['an unknown option', { url: 'redis://x', maxStale: 5 }, /"redis.maxStale" is not a known option/],
     ['a too small maxStaleness', { url: 'redis://x', maxStaleness: 10 }, /"redis.maxStaleness" must be an integer between 100 and 600000, got 10/],
     ['a fractional commandTimeout', { url: 'redis://x', commandTimeout: 1.5 }, /"redis.commandTimeout" must be an integer/],
