@@ -95,7 +95,7 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
 
     // Mark app-b's document, to prove later that it changed without a reload.
     await pageB.evaluate(() => {
-      (window as unknown as { marker: string }).marker = 'no-reload';
+      (globalThis as unknown as { marker: string }).marker = 'no-reload';
     });
 
     // 3. Sign out of app-a: RP-initiated logout at the IdP, which calls app-b's back-channel URL.
@@ -104,8 +104,8 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
     expect(await pageA.locator('#status').textContent()).toBe('Signed out');
 
     // 4. app-b's page changes by itself, within a second, and its API refuses the old token.
-    await expect.poll(() => pageB.locator('#status').textContent(), { timeout: 1_000, intervals: [50] }).toBe('Signed out');
-    expect(await pageB.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('no-reload');
+    await expect.poll(() => pageB.locator('#status').textContent(), { timeout: 1_000, interval: 50 }).toBe('Signed out');
+    expect(await pageB.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('no-reload');
     await pageB.screenshot({ path: join(screenshots, '3-app-b-signed-out-by-itself.png') });
     const after = await fetch(`${appB()}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(after.status).toBe(401);
