@@ -11,6 +11,7 @@
  * several rounds and the median of the rounds is reported. The Redis server's command counter
  * is read around the Redis-mode runs to show the commands per guarded request. Not a test.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { createClient } from 'redis';
 import { FakeRealm } from '../test/support/fake-realm.js';
@@ -118,7 +119,10 @@ async function main(): Promise<void> {
       }),
     );
     console.log(`\nGuard cost: GET with a valid bearer token, autocannon ${CONNECTIONS} connections, ${ROUNDS} rounds × ${DURATION} s per target`);
-    console.log(`two Nest instances (express, separate processes), redis-server on loopback, ${new Date().toISOString()}\n`);
+    console.log(
+      `two Nest instances (express, separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
+        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+    );
     console.log(`${'target'.padEnd(32)}${'req/s (median)'.padStart(16)}${'rounds'.padStart(26)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'non-2xx'.padStart(9)}`);
     for (const [name, s] of summary) {
       console.log(`${name.padEnd(32)}${s.rps.toFixed(0).padStart(16)}${s.all.padStart(26)}${`${s.p50} ms`.padStart(8)}${`${s.p99} ms`.padStart(8)}${String(s.bad).padStart(9)}`);

@@ -15,6 +15,7 @@
  *   instance 1 included for reference), so that probes do not queue behind each other.
  * Not a test: prints a table, exits 0.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
 import { FakeRealm } from '../test/support/fake-realm.js';
@@ -139,7 +140,10 @@ async function main(): Promise<void> {
     const appliedAll = [...appliedPerInstance.values()].flat();
     const header = `${''.padEnd(40)}${'n'.padStart(7)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}`;
     console.log(`\nPropagation of a back-channel logout (instance 1 → instances 2..4), ${SAMPLES} logouts after ${WARMUP} warm-up`);
-    console.log(`4 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}`);
+    console.log(
+      `4 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
+        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    );
     console.log('\napplied: from the POST response at instance 1 until the instance\'s store holds the revocation');
     console.log(header);
     for (const [name, values] of appliedPerInstance) console.log(row(name, values));
