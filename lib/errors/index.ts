@@ -1,4 +1,4 @@
-export { KeycloakLogoutError, type KeycloakLogoutErrorCode } from './keycloak-logout.error.js';
+export { KeycloakLogoutError, KeycloakLogoutAnswerError, type ErrorAnswerOptions, type KeycloakLogoutErrorCode } from './keycloak-logout.error.js';
 export { KeycloakLogoutConfigError } from './keycloak-logout-config.error.js';
 export { TokenInvalidError } from './token-invalid.error.js';
 export { TokenReplayedError } from './token-replayed.error.js';

@@ -26,3 +26,24 @@ export abstract class KeycloakLogoutError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Where an error is raised decides its answer: a guard says 401 where a logout route says 400. */
+export interface ErrorAnswerOptions {
+  cause?: unknown;
+  /** OAuth-style error code for the JSON body. */
+  error?: string;
+  /** HTTP status. */
+  status?: number;
+}
+
+/** Base of the errors whose `error` code and `status` have defaults the raiser may override. */
+export abstract class KeycloakLogoutAnswerError extends KeycloakLogoutError {
+  readonly error: string;
+  readonly status: number;
+
+  protected constructor(message: string, defaults: { error: string; status: number }, options?: ErrorAnswerOptions) {
+    super(message, options);
+    this.error = options?.error ?? defaults.error;
+    this.status = options?.status ?? defaults.status;
+  }
+}

@@ -1,13 +1,10 @@
-import { KeycloakLogoutError } from './keycloak-logout.error.js';
+import { KeycloakLogoutAnswerError, type ErrorAnswerOptions } from './keycloak-logout.error.js';
 
 /** A logout request was valid but could not be carried out (e.g. the registry threw). */
-export class LogoutFailedError extends KeycloakLogoutError {
+export class LogoutFailedError extends KeycloakLogoutAnswerError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_FAILED';
-  readonly error = 'server_error';
-  readonly status: number;
 
-  constructor(message: string, options?: { cause?: unknown; status?: number }) {
-    super(message, options);
-    this.status = options?.status ?? 500;
+  constructor(reason: string, options?: ErrorAnswerOptions) {
+    super(reason, { error: 'server_error', status: 500 }, options);
   }
 }
