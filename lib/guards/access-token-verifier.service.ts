@@ -9,6 +9,14 @@ import type { AccessTokenClaims } from './access-token-claims.interface.js';
 /** Header `typ` values of an access token: RFC 9068 `at+jwt`, or Keycloak's `JWT`. */
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'jwt']);
 
+/**
+ * Characters of the token that key the cache: its tail, which lies in the signature. A cache
+ * hit then hashes these few characters instead of the whole token (about 1 KB for a Keycloak
+ * RS256 access token, hashed anew for every request because each request brings a fresh
+ * string); the whole token is still compared on every hit.
+ */
+const CACHE_KEY_LENGTH = 32;
+
 function invalid(reason: string): TokenInvalidError {
   return new TokenInvalidError(reason, { error: 'invalid_token', status: 401 });
 }
@@ -20,7 +28,8 @@ function invalid(reason: string): TokenInvalidError {
  */
 @Injectable()
 export class AccessTokenVerifierService {
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  /** Keyed by the token's tail; `token` is the whole token, compared on each hit. */
+  private readonly verified = new Map<string, { token: string; claims: AccessTokenClaims }>();
 
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
@@ -28,14 +37,16 @@ export class AccessTokenVerifierService {
   ) {}
 
   async verify(token: string): Promise<AccessTokenClaims> {
-    const cached = this.verified.get(token);
-    if (cached !== undefined) {
-      if (cached.exp + this.options.clockTolerance > Date.now() / 1000) return cached;
-      this.verified.delete(token);
+    const key = token.slice(-CACHE_KEY_LENGTH);
+    const cached = this.verified.get(key);
+    // Another token with the same tail is a miss: verified in full, and then replaces the entry.
+    if (cached !== undefined && cached.token === token) {
+      if (cached.claims.exp + this.options.clockTolerance > Date.now() / 1000) return cached.claims;
+      this.verified.delete(key);
       throw invalid('access token has expired');
     }
     const claims = await this.verifyFresh(token);
-    this.remember(token, claims);
+    this.remember(key, token, claims);
     return claims;
   }
 
@@ -70,14 +81,16 @@ export class AccessTokenVerifierService {
     return claims.azp === clientId || audience.includes(clientId);
   }
 
-  private remember(token: string, claims: AccessTokenClaims): void {
+  private remember(key: string, token: string, claims: AccessTokenClaims): void {
     const max = this.options.bearer.cacheSize;
     if (max === 0) return;
+    // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
+    this.verified.delete(key);
     if (this.verified.size >= max) {
       // Evict the oldest entry: Map iterates in insertion order.
       const oldest = this.verified.keys().next();
       if (!oldest.done) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, claims);
+    this.verified.set(key, { token, claims });
   }
 }
