@@ -1,0 +1,179 @@
+/**
+ * The library under test: a Nest app (Express or Fastify) with the library's routes
+ * (back-channel logout, Keycloak Admin URL) and API routes that differ only by their guard:
+ * `GET /api/open` (none), `GET /api/header-guard` (reads the Authorization header, allows) and
+ * `GET /api/guarded` (KeycloakBearerGuard); and diagnostic routes between the two. Started by the benchmarks in its own
+ * process (support/processes.ts).
+ */
+import 'reflect-metadata';
+import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type DynamicModule, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { KeycloakLogoutModuleOptions, RevocationService, RevocationStore, SessionRegistry } from '../../lib/index.js';
+import { serve, readConfig } from '../support/child.js';
+import { lib, loadRedisSubpath } from '../support/library.js';
+
+export interface NestAppConfig {
+  adapter: 'express' | 'fastify';
+  issuer: string;
+  clientId: string;
+  /** `bearer.cacheSize`; default the library's. */
+  bearerCacheSize?: number;
+  /** Where sessions and revocations live. */
+  mode: 'memory' | 'redis';
+  /** For `mode: 'redis'`. */
+  redisUrl?: string;
+}
+
+const config = readConfig<NestAppConfig>();
+const BODY = { ok: true };
+
+/**
+ * The least a bearer guard can do: read the Authorization header, then allow. What any such
+ * guard costs in Nest's pipeline (including Node building `req.headers`, which it does lazily,
+ * on first access) before any work of its own.
+ */
+@Injectable()
+class HeaderOnlyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return typeof context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization === 'string';
+  }
+}
+
+// Diagnostic guards (`npm run bench:guard-cost -- --split`): the header-only guard plus one
+// ingredient of KeycloakBearerGuard each, to split what the bearer guard costs over HTTP.
+
+/** Header-only, but async (the bearer guard awaits the verifier). */
+@Injectable()
+class AsyncHeaderGuard implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await Promise.resolve();
+    return typeof context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization === 'string';
+  }
+}
+/** Header-only, plus a property on the request (the bearer guard sets `accessTokenClaims`). */
+@Injectable()
+class AssignGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown>; accessTokenClaims?: unknown }>();
+    req.accessTokenClaims = { a: 1 };
+    return typeof req.headers.authorization === 'string';
+  }
+}
+/** Header-only, plus the bearer guard's regular expression over the header. */
+@Injectable()
+class RegexGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const h = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization as string;
+    return /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(h) !== null;
+  }
+}
+
+@Controller('api')
+class BenchApiController {
+  @Get('open')
+  open() {
+    return BODY;
+  }
+
+  @Get('header-guard')
+  @UseGuards(HeaderOnlyGuard)
+  headerGuard() {
+    return BODY;
+  }
+
+  @Get('async-guard')
+  @UseGuards(AsyncHeaderGuard)
+  asyncGuard() {
+    return BODY;
+  }
+
+  @Get('assign-guard')
+  @UseGuards(AssignGuard)
+  assignGuard() {
+    return BODY;
+  }
+
+  @Get('regex-guard')
+  @UseGuards(RegexGuard)
+  regexGuard() {
+    return BODY;
+  }
+
+  @Get('guarded')
+  @UseGuards(lib.KeycloakBearerGuard)
+  guarded() {
+    return BODY;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// REDIS MODE HOOK (benchmark 1, "Redis registry"): the module options for `mode: 'redis'`.
+// It uses `nestjs-keycloak-logout/redis` (lib/redis) as built in dist/; guard-cost.ts only
+// asks for this mode when that subpath exports `createRedisLogoutBackend` and a
+// redis-server can be started. Adjust here if the Redis API changes.
+// ---------------------------------------------------------------------------------------
+async function storageOptions(): Promise<Partial<KeycloakLogoutModuleOptions>> {
+  if (config.mode === 'memory') return {};
+  const redis = await loadRedisSubpath();
+  const create = redis?.createRedisLogoutBackend as
+    | ((options: { url: string }) => { revocationBus: unknown; sessionRegistry: unknown })
+    | undefined;
+  if (create === undefined || config.redisUrl === undefined) throw new Error('Redis mode: nestjs-keycloak-logout/redis is not built, or no redisUrl');
+  const backend = create({ url: config.redisUrl });
+  return { revocationBus: backend.revocationBus, sessionRegistry: backend.sessionRegistry } as Partial<KeycloakLogoutModuleOptions>;
+}
+
+async function start(): Promise<INestApplication> {
+  const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({
+    issuer: config.issuer,
+    clientId: config.clientId,
+    ...(config.bearerCacheSize !== undefined ? { bearer: { cacheSize: config.bearerCacheSize } } : {}),
+    ...(await storageOptions()),
+  });
+
+  @Module({ imports: [logoutModule], controllers: [BenchApiController] })
+  class BenchAppModule {}
+
+  const app =
+    config.adapter === 'express'
+      ? await NestFactory.create(BenchAppModule, new ExpressAdapter(), { logger: false })
+      : await NestFactory.create(BenchAppModule, new FastifyAdapter(), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+const app = await start();
+const registry = app.get<SessionRegistry>(lib.SessionRegistry);
+const revocations = app.get<RevocationService>(lib.RevocationService);
+const store = app.get<RevocationStore>(lib.RevocationStore, { strict: false });
+
+interface SeedSession {
+  adapterSessionId?: string;
+  sid?: string;
+  sub: string;
+}
+
+const server = serve(
+  {
+    /** Registers logins, as the login flow would. */
+    seedSessions: async (sessions: SeedSession[]) => {
+      const issuedAt = Math.floor(Date.now() / 1000);
+      for (const session of sessions) {
+        await registry.register({ ...session, clientId: config.clientId, issuedAt, expiresAt: issuedAt + 36_000 });
+      }
+      return sessions.length;
+    },
+    /** Revokes sids that no request will carry: a realistic, non-empty revocation view. */
+    revokeOthers: async (count: number) => {
+      for (let i = 0; i < count; i++) await revocations.revokeSid(`other-${i}-${Math.random().toString(36).slice(2)}`);
+      return store.size;
+    },
+    /** Entries in the revocation view (each accepted logout adds at least one). */
+    revocationCount: () => store.size,
+  },
+  () => app.close(),
+);
+const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+server.announce({ url });

@@ -1,0 +1,154 @@
+/**
+ * In-process cost breakdowns: the library's own work per logout token and per guarded
+ * request, timed without HTTP, so that the HTTP figures can be split into "the library",
+ * "jose" and "the framework and HTTP". Sequential calls, wall time, the parts interleaved so
+ * that the machine's other work affects them alike, and medians (robust to preemption).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExecutionContext, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { keycloak26LogoutToken } from '../../test/fixtures/keycloak-logout-tokens.js';
+import type { FakeRealm } from '../../test/support/fake-realm.js';
+import { keycloakAccessToken } from '../../test/support/keycloak-access-token.js';
+import type { BackchannelLogoutService } from '../../lib/logout-token/backchannel-logout.service.js';
+import type { LogoutTokenVerifierService } from '../../lib/logout-token/logout-token-verifier.service.js';
+import type { AccessTokenVerifierService, KeycloakBearerGuard, RevocationService } from '../../lib/index.js';
+import { lib, loadInternal } from './library.js';
+import { CLIENT_ID, inBatches } from './realm.js';
+import { median } from './stats.js';
+
+/** Wall µs of one call (awaited when it returns a promise). */
+async function timeOne(fn: () => unknown): Promise<number> {
+  const started = process.hrtime.bigint();
+  const result = fn();
+  if (result instanceof Promise) await result;
+  return Number(process.hrtime.bigint() - started) / 1000;
+}
+
+/** Wall µs per call of `fn` over `inputs`, one call at a time. */
+async function perCall<T>(inputs: T[], fn: (input: T) => unknown): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (const input of inputs) {
+    const result = fn(input);
+    if (result instanceof Promise) await result;
+  }
+  return Number(process.hrtime.bigint() - started) / 1000 / inputs.length;
+}
+
+async function context(signer: FakeRealm): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(
+    lib.KeycloakLogoutModule.forRoot({ issuer: signer.issuer, clientId: CLIENT_ID, routes: { backchannelLogout: false, keycloakAdmin: false } }),
+    { logger: false },
+  );
+}
+
+export interface BackchannelBreakdown {
+  /** jose `jwtVerify` with the library's options. */
+  jose: number;
+  /** LogoutTokenVerifierService.verify: `typ`, jose, claim checks. */
+  verifier: number;
+  /** BackchannelLogoutService.logout: the verifier, the `jti` replay claim, revoking the sid, the log line. */
+  logout: number;
+  /** What express-openid-connect's handler does besides HTTP: jose, then two store writes. */
+  eocLike: number;
+}
+
+export async function backchannelBreakdown(signer: FakeRealm, count: number, rounds: number): Promise<BackchannelBreakdown> {
+  const app = await context(signer);
+  const { BackchannelLogoutService: LogoutClass } = await loadInternal<{ BackchannelLogoutService: new (...args: never[]) => BackchannelLogoutService }>('logout-token/backchannel-logout.service.js');
+  const { LogoutTokenVerifierService: VerifierClass } = await loadInternal<{ LogoutTokenVerifierService: new (...args: never[]) => LogoutTokenVerifierService }>('logout-token/logout-token-verifier.service.js');
+  const logout = app.get(LogoutClass, { strict: false });
+  const verifier = app.get(VerifierClass, { strict: false });
+  const jwks = createLocalJWKSet({ keys: signer.keys.map((key) => key.publicJwk) });
+  const options = { algorithms: ['RS256'], issuer: signer.issuer, audience: CLIENT_ID, clockTolerance: 5, requiredClaims: ['iat', 'exp', 'jti'], maxTokenAge: 300 };
+  const store = new Map<string, unknown>();
+  const samples: Record<keyof BackchannelBreakdown, number[]> = { jose: [], verifier: [], logout: [], eocLike: [] };
+  try {
+    for (let round = 0; round <= rounds; round++) {
+      const tokens = await inBatches(count, () => keycloak26LogoutToken({ realm: signer, clientId: CLIENT_ID, sub: randomUUID(), sid: randomUUID() }));
+      // Token by token, the four handlers one after the other (only `logout` records the jti).
+      for (const token of tokens) {
+        const jose = await timeOne(() => jwtVerify(token, jwks, options));
+        const eocLike = await timeOne(async () => {
+          const { payload } = await jwtVerify(token, jwks, { algorithms: ['RS256'], issuer: signer.issuer, audience: CLIENT_ID });
+          store.set(`${payload.iss}|${payload.sid as string}`, { cookie: {} });
+          store.set(`${payload.iss}|${payload.sub}`, { cookie: {} });
+        });
+        const verified = await timeOne(() => verifier.verify(token));
+        const loggedOut = await timeOne(() => logout.logout(token));
+        if (round === 0) continue; // warm-up
+        samples.jose.push(jose);
+        samples.eocLike.push(eocLike);
+        samples.verifier.push(verified);
+        samples.logout.push(loggedOut);
+      }
+    }
+  } finally {
+    await app.close();
+  }
+  return { jose: median(samples.jose), verifier: median(samples.verifier), logout: median(samples.logout), eocLike: median(samples.eocLike) };
+}
+
+export interface GuardBreakdown {
+  /** KeycloakBearerGuard.canActivate on a token verified before (the steady state). */
+  canActivate: number;
+  /** Its parts: taking the token out of the header (a regular expression). */
+  extract: number;
+  /** AccessTokenVerifierService.verify on a cached token. */
+  cachedVerify: number;
+  /** RevocationStore.check through RevocationService. */
+  revocationCheck: number;
+}
+
+/** The guard with the default verification cache, on `count` cached tokens, headers as fresh strings per request. */
+export async function guardBreakdown(signer: FakeRealm, count: number, rounds: number): Promise<GuardBreakdown> {
+  const app = await context(signer);
+  const guard = app.get<KeycloakBearerGuard>(lib.KeycloakBearerGuard);
+  const verifier = app.get<AccessTokenVerifierService>(lib.AccessTokenVerifierService);
+  const revocations = app.get<RevocationService>(lib.RevocationService);
+  for (let i = 0; i < 10_000; i++) await revocations.revokeSid(`other-${i}`);
+  const iat = Math.floor(Date.now() / 1000);
+  const tokens = await inBatches(count, () => keycloakAccessToken(signer, { clientId: CLIENT_ID, sub: randomUUID(), sid: randomUUID(), iat, exp: iat + 3600 }));
+  for (const token of tokens) await verifier.verify(token);
+  // A controller class and handler as Nest would pass them (no metadata: not @Public()).
+  class Api {}
+  const route = function route(): void {};
+  const contextOf = (request: unknown): ExecutionContext =>
+    ({
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}), getNext: () => undefined }),
+      getHandler: () => route,
+      getClass: () => Api,
+      getType: () => 'http',
+      getArgs: () => [request, {}],
+      getArgByIndex: (i: number) => [request, {}][i],
+      switchToRpc: () => undefined,
+      switchToWs: () => undefined,
+    }) as unknown as ExecutionContext;
+  // Each request brings its header as a new string, as the HTTP parser makes it.
+  const freshHeaders = () => tokens.map((token) => JSON.parse(JSON.stringify(`Bearer ${token}`)) as string);
+  const extract = (guard as unknown as { extractToken(request: { headers: Record<string, unknown> }): string | undefined }).extractToken.bind(guard);
+  const samples: Record<keyof GuardBreakdown, number[]> = { canActivate: [], extract: [], cachedVerify: [], revocationCheck: [] };
+  const claims = await Promise.all(tokens.map((token) => verifier.verify(token)));
+  try {
+    for (let round = 0; round <= rounds; round++) {
+      const canActivate = await perCall(freshHeaders(), (authorization) => guard.canActivate(contextOf({ headers: { authorization } })));
+      const extracted = await perCall(freshHeaders(), (authorization) => extract({ headers: { authorization } }));
+      const cachedVerify = await perCall(freshHeaders(), (authorization) => verifier.verify(authorization.slice(7)));
+      const revocationCheck = await perCall(claims, (c) => revocations.revocationReason({ sid: c.sid, sub: c.sub, iat: c.iat }));
+      if (round === 0) continue;
+      samples.canActivate.push(canActivate);
+      samples.extract.push(extracted);
+      samples.cachedVerify.push(cachedVerify);
+      samples.revocationCheck.push(revocationCheck);
+    }
+  } finally {
+    await app.close();
+  }
+  return {
+    canActivate: median(samples.canActivate),
+    extract: median(samples.extract),
+    cachedVerify: median(samples.cachedVerify),
+    revocationCheck: median(samples.revocationCheck),
+  };
+}

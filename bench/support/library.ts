@@ -1,0 +1,31 @@
+import type * as LibraryModule from '../../lib/index.js';
+
+/** The library's public API, typed from its sources. */
+export type Library = typeof LibraryModule;
+
+/**
+ * The package name, in a variable so that TypeScript does not resolve it: at run time Node
+ * resolves it through this package's own `exports` map to the compiled build in dist/ (what
+ * `npm run build` produced), so benchmarks exercise exactly what gets published.
+ */
+const PACKAGE_NAME = 'nestjs-keycloak-logout';
+
+export const lib = (await import(PACKAGE_NAME)) as Library;
+
+/** The Redis subpath, when the build has one (see guard-cost.ts, "Redis mode"). */
+export async function loadRedisSubpath(): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await import(`${PACKAGE_NAME}/redis`)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A module of the build that the package does not export (services the benchmarks time in
+ * process): `relative` is its path under dist/, e.g. `logout-token/backchannel-logout.service.js`.
+ */
+export async function loadInternal<T>(relative: string): Promise<T> {
+  // This file runs from bench/dist/bench/support/.
+  return (await import(new URL(`../../../../dist/${relative}`, import.meta.url).href)) as T;
+}

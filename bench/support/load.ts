@@ -1,0 +1,94 @@
+import autocannon from 'autocannon';
+
+export interface LoadSpec {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /**
+   * Per-request variation, used in turn across all connections: one bearer token per
+   * request (`header`), or one body per request (`bodies`, with `amount` = their number,
+   * so that each is sent exactly once).
+   */
+  rotate?: { header?: { name: string; values: string[] }; bodies?: string[] };
+  connections: number;
+  /** Seconds; ignored when `amount` is set. */
+  duration?: number;
+  /** Send exactly this many requests. */
+  amount?: number;
+}
+
+export interface LoadResult {
+  /** Successful (2xx) responses per second. */
+  rps: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  /** Latency percentiles, ms. */
+  p50: number;
+  p99: number;
+  seconds: number;
+  /** CPU the load generator (this process) used meanwhile, in cores: near 1.0 means it may be the bottleneck. */
+  generatorCores: number;
+  /** Requests the load generator prepared (equal to `ok + non2xx + errors` in amount mode). */
+  prepared: number;
+}
+
+/** One autocannon run from this process against a server on 127.0.0.1. */
+export async function load(spec: LoadSpec): Promise<LoadResult> {
+  const parsed = new URL(spec.url);
+  let next = 0;
+  const rotate = spec.rotate;
+  const requests: autocannon.Request[] = [
+    {
+      method: spec.method ?? 'GET',
+      path: parsed.pathname + parsed.search,
+      ...(rotate === undefined
+        ? {}
+        : {
+            setupRequest: (request: autocannon.Request) => {
+              const index = next++;
+              const changed: autocannon.Request = { ...request };
+              if (rotate.header !== undefined) {
+                const values = rotate.header.values;
+                changed.headers = { ...request.headers, [rotate.header.name]: values[index % values.length]! };
+              }
+              if (rotate.bodies !== undefined) {
+                // In amount mode autocannon asks for exactly `amount` requests; never resend one.
+                changed.body = rotate.bodies[Math.min(index, rotate.bodies.length - 1)];
+              }
+              return changed;
+            },
+          }),
+    },
+  ];
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let lastResponse = started;
+  const instance = autocannon({
+    url: parsed.origin,
+    connections: spec.connections,
+    ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.duration ?? 5 }),
+    headers: spec.headers ?? {},
+    requests,
+    timeout: 30,
+  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  instance.on('response', () => {
+    lastResponse = performance.now();
+  });
+  const result = await instance;
+  const ok = result['2xx'];
+  const cpu = process.cpuUsage(cpuBefore);
+  // In amount mode autocannon notices the end only at its next 1 s tick: time it ourselves.
+  const seconds = spec.amount !== undefined ? (lastResponse - started) / 1000 : result.duration;
+  return {
+    rps: ok / seconds,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    seconds,
+    generatorCores: (cpu.user + cpu.system) / 1000 / (performance.now() - started),
+    prepared: next,
+  };
+}

@@ -1,0 +1,179 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** bench/ in the source tree (this file runs from bench/dist/bench/support). */
+export const BENCH_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+const RESULTS_DIR = `${BENCH_DIR}results`;
+const RESULTS_MD = `${BENCH_DIR}RESULTS.md`;
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memory: string;
+  node: string;
+  os: string;
+  /** 1-minute load average when the benchmark started: how busy the shared machine was. */
+  loadAverage: number;
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  /** null: no verdict (no numeric goal, or not measured in this run: `measured` says which). */
+  met: boolean | null;
+}
+
+export interface BenchmarkReport {
+  name: string;
+  /** Position in RESULTS.md (the issue's numbering). */
+  order: number;
+  title: string;
+  command: string;
+  date: string;
+  machine: Machine;
+  goals: Goal[];
+  /** The section's body in RESULTS.md. */
+  markdown: string;
+}
+
+export function describeMachine(): Machine {
+  let memory: string;
+  try {
+    memory = execFileSync('free', ['-h'], { encoding: 'utf8' }).trim();
+  } catch {
+    memory = `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB total`;
+  }
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memory,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: os.loadavg()[0] ?? 0,
+  };
+}
+
+export function newReport(fields: Omit<BenchmarkReport, 'date' | 'machine'>, machine: Machine): BenchmarkReport {
+  return { ...fields, date: new Date().toISOString(), machine };
+}
+
+/** Stores one benchmark's figures (bench/results/<name>.json) and rewrites RESULTS.md from all of them. */
+export function saveReport(report: BenchmarkReport): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(`${RESULTS_DIR}/${report.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeResultsMarkdown();
+}
+
+export function loadReports(): BenchmarkReport[] {
+  let files: string[];
+  try {
+    files = readdirSync(RESULTS_DIR).filter((file) => file.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files
+    .map((file) => JSON.parse(readFileSync(`${RESULTS_DIR}/${file}`, 'utf8')) as BenchmarkReport)
+    .filter((report) => typeof report.name === 'string' && typeof report.markdown === 'string')
+    .sort((a, b) => a.order - b.order);
+}
+
+function verdict(met: boolean | null): string {
+  if (met === null) return '—';
+  return met ? '**met**' : '**missed**';
+}
+
+export function machineMarkdown(machine: Machine, date: string): string {
+  return [
+    `- Date: ${date}`,
+    `- CPUs (\`nproc\`): ${machine.cpus} × ${machine.cpuModel}`,
+    `- Node: ${machine.node}; ${machine.os}`,
+    `- Load average (1 min) at start: ${machine.loadAverage.toFixed(2)} (the machine is shared; every figure below is a ratio measured in the same run)`,
+    '- Memory (`free -h`):',
+    '',
+    '```',
+    machine.memory,
+    '```',
+  ].join('\n');
+}
+
+export function goalsTable(reports: BenchmarkReport[]): string {
+  const rows = reports.flatMap((report) =>
+    report.goals.map((goal) => `| ${report.order}. ${report.title} | ${goal.goal} | ${goal.measured} | ${verdict(goal.met)} |`),
+  );
+  return ['| benchmark | goal | measured | verdict |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** One line per missed goal, pointing at the section that explains it. */
+function shortfalls(reports: BenchmarkReport[]): string[] {
+  const missed = reports.flatMap((report) => report.goals.filter((goal) => goal.met === false).map((goal) => ({ report, goal })));
+  if (missed.length === 0) return [];
+  return [
+    'Missed goals, each explained (profile, breakdown, what would fix it) in its section below:',
+    '',
+    ...missed.map(({ report, goal }) => `- ${goal.goal}: ${goal.measured} (section ${report.order}).`),
+    '',
+  ];
+}
+
+export function writeResultsMarkdown(): void {
+  const reports = loadReports();
+  const latest = [...reports].sort((a, b) => b.date.localeCompare(a.date))[0];
+  const sections = reports.map((report) =>
+    [
+      `## ${report.order}. ${report.title}`,
+      '',
+      `Command: \`${report.command}\` · finished ${report.date} · load average at start ${report.machine.loadAverage.toFixed(2)}`,
+      '',
+      report.markdown.trim(),
+    ].join('\n'),
+  );
+  const text = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (all benchmarks) or `npm run bench:<name>` (one; the others keep their last figures).',
+    'Servers run in their own processes on 127.0.0.1, driven by autocannon from the bench process, against the compiled',
+    'library (dist/). The machine is shared and noisy, so every figure that is compared is a ratio against a baseline or',
+    'a peer measured in the same run, with targets alternated round by round; medians over rounds are reported.',
+    '',
+    '## Machine',
+    '',
+    latest ? machineMarkdown(latest.machine, latest.date) : '(no run yet)',
+    '',
+    '## Goals',
+    '',
+    goalsTable(reports),
+    '',
+    ...shortfalls(reports),
+    ...sections.flatMap((section) => [section, '']),
+    '## How to run',
+    '',
+    '```bash',
+    'npm install',
+    'npm run bench                     # builds the library and the benchmarks, runs them all, rewrites this file',
+    'npm run bench:guard-cost          # 1. bearer guard cost (Express, Fastify)',
+    'npm run bench:backchannel         # 2. back-channel logout throughput vs express-openid-connect and jose',
+    'npm run bench:revocation-scale    # 3. revocation check and memory at scale (in-process)',
+    'npm run bench:propagation         # 4. propagation across instances (Redis; separate script)',
+    'npm run bench:admin               # 5. Keycloak k_logout throughput vs keycloak-connect',
+    '```',
+    '',
+    'Add `-- --quick` to any of them for a short smoke run (fewer, shorter rounds; figures not meaningful).',
+    '',
+  ].join('\n');
+  writeFileSync(RESULTS_MD, text);
+}
+
+/** Prints a report to the console: goals, then the section. */
+export function printReport(report: BenchmarkReport): void {
+  console.log(`\n=== ${report.order}. ${report.title} ===\n`);
+  console.log(report.markdown.trim());
+  console.log('');
+  console.log(goalsTable([report]));
+  console.log('');
+}
+
+export function isQuick(): boolean {
+  return process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+}

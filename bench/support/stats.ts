@@ -1,0 +1,49 @@
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function min(values: number[]): number {
+  return Math.min(...values);
+}
+
+export function max(values: number[]): number {
+  return Math.max(...values);
+}
+
+/** 12345.6 → "12,346"; small values keep `digits` decimals. */
+export function num(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+}
+
+export function bytes(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 1024 * 1024 * 1024) return `${(value / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+  if (Math.abs(value) >= 1024 * 1024) return `${(value / 1024 / 1024).toFixed(1)} MiB`;
+  if (Math.abs(value) >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
+  return `${value.toFixed(0)} B`;
+}
+
+/** The order of `items` for round `round`: rotated and, every other round, reversed, so no target always goes first. */
+export function roundOrder<T>(items: T[], round: number): T[] {
+  const rotated = items.map((_, i) => items[(i + round) % items.length]!);
+  return round % 2 === 1 ? rotated.reverse() : rotated;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
