@@ -36,6 +36,8 @@ export interface BenchmarkReport {
   goals: Goal[];
   /** The section's body in RESULTS.md. */
   markdown: string;
+  /** A `--quick` smoke run: its figures say that the benchmark works, not how fast anything is. */
+  quick?: boolean;
 }
 
 export function describeMachine(): Machine {
@@ -55,8 +57,8 @@ export function describeMachine(): Machine {
   };
 }
 
-export function newReport(fields: Omit<BenchmarkReport, 'date' | 'machine'>, machine: Machine): BenchmarkReport {
-  return { ...fields, date: new Date().toISOString(), machine };
+export function newReport(fields: Omit<BenchmarkReport, 'date' | 'machine' | 'quick'>, machine: Machine): BenchmarkReport {
+  return { ...fields, date: new Date().toISOString(), machine, quick: isQuick() };
 }
 
 /** Stores one benchmark's figures (bench/results/<name>.json) and rewrites RESULTS.md from all of them. */
@@ -86,7 +88,7 @@ function verdict(met: boolean | null): string {
 
 export function machineMarkdown(machine: Machine, date: string): string {
   return [
-    `- Date: ${date}`,
+    `- Date (latest run): ${date}`,
     `- CPUs (\`nproc\`): ${machine.cpus} × ${machine.cpuModel}`,
     `- Node: ${machine.node}; ${machine.os}`,
     `- Load average (1 min) at start: ${machine.loadAverage.toFixed(2)} (the machine is shared; every figure below is a ratio measured in the same run)`,
@@ -100,7 +102,7 @@ export function machineMarkdown(machine: Machine, date: string): string {
 
 export function goalsTable(reports: BenchmarkReport[]): string {
   const rows = reports.flatMap((report) =>
-    report.goals.map((goal) => `| ${report.order}. ${report.title} | ${goal.goal} | ${goal.measured} | ${verdict(goal.met)} |`),
+    report.goals.map((goal) => `| ${report.order}. ${report.title}${report.quick ? ' (quick run)' : ''} | ${goal.goal} | ${goal.measured} | ${verdict(goal.met)} |`),
   );
   return ['| benchmark | goal | measured | verdict |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
@@ -124,7 +126,7 @@ export function writeResultsMarkdown(): void {
     [
       `## ${report.order}. ${report.title}`,
       '',
-      `Command: \`${report.command}\` · finished ${report.date} · load average at start ${report.machine.loadAverage.toFixed(2)}`,
+      `Command: \`${report.command}\` · finished ${report.date} · load average at start ${report.machine.loadAverage.toFixed(2)}${report.quick ? ' · **quick smoke run (`--quick`): figures not meaningful**' : ''}`,
       '',
       report.markdown.trim(),
     ].join('\n'),
