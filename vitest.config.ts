@@ -1,10 +1,9 @@
-import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-// SWC compiles the tests so that Nest's decorator metadata (emitDecoratorMetadata) is emitted;
-// vitest's default esbuild transform drops it and constructor injection would break.
 export default defineConfig({
-  plugins: [swc.vite({ module: { type: 'es6' } })],
+  // Vite's Oxc transform emits Nest's decorator metadata (legacy decorators +
+  // emitDecoratorMetadata, as tsconfig.json sets them), so constructor injection works in tests.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['lib/**/*.spec.ts', 'test/**/*.e2e-spec.ts', 'test/**/*.int-spec.ts'],
     testTimeout: 30_000,

@@ -1,6 +1,6 @@
 /**
  * One app instance in its own process, for the multi-instance tests and the benchmarks. Run as
- * `node --import ./test/support/swc-register.js test/support/instance-main.ts` with the JSON
+ * `node --import ./test/support/ts-register.js test/support/instance-main.ts` with the JSON
  * config in INSTANCE_CONFIG; it reports `{ type: 'ready', url }` over IPC and answers commands
  * (see InstanceCommand). It is wired the way the README tells an app to wire the Redis
  * backend: a provider creates it, `forRootAsync` injects it.

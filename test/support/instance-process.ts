@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { InstanceCommand, InstanceConfig, InstanceReply } from './instance-main.js';
 
-const REGISTER = fileURLToPath(new URL('./swc-register.js', import.meta.url));
+const REGISTER = fileURLToPath(new URL('./ts-register.js', import.meta.url));
 const MAIN = fileURLToPath(new URL('./instance-main.ts', import.meta.url));
 
 type Command = InstanceCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
