@@ -61,9 +61,13 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
-async function fillRegistry(count: number): Promise<{ registry: SessionRegistry; bytesPerSession: number; microsPerRegister: number }> {
+/** The default registry (cache-manager over in-memory Keyv), or the opt-in Map-based one. */
+type RegistryKind = 'cache-manager' | 'memory';
+
+async function fillRegistry(count: number, kind: RegistryKind = 'cache-manager'): Promise<{ registry: SessionRegistry; bytesPerSession: number; microsPerRegister: number }> {
   const before = heapUsed();
-  const registry: SessionRegistry = new lib.CacheManagerSessionRegistry(createCache({ ttl: TTL_MS }), TTL_MS);
+  const registry: SessionRegistry =
+    kind === 'memory' ? new lib.MemorySessionRegistry() : new lib.CacheManagerSessionRegistry(createCache({ ttl: TTL_MS }), TTL_MS);
   const issuedAt = Math.floor(Date.now() / 1000);
   const started = performance.now();
   for (let i = 0; i < count; i++) {
@@ -164,10 +168,10 @@ const MEMORY_NOTE = [
   'the `sub` index), each under a string key built with template literals (`keycloak-logout:session:a:…`, with Keyv\'s',
   '`keyv:` namespace in front), kept as concatenation nodes next to their flattened copies; each value is wrapped in',
   '`{ value, expires }` with its own expiry number, and each index is an array of record keys. Strings alone are ~1.4 KB per',
-  'session. A registry written for memory (Maps keyed by the ids themselves: the record by app session id, `sid` → record,',
-  '`sub` → record or list, one expiry per record) measured ~340 B per session in a prototype (200k sessions, same ids): that',
-  'is a change to the default in-memory registry in lib/registry, not made here. The revocation store, which is what the',
-  'guards read on every request, takes ~110-150 B per revoked session.',
+  'session. The default stays on cache-manager because the registry must work unchanged on any Keyv store (Redis, ...);',
+  'for one process with many sessions, `MemorySessionRegistry` (plain Maps keyed by the ids themselves: the record by app',
+  'session id, `sid` → record, `sub` → record or set; the record\'s own expiry) is the compact choice, measured in the goals',
+  'table above. The revocation store, which is what the guards read on every request, takes ~110-150 B per revoked session.',
 ];
 
 /** What the "every session in use" columns show. */
@@ -194,6 +198,10 @@ for (const sessions of SESSION_COUNTS) {
   registries.push({ sessions, ...filled });
   console.log(`  ${bytes(filled.bytesPerSession)} per session, ${filled.microsPerRegister.toFixed(1)} µs per registration`);
 }
+// The opt-in MemorySessionRegistry, same ids, at the largest size.
+console.log(`registering ${num(SESSION_COUNTS.at(-1)!)} sessions in MemorySessionRegistry...`);
+const compact = await fillRegistry(SESSION_COUNTS.at(-1)!, 'memory');
+console.log(`  ${bytes(compact.bytesPerSession)} per session, ${compact.microsPerRegister.toFixed(1)} µs per registration`);
 
 // 2. Stores and queries for every (sessions, revocations) pair.
 const scenarios: Scenario[] = [];
@@ -236,10 +244,16 @@ for (const revocations of REVOCATION_COUNTS) {
   flatRows.push(`| ${num(revocations)} | ${ratio(miss)} | ${ratio(hit)} | ${ratio(missAll)} | ${ratio(hitAll)} |`);
 }
 const worstBytes = Math.max(...registries.map((r) => r.bytesPerSession));
+const worstRevocation = Math.max(...scenarios.map((s) => s.bytesPerRevocation));
 goals.push({
-  goal: `≤ ${BYTES_GOAL} bytes per tracked session`,
-  measured: `registry ${bytes(worstBytes)} per session (worst size); revocation store ${bytes(Math.max(...scenarios.map((s) => s.bytesPerRevocation)))} per revoked session`,
+  goal: `≤ ${BYTES_GOAL} bytes per tracked session, default registry`,
+  measured: `registry ${bytes(worstBytes)} per session (worst size); revocation store ${bytes(worstRevocation)} per revoked session`,
   met: worstBytes <= BYTES_GOAL,
+});
+goals.push({
+  goal: `≤ ${BYTES_GOAL} bytes per tracked session, \`MemorySessionRegistry\` (opt-in)`,
+  measured: `registry ${bytes(compact.bytesPerSession)} per session at ${num(SESSION_COUNTS.at(-1)!)} sessions`,
+  met: compact.bytesPerSession <= BYTES_GOAL,
 });
 
 const markdown = [

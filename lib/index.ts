@@ -31,6 +31,7 @@ export type { LogoutEvent, LogoutListener } from './revocation/logout-event.inte
 
 export { SessionRegistry } from './registry/session-registry.js';
 export { CacheManagerSessionRegistry } from './registry/cache-manager-session-registry.js';
+export { MemorySessionRegistry } from './registry/memory-session-registry.js';
 export type { SessionRecord } from './registry/session-record.interface.js';
 
 export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycloak-bearer.guard.js';

@@ -6,11 +6,13 @@ import {
   KeycloakBearerGuard,
   KeycloakLogoutConfigError,
   KeycloakLogoutModule,
+  MemorySessionRegistry,
   Public,
   SessionRegistry,
   type KeycloakLogoutAsyncResult,
   type KeycloakLogoutOptionsFactory,
 } from '../../lib/index.js';
+import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
@@ -128,6 +130,20 @@ describe('module registration', () => {
     const now = Math.floor(Date.now() / 1000);
     await test.app.get(SessionRegistry).register({ adapterSessionId: 'sess-1', sid: 'kc-1', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
     expect(await keyv.get('keycloak-logout:session:a:sess-1')).toMatchObject({ sid: 'kc-1' });
+  });
+
+  it('uses a given SessionRegistry instance (MemorySessionRegistry) for every lookup', async () => {
+    const registry = new MemorySessionRegistry();
+    test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, sessionRegistry: registry }));
+    expect(test.app.get(SessionRegistry)).toBe(registry);
+    const now = Math.floor(Date.now() / 1000);
+    await registry.register({ adapterSessionId: 'sess-m', sid: 'kc-m', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
+    const access = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'u', sid: 'kc-m' });
+    // k_logout naming only the app session: the registry links it to the Keycloak session.
+    const action = await keycloakLogoutAction({ realm, clientId: CLIENT, adapterSessionIds: ['sess-m'] });
+    expect((await postAdminAction(`${test.url}/auth/k_logout`, action)).status).toBe(200);
+    expect((await fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${access}` } })).status).toBe(401);
+    registry.close();
   });
 
   it('works as a global APP_GUARD: @Public() routes and the logout routes stay open', async () => {

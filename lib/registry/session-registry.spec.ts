@@ -1,19 +1,23 @@
 import { createCache } from 'cache-manager';
 import { describe, expect, it } from 'vitest';
 import { CacheManagerSessionRegistry } from './cache-manager-session-registry.js';
+import { MemorySessionRegistry } from './memory-session-registry.js';
+import type { SessionRegistry } from './session-registry.js';
 import type { SessionRecord } from './session-record.interface.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-function registry(ttlMs = 60_000) {
-  return new CacheManagerSessionRegistry(createCache({ ttl: ttlMs }), ttlMs);
-}
+/** Both in-process registries must behave alike: the same contract, the same tests. */
+const IMPLEMENTATIONS: Array<[string, (ttlMs?: number) => SessionRegistry]> = [
+  ['CacheManagerSessionRegistry', (ttlMs = 60_000) => new CacheManagerSessionRegistry(createCache({ ttl: ttlMs }), ttlMs)],
+  ['MemorySessionRegistry', () => new MemorySessionRegistry()],
+];
 
 function record(fields: Partial<SessionRecord>): SessionRecord {
   return { sub: 'alice', clientId: 'app', issuedAt: nowSeconds(), expiresAt: nowSeconds() + 3600, ...fields };
 }
 
-describe('CacheManagerSessionRegistry', () => {
+describe.each(IMPLEMENTATIONS)('%s', (_name, registry) => {
   it('finds a session by adapter session id, by sid and by sub', async () => {
     const r = registry();
     const a = record({ adapterSessionId: 'sess-a', sid: 'kc-1' });
