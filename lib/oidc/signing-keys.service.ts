@@ -1,13 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { OidcDiscoveryService } from './oidc-discovery.service.js';
 
+/** With no keys at all yet, a failed JWKS request is retried after this pause (as discovery is). */
+const NO_KEYS_RETRY_MS = 1_000;
+
+/** The JWKS could not be fetched (network, timeout, non-200), as opposed to a token problem. */
+function isFetchFailure(error: unknown): boolean {
+  return error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError) || error.code === 'ERR_JOSE_GENERIC';
+}
+
 /**
  * The realm's public keys, from its JWKS. jose refetches the set when a token names an unknown
  * `kid` (key rotation), at most once per `jwks.cooldown`, so a flood of bogus kids cannot turn
- * into a flood of requests to the OP.
+ * into a flood of requests to the OP, even while the OP is down (see surviveOutages).
  */
 @Injectable()
 export class SigningKeysService {
@@ -21,11 +29,51 @@ export class SigningKeysService {
   async getKeySet(): Promise<JWTVerifyGetKey> {
     if (this.keySet) return this.keySet;
     const jwksUri = this.options.jwksUri ?? (await this.discovery.metadata()).jwks_uri;
-    this.keySet ??= createRemoteJWKSet(new URL(jwksUri), {
-      cooldownDuration: this.options.jwks.cooldown,
-      cacheMaxAge: this.options.jwks.cacheMaxAge,
-      timeoutDuration: this.options.jwks.timeout,
-    });
+    this.keySet ??= this.surviveOutages(
+      createRemoteJWKSet(new URL(jwksUri), {
+        cooldownDuration: this.options.jwks.cooldown,
+        cacheMaxAge: this.options.jwks.cacheMaxAge,
+        timeoutDuration: this.options.jwks.timeout,
+      }),
+    );
     return this.keySet;
+  }
+
+  /**
+   * jose measures its cooldown from the last *successful* fetch, and once its keys are older
+   * than `cacheMaxAge` it refetches before every verification. So while the OP is down or
+   * hanging, every request (with an unknown kid, or any request once the cache has aged) would
+   * ask the OP again, wait up to `jwks.timeout`, and fail with 503, even for keys already in
+   * hand. Here a failed fetch starts a pause of `jwks.cooldown` during which nobody asks the OP
+   * again, and the keys fetched last stay in use: tokens signed with them still verify; a token
+   * needing a key not in hand fails at once with the fetch error (503).
+   */
+  private surviveOutages(remote: RemoteJWKSet): JWTVerifyGetKey {
+    let failure: { until: number; error: unknown; lastKeys: JWTVerifyGetKey | undefined } | undefined;
+    const fromLastKeys = async (state: NonNullable<typeof failure>, ...args: Parameters<JWTVerifyGetKey>) => {
+      if (state.lastKeys === undefined) throw state.error;
+      try {
+        return await state.lastKeys(...args);
+      } catch (cause) {
+        // The key may exist at the OP: undecided, so the fetch error (503), not "unknown key" (401).
+        throw cause instanceof errors.JWKSNoMatchingKey ? state.error : cause;
+      }
+    };
+    return async (...args) => {
+      if (failure !== undefined && Date.now() < failure.until) return fromLastKeys(failure, ...args);
+      try {
+        const key = await remote(...args);
+        failure = undefined;
+        return key;
+      } catch (error) {
+        if (!isFetchFailure(error)) throw error;
+        // jose keeps the set it fetched last when a refetch fails.
+        const jwks = remote.jwks();
+        const lastKeys = jwks === undefined ? undefined : createLocalJWKSet(jwks);
+        const pause = lastKeys === undefined ? Math.min(this.options.jwks.cooldown, NO_KEYS_RETRY_MS) : this.options.jwks.cooldown;
+        failure = { until: Date.now() + pause, error, lastKeys };
+        return fromLastKeys(failure, ...args);
+      }
+    };
   }
 }
