@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, CompactSign, type JWK, type CryptoKey } from 'jose';
 
@@ -20,7 +20,8 @@ export async function createRealmKey(kid: string, alg = 'RS256'): Promise<RealmK
  * A stand-in for a Keycloak realm's public surface, for tests that need tokens the real test
  * OP cannot produce (Keycloak's exact logout-token and admin-action shapes, malformed
  * variants): discovery and JWKS at Keycloak's paths, signing with the published keys, key
- * rotation, a JWKS fetch counter, and an outage switch.
+ * rotation, a JWKS fetch counter, and outage switches (an error status, a slow answer, a
+ * discovery document naming another issuer).
  */
 export class FakeRealm {
   readonly keys: RealmKey[] = [];
@@ -28,7 +29,15 @@ export class FakeRealm {
   /** When set, the JWKS endpoint answers this status instead of the keys. */
   jwksStatus: number | undefined;
   discoveryStatus: number | undefined;
+  /** When set, the JWKS endpoint waits this many ms before answering (a slow or hanging OP). */
+  jwksDelayMs: number | undefined;
+  discoveryDelayMs: number | undefined;
+  /** When set, the discovery document names this issuer instead of the realm's own. */
+  discoveryIssuer: string | undefined;
+  discoveryFetches = 0;
   private server!: Server;
+  /** Delayed answers not yet sent, so that close() does not wait for them. */
+  private readonly delayed = new Set<{ timer: NodeJS.Timeout; response: ServerResponse }>();
   issuer = '';
 
   static async start(realm = 'demo'): Promise<FakeRealm> {
@@ -68,20 +77,45 @@ export class FakeRealm {
   }
 
   close(): Promise<void> {
+    for (const { timer, response } of this.delayed) {
+      clearTimeout(timer);
+      response.destroy();
+    }
+    this.delayed.clear();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private listen(realm: string): Promise<void> {
     this.server = createServer((request, response) => {
       const path = new URL(request.url ?? '/', this.issuer).pathname;
-      const send = (status: number, body: unknown) => {
+      const reply = (status: number, body: unknown) => {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(body));
       };
+      // The switches are read when the request arrives; the answer may then be held back.
+      let delayMs: number | undefined;
+      const send = (status: number, body: unknown) => {
+        if (delayMs === undefined) return reply(status, body);
+        const entry = {
+          timer: setTimeout(() => {
+            this.delayed.delete(entry);
+            if (!response.destroyed) reply(status, body);
+          }, delayMs),
+          response,
+        };
+        this.delayed.add(entry);
+        // The client gave up (its timeout): nothing left to answer.
+        response.once('close', () => {
+          clearTimeout(entry.timer);
+          this.delayed.delete(entry);
+        });
+      };
       if (path === `/realms/${realm}/.well-known/openid-configuration`) {
+        this.discoveryFetches += 1;
+        delayMs = this.discoveryDelayMs;
         if (this.discoveryStatus !== undefined) return send(this.discoveryStatus, { error: 'unavailable' });
         return send(200, {
-          issuer: this.issuer,
+          issuer: this.discoveryIssuer ?? this.issuer,
           jwks_uri: this.jwksUri,
           authorization_endpoint: `${this.issuer}/protocol/openid-connect/auth`,
           token_endpoint: `${this.issuer}/protocol/openid-connect/token`,
@@ -93,6 +127,7 @@ export class FakeRealm {
       }
       if (path === `/realms/${realm}/protocol/openid-connect/certs`) {
         this.jwksFetches += 1;
+        delayMs = this.jwksDelayMs;
         if (this.jwksStatus !== undefined) return send(this.jwksStatus, { error: 'unavailable' });
         return send(200, { keys: this.keys.map((k) => k.publicJwk) });
       }
