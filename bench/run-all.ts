@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: every benchmark, one after the other (each in its own process), then the
+ * `npm run bench`: every benchmark, one after the other (each in its own process; the soak, last
+ * of them, takes about three minutes, most of it waiting for revocations to expire), then the
  * propagation benchmark (`npm run bench:propagation`, maintained with the Redis backend) when
  * package.json has it, then bench/RESULTS.md. Options are passed on: `--quick`, `--profile`
  * (the propagation script gets SAMPLES=50 for `--quick`).
@@ -10,7 +11,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, describeMachine, goalsTable, loadReports, newReport, saveReport, writeResultsMarkdown } from './support/report.js';
 
-const BENCHMARKS = ['guard-cost', 'backchannel', 'revocation-scale', 'admin'];
+const BENCHMARKS = ['guard-cost', 'backchannel', 'revocation-scale', 'admin', 'soak'];
 const passOn = process.argv.slice(2);
 const ROOT = `${resolve(BENCH_DIR, '..')}/`;
 

@@ -159,6 +159,7 @@ export function writeResultsMarkdown(): void {
     'npm run bench:revocation-scale    # 3. revocation check and memory at scale (in-process)',
     'npm run bench:propagation         # 4. propagation across instances (Redis; separate script)',
     'npm run bench:admin               # 5. Keycloak k_logout throughput vs keycloak-connect',
+    'npm run bench:soak                # 6. load and soak: 3 instances on Redis, logouts + guarded requests (-- --duration 300)',
     '```',
     '',
     'Add `-- --quick` to any of them for a short smoke run (fewer, shorter rounds; figures not meaningful).',
