@@ -20,6 +20,11 @@ interface RevocationBase {
 export interface SidRevocation extends RevocationBase {
   type: 'sid';
   sid: string;
+  /**
+   * The logout token's `events` carried Keycloak's `revoke_offline_access: true` ("Backchannel
+   * logout revoke offline sessions"): offline and refresh tokens of the session must go too.
+   */
+  revokeOfflineAccess?: boolean;
 }
 
 /**
@@ -30,6 +35,8 @@ export interface SubjectRevocation extends RevocationBase {
   type: 'subject';
   sub: string;
   issuedBefore: number;
+  /** As for a sid revocation: the logout asked for offline access to be revoked as well. */
+  revokeOfflineAccess?: boolean;
 }
 
 /** One of this app's own sessions (express-session id, Keycloak's `adapterSessionIds`). */
