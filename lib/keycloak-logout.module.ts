@@ -29,6 +29,9 @@ import { RevocationBus } from './revocation/revocation-bus.js';
 import { RevocationLifecycle } from './revocation/revocation-lifecycle.js';
 import { RevocationStore } from './revocation/revocation-store.js';
 import { RevocationService } from './revocation/revocation.service.js';
+import { RefusalLog } from './refusals/refusal-log.service.js';
+import { RevokedSessionDestroyer } from './session/revoked-session-destroyer.service.js';
+import { SessionStoreAccess } from './session/session-store-access.service.js';
 
 /** Token of the unvalidated object a `forRootAsync` factory returned. */
 const RAW_ASYNC_OPTIONS = Symbol('KEYCLOAK_LOGOUT:RAW_ASYNC_OPTIONS');
@@ -50,6 +53,9 @@ const SERVICES: Provider[] = [
   LoginService,
   BrowserLogoutService,
   KeycloakSessionTerminator,
+  SessionStoreAccess,
+  RevokedSessionDestroyer,
+  RefusalLog,
   sessionRegistryProvider,
   revocationBusProvider,
 ];
@@ -64,6 +70,8 @@ const EXPORTS = [
   KeycloakBearerGuard,
   KeycloakSessionGuard,
   KeycloakSessionTerminator,
+  RefusalLog,
+  SessionStoreAccess,
 ];
 
 /**

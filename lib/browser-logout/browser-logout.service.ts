@@ -5,6 +5,7 @@ import { RequestInvalidError } from '../errors/request-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import { normalizeReturnTo, returnToProblem } from '../login/return-to.js';
 import {
+  limitSessionLifetime,
   regenerateSession,
   requireSession,
   saveSession,
@@ -14,6 +15,8 @@ import {
 } from '../login/session-access.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
+import { RefusalLog } from '../refusals/refusal-log.service.js';
+import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import { fingerprint } from '../utils/fingerprint.js';
@@ -78,6 +81,8 @@ export class BrowserLogoutService {
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly discovery: OidcDiscoveryService,
     private readonly revocations: RevocationService,
+    private readonly registry: SessionRegistry,
+    private readonly refusals: RefusalLog,
   ) {}
 
   /**
@@ -120,7 +125,7 @@ export class BrowserLogoutService {
 
     const csrfToken = optionalText(form, 'csrf_token');
     if (typeof record.logoutCsrfToken !== 'string' || csrfToken === undefined || !sameSecret(csrfToken, record.logoutCsrfToken)) {
-      throw new LogoutFailedError('logout refused: the form\'s "csrf_token" is missing or wrong (cross-site request?)', { status: 403 });
+      throw new LogoutFailedError('logout refused: the form\'s "csrf_token" is missing or wrong (cross-site request?)', { status: 403, error: 'access_denied' });
     }
     // Before anything changes: an OP that cannot be reached fails the request, so the user can retry.
     const endSessionEndpoint = (await this.discovery.metadata()).end_session_endpoint;
@@ -130,6 +135,8 @@ export class BrowserLogoutService {
     const state = randomBytes(32).toString('base64url');
     const fresh = await regenerateSession(request);
     fresh[PENDING_LOGOUT_KEY] = { state, returnTo, createdAt: Date.now() } satisfies PendingLogout;
+    // Signed out now: the session only carries the pending logout, and need not outlive it.
+    limitSessionLifetime(fresh, LOGOUT_TTL_MS);
     await saveSession(request);
     this.logger.log(`RP-initiated logout: sub ${fingerprint(record.sub)}${record.sid !== undefined ? `, sid ${fingerprint(record.sid)}` : ''}`);
 
@@ -169,9 +176,11 @@ export class BrowserLogoutService {
    * `GET {prefix}/frontchannel-logout?iss=…&sid=…` (Front-Channel Logout 1.0 §2-3): revokes that
    * `sid` when `iss` is this client's issuer, and answers a page the OP can frame. Keycloak
    * sends `iss` and `sid` when the client's "Front-channel logout session required" is on.
-   * Anything else revokes nothing and is answered 400.
+   * Only a sid this app knows (the session registry has it, or it is the requester's own
+   * session's) is revoked; an unknown one is answered the same way but neither stored nor
+   * published. Anything malformed revokes nothing and is answered 400.
    */
-  async frontchannelLogout(request: { query?: unknown }): Promise<BrowserAnswer> {
+  async frontchannelLogout(request: { query?: unknown; session?: Record<string, unknown> }): Promise<BrowserAnswer> {
     const query = paramsOf(request.query);
     if (query.iss === undefined && query.sid === undefined) {
       throw new RequestInvalidError('front-channel logout needs "iss" and "sid" (turn on "Front channel logout session required" for this client); nothing was logged out');
@@ -181,9 +190,30 @@ export class BrowserLogoutService {
     }
     if (query.iss !== this.options.issuer) throw new RequestInvalidError('"iss" is not this client\'s issuer; nothing was logged out');
     if (query.sid === '' || query.sid.length > MAX_ID_LENGTH) throw new RequestInvalidError('"sid" must be a non-empty session id; nothing was logged out');
-    await this.revocations.revokeSid(query.sid, { source: 'frontchannel-logout' });
-    this.logger.log(`front-channel logout: revoked sid ${fingerprint(query.sid)}`);
+    if (await this.isKnownSid(request, query.sid)) {
+      await this.revocations.revokeSid(query.sid, { source: 'frontchannel-logout' });
+      this.logger.log(`front-channel logout: revoked sid ${fingerprint(query.sid)}`);
+    } else {
+      // Anyone can send this GET: an unknown sid must cost no memory here nor on other instances.
+      this.refusals.record({
+        channel: 'frontchannel-logout',
+        reason: 'unknown_sid',
+        status: 200,
+        detail: 'no session of this app has that sid (already logged out, or made up); nothing was stored or published',
+      });
+    }
     return { kind: 'page', status: 200, html: htmlPage('Signed out', '<p>Signed out.</p>'), frameAncestors: new URL(this.options.issuer).origin };
+  }
+
+  /** Whether a session of this app carries `sid`: the requester's own, or one the registry holds. */
+  private async isKnownSid(request: { session?: Record<string, unknown> }, sid: string): Promise<boolean> {
+    const own = request.session?.[this.options.sessionProperty];
+    if (typeof own === 'object' && own !== null && (own as { sid?: unknown }).sid === sid) return true;
+    try {
+      return (await this.registry.findBySid(sid)).length > 0;
+    } catch (cause) {
+      throw new LogoutFailedError('the session registry could not be read; nothing was logged out', { cause, status: 503, error: 'temporarily_unavailable' });
+    }
   }
 
   private loginRecord(session: SessionObject): LoginRecordLike | undefined {
@@ -219,9 +249,9 @@ export class BrowserLogoutService {
     const origin = header(request, 'origin');
     const expected = this.options.publicUrl === undefined ? undefined : new URL(this.options.publicUrl).origin;
     if (origin !== undefined && origin !== expected) {
-      throw new LogoutFailedError(`logout refused: cross-site request from origin ${JSON.stringify(origin.slice(0, 100))}`, { status: 403 });
+      throw new LogoutFailedError(`logout refused: cross-site request from origin ${JSON.stringify(origin.slice(0, 100))}`, { status: 403, error: 'access_denied' });
     }
-    if (header(request, 'sec-fetch-site') === 'cross-site') throw new LogoutFailedError('logout refused: cross-site request', { status: 403 });
+    if (header(request, 'sec-fetch-site') === 'cross-site') throw new LogoutFailedError('logout refused: cross-site request', { status: 403, error: 'access_denied' });
   }
 
   private formOf(request: RequestWithSessionStore): Record<string, unknown> {

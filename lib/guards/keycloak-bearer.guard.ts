@@ -25,7 +25,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
     const token = this.extractToken(request);
     if (token === undefined) {
       this.setHeader(context, 'WWW-Authenticate', 'Bearer');
-      throw this.refusal(401, 'invalid_request', 'missing bearer token');
+      throw this.refusal(401, 'invalid_request', 'missing bearer token', 'missing_token');
     }
     let claims: AccessTokenClaims;
     try {
@@ -38,7 +38,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
     const reason = this.revocations.revocationReason({ sid: claims.sid, sub: claims.sub, iat: claims.iat });
     if (reason !== undefined) {
       this.setHeader(context, 'WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`);
+      throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`);
     }
     request.accessTokenClaims = claims;
     return true;

@@ -1,9 +1,11 @@
-import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { SessionStoreAccess } from '../session/session-store-access.service.js';
+import type { RequestWithSessionStoreRef } from '../session/session-store.interface.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 import type { KeycloakSessionData } from './keycloak-session-data.interface.js';
 
 /** The parts of an express-session / @fastify/session request the guard reads. */
-export interface RequestWithSession {
+export interface RequestWithSession extends RequestWithSessionStoreRef {
   sessionID?: string;
   session?: Record<string, unknown> & { sessionId?: string; destroy?: (callback: (error?: unknown) => void) => unknown };
   keycloakSession?: KeycloakSessionData;
@@ -18,18 +20,27 @@ function isSessionData(value: unknown): value is KeycloakSessionData {
 /**
  * For browser apps with a server-side session (express-session or @fastify/session): accepts
  * a request only when the session holds a login record that no logout has revoked (its `sid`,
- * its adapter session id, the user's watermark, or the client not-before). A revoked session
- * is destroyed and answered with 401.
+ * its adapter session id, the user's watermark, or the client not-before) and whose login is
+ * not older than `maxSessionAge` (revocations are kept only that long). A refused session is
+ * destroyed and answered with 401.
  */
 @Injectable()
 export class KeycloakSessionGuard extends RevocationGuardBase implements CanActivate {
   private readonly logger = new Logger(KeycloakSessionGuard.name);
+  @Inject(SessionStoreAccess) private readonly stores!: SessionStoreAccess;
+  protected override readonly channel = 'session-guard';
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<RequestWithSession>();
+    if (!this.stores.known) this.stores.learnFrom(request);
     const data = this.readSession(request);
-    if (data === undefined) throw this.refusal(401, 'login_required', 'no signed-in session');
+    if (data === undefined) throw this.refusal(401, 'login_required', 'no signed-in session', 'no_session');
+    const age = Date.now() / 1000 - data.issuedAt;
+    if (age > this.options.maxSessionAge) {
+      await this.destroySession(request);
+      throw this.refusal(401, 'login_required', 'session is older than maxSessionAge; sign in again', 'session_too_old');
+    }
     this.assertViewFresh();
     const reason = this.revocations.revocationReason({
       sid: data.sid,
@@ -39,7 +50,7 @@ export class KeycloakSessionGuard extends RevocationGuardBase implements CanActi
     });
     if (reason !== undefined) {
       await this.destroySession(request);
-      throw this.refusal(401, 'login_required', `session has been logged out (${reason})`);
+      throw this.refusal(401, 'login_required', `session has been logged out (${reason})`, `revoked_${reason}`);
     }
     request.keycloakSession = data;
     return true;

@@ -4,7 +4,11 @@ import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
 import { IS_PUBLIC_KEY, KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { RevocationService } from '../revocation/revocation.service.js';
-import type { ErrorBody } from '../http/error-response.js';
+import { reasonOf, toErrorResponse, type ErrorBody } from '../http/error-response.js';
+import { RefusalLog, type RefusalChannel } from '../refusals/refusal-log.service.js';
+
+/** Refusals of requests that brought no credentials at all: routine, so logged at debug level. */
+const QUIET_REASONS = new Set(['missing_token', 'no_session']);
 
 /**
  * What the bearer and session guards share: the `@Public()` opt-out, the failure policy, and
@@ -15,6 +19,9 @@ export abstract class RevocationGuardBase {
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
   @Inject(RevocationService) protected readonly revocations!: RevocationService;
   @Inject(KEYCLOAK_LOGOUT_OPTIONS) protected readonly options!: ResolvedKeycloakLogoutOptions;
+  @Inject(RefusalLog) private readonly refusals!: RefusalLog;
+  /** Which guard refuses, for the refusal log. */
+  protected readonly channel: RefusalChannel = 'bearer-guard';
 
   protected isPublic(context: ExecutionContext): boolean {
     return this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
@@ -24,19 +31,23 @@ export abstract class RevocationGuardBase {
   protected assertViewFresh(): void {
     const health = this.revocations.health();
     if (health.stale && this.options.failurePolicy === 'refuse') {
-      throw this.refusal(503, 'temporarily_unavailable', `revocation state may be stale (${health.detail}); refusing by policy`);
+      throw this.refusal(503, 'temporarily_unavailable', 'the revocation state may be stale; refusing by policy (failurePolicy "refuse")', 'stale_view');
     }
   }
 
-  protected refusal(status: number, error: string, description: string): HttpException {
+  /** A refusal answered as JSON, and recorded (logged with `reason`, counted). */
+  protected refusal(status: number, error: string, description: string, reason: string = error): HttpException {
+    this.refusals.record({ channel: this.channel, reason, status, detail: description, quiet: QUIET_REASONS.has(reason) });
     const body: ErrorBody = { error, error_description: description };
     return new HttpException(body, status);
   }
 
   /** A library error (bad token, unreachable JWKS) as a refusal with its own status. */
   protected refusalFrom(error: unknown): unknown {
-    if (error instanceof KeycloakLogoutError) return this.refusal(error.status, error.error, error.message);
-    return error;
+    if (!(error instanceof KeycloakLogoutError)) return error;
+    const { status, body } = toErrorResponse(error);
+    this.refusals.record({ channel: this.channel, reason: reasonOf(error), status, detail: error.message });
+    return new HttpException(body, status);
   }
 
   protected setHeader(context: ExecutionContext, name: string, value: string): void {

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
+import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
 
 /** The JSON error body of every route and guard (RFC 6749 §5.2 shape). */
 export interface ErrorBody {
@@ -20,10 +21,28 @@ const ERROR_BY_STATUS: Record<number, string> = {
   503: 'temporarily_unavailable',
 };
 
+/**
+ * What an unauthenticated caller may read of an error. An unreachable OP or Redis is described
+ * without its URL or host (internal addresses stay in the server's log).
+ */
+function publicDescription(error: KeycloakLogoutError): string {
+  if (error instanceof ProviderUnavailableError) {
+    return 'a service this app depends on (the identity provider or the shared revocation log) cannot be reached right now; try again later';
+  }
+  return error.message;
+}
+
+/** A stable, short reason code for logs and counters: `token_invalid`, `provider_unavailable`, … */
+export function reasonOf(exception: unknown): string {
+  if (exception instanceof KeycloakLogoutError) return exception.code.replace(/^ERR_KEYCLOAK_LOGOUT_/, '').toLowerCase();
+  if (exception instanceof HttpException) return `http_${exception.getStatus()}`;
+  return 'internal_error';
+}
+
 /** Maps any thrown value to a status and a JSON error body; unknown errors are logged, not leaked. */
 export function toErrorResponse(exception: unknown): { status: number; body: ErrorBody } {
   if (exception instanceof KeycloakLogoutError) {
-    return { status: exception.status, body: { error: exception.error, error_description: exception.message } };
+    return { status: exception.status, body: { error: exception.error, error_description: publicDescription(exception) } };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -27,13 +27,11 @@ import { postToProvider } from '../api-logout/provider-request.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import type { LoginResult } from './login-result.interface.js';
-import { LoginTransactionStore, type LoginAppState, type LoginTransaction } from './login-transaction.store.js';
+import { LOGIN_TTL_MS, LoginTransactionStore, type LoginAppState, type LoginTransaction } from './login-transaction.store.js';
 import { sessionIdOf, type RequestWithSessionStore } from './session-access.js';
 
 export const STRATEGY_NAME = 'keycloak-logout-oidc';
 
-/** Minutes a started login may take before its callback. */
-const LOGIN_TTL_MS = 10 * 60_000;
 const MAX_PARAMETER_LENGTH = 4_096;
 
 /**

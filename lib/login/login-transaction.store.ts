@@ -3,6 +3,8 @@ import { regenerateSession, type RequestWithSessionStore, type SessionObject } f
 
 /** Session key of the logins started in this browser and not yet completed. */
 export const PENDING_LOGINS_KEY = 'keycloak-logout:pending-logins';
+/** How long a started login may take before its callback. */
+export const LOGIN_TTL_MS = 10 * 60_000;
 /** Logins started in parallel (several tabs) that are remembered; older ones are dropped. */
 const MAX_PENDING = 3;
 

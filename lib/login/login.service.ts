@@ -12,13 +12,14 @@ import { JwsVerifierService } from '../oidc/jws-verifier.service.js';
 import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
+import { SessionStoreAccess } from '../session/session-store-access.service.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import { printable } from '../utils/printable.js';
 import type { KeycloakLoginRecord } from './keycloak-login-record.interface.js';
 import type { LoginResult } from './login-result.interface.js';
-import type { LoginChallenge } from './login-transaction.store.js';
+import { LOGIN_TTL_MS, type LoginChallenge } from './login-transaction.store.js';
 import { normalizeReturnTo, returnToProblem } from './return-to.js';
-import { requireSession, saveSession, sessionIdOf, type RequestWithSessionStore } from './session-access.js';
+import { limitSessionLifetime, requireSession, saveSession, sessionIdOf, type RequestWithSessionStore } from './session-access.js';
 import { runStrategy, type StrategyOutcome } from './strategy-runner.js';
 
 /** Oldest acceptable ID token at the callback, in seconds: it was minted by the code exchange just now. */
@@ -71,6 +72,7 @@ export class LoginService implements OnModuleInit {
     private readonly discovery: OidcDiscoveryService,
     private readonly jws: JwsVerifierService,
     private readonly registry: SessionRegistry,
+    private readonly stores: SessionStoreAccess,
   ) {}
 
   /** Loads the optional passport packages only when the login routes are on; a missing one fails the bootstrap. */
@@ -102,9 +104,12 @@ export class LoginService implements OnModuleInit {
       if (query[name] !== undefined) throw new RequestInvalidError(`the login route does not take "${name}": the OP answers at the callback route`);
     }
     const returnTo = this.returnTo(query.returnTo);
+    const signedIn = requireSession(request)[this.options.sessionProperty] !== undefined;
     const outcome = await runStrategy(strategy, request, { state: { codeVerifier: strategyModule.KeycloakOidcStrategy.newCodeVerifier(), returnTo } });
-    if (outcome.kind === 'redirect') return outcome.url;
-    throw this.failure(outcome);
+    if (outcome.kind !== 'redirect') throw this.failure(outcome);
+    // A session that only waits for a callback must not outlive the login it waits for.
+    if (!signedIn) limitSessionLifetime(requireSession(request), LOGIN_TTL_MS);
+    return outcome.url;
   }
 
   /** `GET {prefix}/callback`: completes the login and returns where to send the browser. */
@@ -115,6 +120,7 @@ export class LoginService implements OnModuleInit {
     if (query.code === undefined && query.error === undefined) {
       throw new LoginFailedError('the login callback has neither "code" nor "error"; start at the login route');
     }
+    this.stores.learnFrom(request);
     const outcome = await runStrategy(strategy, request, {});
     if (outcome.kind !== 'success') throw this.failure(outcome);
     const result = outcome.user as LoginResult;
@@ -181,7 +187,7 @@ export class LoginService implements OnModuleInit {
       sub: claims.sub,
       clientId: this.options.clientId,
       issuedAt: claims.iat,
-      expiresAt: now + this.options.sessionTtl,
+      expiresAt: claims.iat + this.options.sessionTtl,
     });
     const record: KeycloakLoginRecord = {
       sub: claims.sub,
@@ -196,6 +202,8 @@ export class LoginService implements OnModuleInit {
       logoutCsrfToken: randomBytes(32).toString('base64url'),
     };
     session[this.options.sessionProperty] = record;
+    // The session guard refuses it after maxSessionAge; the store need not keep it longer.
+    limitSessionLifetime(session, this.options.maxSessionAge * 1000);
     await saveSession(request);
     this.logger.log(
       `login: sub ${fingerprint(claims.sub)}${claims.sid !== undefined ? `, sid ${fingerprint(claims.sid)}` : ''}, session ${fingerprint(sessionId)}`,

@@ -1,3 +1,4 @@
+import type { RequestWithSessionStoreRef } from '../session/session-store.interface.js';
 import { LoginFailedError } from '../errors/login-failed.error.js';
 
 type SessionCallback = (error?: unknown) => void;
@@ -9,9 +10,11 @@ export interface SessionObject extends Record<string, unknown> {
   destroy?(callback: SessionCallback): unknown;
   /** @fastify/session's id. */
   sessionId?: string;
+  /** The session cookie's settings; its `maxAge` (ms) also bounds the stored session's life. */
+  cookie?: unknown;
 }
 
-export interface RequestWithSessionStore {
+export interface RequestWithSessionStore extends RequestWithSessionStoreRef {
   /** express-session's id. */
   sessionID?: string;
   session?: SessionObject;
@@ -65,4 +68,18 @@ export async function regenerateSession(request: RequestWithSessionStore): Promi
 /** Writes the session to its store now, so that the browser's next request finds it. */
 export function saveSession(request: RequestWithSessionStore): Promise<void> {
   return callSession(requireSession(request), 'save');
+}
+
+/**
+ * Shortens the session's lifetime to at most `maxAgeMs` from now: the cookie's max age, which
+ * express-session and @fastify/session stores also use as the stored session's expiry. A
+ * session whose cookie has no max age (a browser-session cookie) would otherwise never expire
+ * in the store.
+ */
+export function limitSessionLifetime(session: SessionObject, maxAgeMs: number): void {
+  const cookie = session.cookie;
+  if (typeof cookie !== 'object' || cookie === null) return;
+  const current = (cookie as { maxAge?: unknown }).maxAge;
+  if (typeof current === 'number' && current > 0 && current <= maxAgeMs) return;
+  (cookie as { maxAge?: number }).maxAge = maxAgeMs;
 }

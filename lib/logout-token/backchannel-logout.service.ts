@@ -35,9 +35,10 @@ export class BackchannelLogoutService {
       throw new TokenReplayedError();
     }
     try {
+      const options = { source: 'backchannel-logout', revokeOfflineAccess: claims.revokeOfflineAccess } as const;
       const revocations = claims.sid !== undefined
-        ? await this.revocations.revokeSid(claims.sid, { source: 'backchannel-logout' })
-        : await this.revocations.revokeSubject(claims.sub as string, { issuedBefore: claims.iat, source: 'backchannel-logout' });
+        ? await this.revocations.revokeSid(claims.sid, options)
+        : await this.revocations.revokeSubject(claims.sub as string, { ...options, issuedBefore: claims.iat });
       this.logger.log(
         claims.sid !== undefined
           ? `back-channel logout: revoked sid ${fingerprint(claims.sid)}`

@@ -64,7 +64,8 @@ export class JwsVerifierService {
     this.assertCompactJws(token, check);
     const keySet = await this.keys.getKeySet();
     try {
-      const { payload, protectedHeader } = await compactVerify(token, keySet, { algorithms: this.options.algorithms });
+      // Keycloak signs admin actions with the realm's default algorithm (see adminAlgorithms).
+      const { payload, protectedHeader } = await compactVerify(token, keySet, { algorithms: this.options.adminAlgorithms });
       return { payload, header: protectedHeader };
     } catch (error) {
       throw this.translate(error, check);

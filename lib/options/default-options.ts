@@ -7,7 +7,6 @@ export const DEFAULT_OPTIONS = {
   bearerCacheSize: 10_000,
   sessionProperty: 'keycloak',
   revocationTtl: 36_000,
-  sessionTtl: 36_000,
   failurePolicy: 'refuse',
   maxBodyBytes: 16_384,
   routePrefix: 'auth',

@@ -2,6 +2,7 @@ import type { Cache } from 'cache-manager';
 import type Keyv from 'keyv';
 import type { KeyvStoreAdapter } from 'keyv';
 import type { SessionRegistry } from '../registry/session-registry.js';
+import type { SessionStoreLike } from '../session/session-store.interface.js';
 import type { RevocationBus } from '../revocation/revocation-bus.js';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 
@@ -79,8 +80,19 @@ export interface KeycloakLogoutModuleOptions {
   clientId: string;
   /** The client secret (confidential clients); used by login and API logout. */
   clientSecret?: string;
-  /** Accepted JWS algorithms. Default `['RS256']`. Never taken from the OP's metadata. */
+  /**
+   * Accepted JWS algorithms of access tokens, ID tokens and logout tokens. Default `['RS256']`.
+   * Never taken from the OP's metadata. Keycloak signs logout tokens and ID tokens with the
+   * client's "ID token signature algorithm" (realm default when unset) and access tokens with
+   * the client's "Access token signature algorithm": list every one in use.
+   */
   algorithms?: string[];
+  /**
+   * Accepted JWS algorithms of Keycloak's Admin URL actions (`k_logout`, `k_push_not_before`,
+   * `k_test_available`). Keycloak signs those with the realm's default signature algorithm,
+   * which can differ from the client's ID-token algorithm. Default: `algorithms`.
+   */
+  adminAlgorithms?: string[];
   /** Seconds of clock skew tolerated on `exp`, `iat`, `nbf`. Default 5. */
   clockTolerance?: number;
   /** JWKS URL; default is the discovered `jwks_uri`. */
@@ -90,10 +102,25 @@ export interface KeycloakLogoutModuleOptions {
   bearer?: BearerOptions;
   /** Property of the server-side session (`req.session[...]`) holding the login record. Default `keycloak`. */
   sessionProperty?: string;
-  /** Seconds a revocation is kept; must cover the longest session or token lifetime. Default 36000 (Keycloak's SSO Session Max). */
+  /**
+   * Seconds a revocation is kept: the revocation horizon. No browser session or access token
+   * older than this is accepted (see `maxSessionAge`), so a revocation can never expire while
+   * what it revoked is still usable. Default 36000 (Keycloak's default SSO Session Max).
+   */
   revocationTtl?: number;
-  /** Seconds a session stays in the registry. Default 36000. */
+  /** Seconds a session stays in the registry. At most `revocationTtl`. Default: `revocationTtl`. */
   sessionTtl?: number;
+  /**
+   * Seconds after its login a browser session is still accepted by the session guard; an older
+   * one is destroyed and answered 401. At most `revocationTtl`. Default: `revocationTtl`.
+   */
+  maxSessionAge?: number;
+  /**
+   * The app's server-side session store (an express-session or @fastify/session `Store`), so
+   * that a logout destroys the sessions it ends there at once, on every instance, instead of
+   * on their next request. Default: the store the library finds on requests (`req.sessionStore`).
+   */
+  sessionStore?: SessionStoreLike;
   /** What guards do when the revocation view may be stale. Default `refuse`. */
   failurePolicy?: FailurePolicy;
   /** Largest accepted request body on the logout routes, in bytes. Default 16384. */
@@ -165,6 +192,7 @@ export interface ResolvedKeycloakLogoutOptions {
   clientId: string;
   clientSecret: string | undefined;
   algorithms: string[];
+  adminAlgorithms: string[];
   clockTolerance: number;
   jwksUri: string | undefined;
   jwks: Required<JwksOptions>;
@@ -173,6 +201,8 @@ export interface ResolvedKeycloakLogoutOptions {
   sessionProperty: string;
   revocationTtl: number;
   sessionTtl: number;
+  maxSessionAge: number;
+  sessionStore: SessionStoreLike | undefined;
   failurePolicy: FailurePolicy;
   maxBodyBytes: number;
   store: Keyv | KeyvStoreAdapter | undefined;

@@ -2,6 +2,7 @@ import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
 import { normalizeReturnTo, returnToProblem } from '../login/return-to.js';
+import type { SessionStoreLike } from '../session/session-store.interface.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
 import type {
   FailurePolicy,
@@ -18,8 +19,8 @@ const CALLBACK_PATH = 'callback';
 const LOGOUT_RETURN_PATH = 'logout/return';
 
 const TOP_LEVEL_KEYS = new Set<string>([
-  'issuer', 'clientId', 'clientSecret', 'algorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
-  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'failurePolicy', 'maxBodyBytes', 'store',
+  'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
+  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'failurePolicy', 'maxBodyBytes', 'store',
   'cache', 'revocationBus', 'sessionRegistry', 'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
   'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost',
 ]);
@@ -148,12 +149,12 @@ function boolean(value: unknown, option: string, fallback: boolean): boolean {
   return value;
 }
 
-function algorithms(value: unknown): string[] {
-  if (value === undefined) return [...DEFAULT_OPTIONS.algorithms];
-  if (!Array.isArray(value) || value.length === 0) fail('algorithms', 'must be a non-empty array');
+function algorithms(value: unknown, option: string, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || value.length === 0) fail(option, 'must be a non-empty array');
   for (const alg of value) {
     if (!(SUPPORTED_ALGORITHMS as readonly unknown[]).includes(alg)) {
-      fail('algorithms', `contains ${JSON.stringify(alg)}; only asymmetric algorithms are allowed (${SUPPORTED_ALGORITHMS.join(', ')})`);
+      fail(option, `contains ${JSON.stringify(alg)}; only asymmetric algorithms are allowed (${SUPPORTED_ALGORITHMS.join(', ')})`);
     }
   }
   return [...new Set(value as string[])];
@@ -171,6 +172,28 @@ function tokenTypes(value: unknown): string[] {
     fail('logoutToken.types', 'must be an array of non-empty strings');
   }
   return (value as string[]).map(normalizeMediaType);
+}
+
+/**
+ * Lifetimes bounded by the revocation horizon: a session or registry record that outlived its
+ * revocations would be accepted again once they were forgotten.
+ */
+function lifetimes(input: Input) {
+  const revocationTtl = integer(input.revocationTtl, 'revocationTtl', DEFAULT_OPTIONS.revocationTtl, 60, 31_536_000);
+  const withinHorizon = (option: 'sessionTtl' | 'maxSessionAge') => {
+    const value = integer(input[option], option, revocationTtl, 60, 31_536_000);
+    if (value > revocationTtl) fail(option, `(${value} s) must not exceed revocationTtl (${revocationTtl} s): a revoked session would come back once its revocation expired`);
+    return value;
+  };
+  return { revocationTtl, sessionTtl: withinHorizon('sessionTtl'), maxSessionAge: withinHorizon('maxSessionAge') };
+}
+
+function sessionStore(value: unknown): SessionStoreLike | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || typeof value.destroy !== 'function') {
+    fail('sessionStore', 'must be a session store with a destroy(id, callback) method (express-session or @fastify/session Store)');
+  }
+  return value as unknown as SessionStoreLike;
 }
 
 function failurePolicy(value: unknown): FailurePolicy {
@@ -231,6 +254,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
   if (input.sessionRegistry !== undefined && (input.store !== undefined || input.cache !== undefined)) {
     fail('sessionRegistry', 'replaces the cache-manager registry; do not also pass "store" or "cache"');
   }
+  const algorithmList = algorithms(input.algorithms, 'algorithms', DEFAULT_OPTIONS.algorithms);
   const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
   const routing = resolveRouting({ routePrefix: input.routePrefix as string | undefined, routes: input.routes as KeycloakLogoutRoutes | undefined });
 
@@ -238,7 +262,8 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     issuer: httpUrl(requiredString(input.issuer, 'issuer'), 'issuer'),
     clientId: requiredString(input.clientId, 'clientId'),
     clientSecret: optionalString(input.clientSecret, 'clientSecret'),
-    algorithms: algorithms(input.algorithms),
+    algorithms: algorithmList,
+    adminAlgorithms: algorithms(input.adminAlgorithms, 'adminAlgorithms', algorithmList),
     clockTolerance: integer(input.clockTolerance, 'clockTolerance', DEFAULT_OPTIONS.clockTolerance, 0, 300),
     jwksUri: jwksUri === undefined ? undefined : httpUrl(jwksUri, 'jwksUri'),
     jwks: {
@@ -257,8 +282,8 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
       cacheSize: integer(bearer.cacheSize, 'bearer.cacheSize', DEFAULT_OPTIONS.bearerCacheSize, 0, 10_000_000),
     },
     sessionProperty,
-    revocationTtl: integer(input.revocationTtl, 'revocationTtl', DEFAULT_OPTIONS.revocationTtl, 60, 31_536_000),
-    sessionTtl: integer(input.sessionTtl, 'sessionTtl', DEFAULT_OPTIONS.sessionTtl, 60, 31_536_000),
+    ...lifetimes(input),
+    sessionStore: sessionStore(input.sessionStore),
     failurePolicy: failurePolicy(input.failurePolicy),
     maxBodyBytes: integer(input.maxBodyBytes, 'maxBodyBytes', DEFAULT_OPTIONS.maxBodyBytes, 1_024, 1_048_576),
     store: input.store as ResolvedKeycloakLogoutOptions['store'],

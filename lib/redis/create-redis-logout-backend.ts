@@ -118,7 +118,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');
 
   const maxStaleness = integer(raw, 'maxStaleness', 3_000, 100, 600_000);
-  const sessionTtl = integer(raw, 'sessionTtl', DEFAULT_OPTIONS.sessionTtl, 60, 31_536_000);
+  const sessionTtl = integer(raw, 'sessionTtl', DEFAULT_OPTIONS.revocationTtl, 60, 31_536_000);
   const commandTimeout = integer(raw, 'commandTimeout', 1_000, 50, 60_000);
   const startTimeout = integer(raw, 'startTimeout', 10_000, 0, 600_000);
   const trimInterval = integer(raw, 'trimInterval', 60_000, 1_000, 86_400_000);

@@ -12,6 +12,13 @@ export interface LogoutEvent {
    * which ends every session issued before it.
    */
   sessions: SessionRecord[];
+  /**
+   * The logout asked for offline access to be revoked too (Keycloak's logout-token event
+   * `revoke_offline_access`, sent when the client's "Backchannel logout revoke offline sessions"
+   * is on): drop any offline or refresh token the app keeps for these sessions or this user.
+   * The library itself keeps refresh tokens only in the app's sessions, which it destroys.
+   */
+  revokeOfflineAccess: boolean;
 }
 
 export type LogoutListener = (event: LogoutEvent) => void | Promise<void>;

@@ -62,5 +62,9 @@ export interface RevocationSubject {
   adapterSessionId?: string;
 }
 
-/** Why something is refused. */
-export type RevocationReason = 'sid' | 'subject' | 'adapter-session' | 'not-before';
+/**
+ * Why something is refused: a revocation of its `sid`, of its user (`subject` watermark), of
+ * its app session, Keycloak's `not-before`, or `horizon`: it was issued longer ago than
+ * `revocationTtl`, so a revocation of it might already have been forgotten.
+ */
+export type RevocationReason = 'sid' | 'subject' | 'adapter-session' | 'not-before' | 'horizon';

@@ -17,6 +17,11 @@ import type {
 export interface RevokeOptions {
   /** Recorded in events and logs. Default `api`. */
   source?: RevocationSource;
+  /**
+   * Offline and refresh tokens of what is revoked must go too (Keycloak's logout-token event
+   * `revoke_offline_access`). Passed on to `onLogout` listeners as `event.revokeOfflineAccess`.
+   */
+  revokeOfflineAccess?: boolean;
 }
 
 /** A session as guards see it: the record kept in the server-side session. */
@@ -26,6 +31,11 @@ export interface SessionLike {
   sub?: string;
   /** Epoch seconds the session was established. */
   issuedAt?: number;
+}
+
+/** The `revokeOfflineAccess` field of a revocation: present only when asked for. */
+function offline(options: RevokeOptions): { revokeOfflineAccess?: true } {
+  return options.revokeOfflineAccess === true ? { revokeOfflineAccess: true } : {};
 }
 
 type Body<T extends Revocation> = T extends Revocation ? Omit<T, 'id' | 'source' | 'revokedAt' | 'expiresAt'> : never;
@@ -54,15 +64,20 @@ export class RevocationService {
    * session guard reads the sid kept in the app session, so no per-session entries are needed.)
    */
   revokeSid(sid: string, options: RevokeOptions = {}): Promise<Revocation[]> {
-    return this.publish(options, [{ type: 'sid', sid }]);
+    return this.publish(options, [{ type: 'sid', sid, ...offline(options) }]);
   }
 
   /**
    * Ends everything issued to `sub` at or before `issuedBefore` (epoch seconds, default now).
    * Sessions and tokens the user obtains later keep working.
    */
-  revokeSubject(sub: string, options: RevokeOptions & { issuedBefore?: number } = {}): Promise<Revocation[]> {
-    return this.publish(options, [{ type: 'subject', sub, issuedBefore: options.issuedBefore ?? Math.floor(Date.now() / 1000) }]);
+  async revokeSubject(sub: string, options: RevokeOptions & { issuedBefore?: number } = {}): Promise<Revocation[]> {
+    const issuedBefore = options.issuedBefore ?? Math.floor(Date.now() / 1000);
+    const bodies: Array<Body<Revocation>> = [{ type: 'subject', sub, issuedBefore, ...offline(options) }];
+    // Keycloak's lightweight access tokens carry `sid` but no `sub`, so the watermark cannot
+    // reach them: the user's sessions the registry knows are revoked by sid as well.
+    for (const sid of await this.knownSids(sub, issuedBefore)) bodies.push({ type: 'sid', sid, ...offline(options) });
+    return this.publish(options, bodies);
   }
 
   /** Ends one app session, and the Keycloak session (`sid`) the registry links it to. */
@@ -80,7 +95,11 @@ export class RevocationService {
 
   /** Why a token (its claims) or a session is refused, or undefined. Local memory only. */
   revocationReason(subject: RevocationSubject): RevocationReason | undefined {
-    return this.store.check(subject);
+    const reason = this.store.check(subject);
+    if (reason !== undefined) return reason;
+    // Older than the revocation horizon: a revocation of it may already be forgotten.
+    if (subject.iat !== undefined && subject.iat * 1000 < Date.now() - this.options.revocationTtl * 1000) return 'horizon';
+    return undefined;
   }
 
   isTokenRevoked(claims: { sid?: unknown; sub?: unknown; iat?: unknown }): boolean {
@@ -111,6 +130,18 @@ export class RevocationService {
     return () => this.listeners.delete(listener);
   }
 
+  /** The sids of the user's registered sessions established at or before `issuedBefore`. */
+  private async knownSids(sub: string, issuedBefore: number): Promise<string[]> {
+    try {
+      const sessions = await this.registry.findBySubject(sub);
+      return [...new Set(sessions.filter((s) => s.issuedAt <= issuedBefore && s.sid !== undefined).map((s) => s.sid as string))];
+    } catch (error) {
+      // The watermark alone still ends every token that carries `sub`.
+      this.logger.warn(`could not look up the sessions of a revoked user: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  }
+
   private async publish(options: RevokeOptions, bodies: Array<Body<Revocation>>): Promise<Revocation[]> {
     const revokedAt = Date.now();
     const revocations = bodies.map((body) => ({
@@ -137,7 +168,8 @@ export class RevocationService {
     } catch (error) {
       this.logger.warn(`could not look up sessions for a ${revocation.type} revocation: ${String(error)}`);
     }
-    const event: LogoutEvent = { revocation, sessions };
+    const revokeOfflineAccess = 'revokeOfflineAccess' in revocation && revocation.revokeOfflineAccess === true;
+    const event: LogoutEvent = { revocation, sessions, revokeOfflineAccess };
     for (const listener of this.listeners) {
       try {
         await listener(event);

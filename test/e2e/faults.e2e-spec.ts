@@ -114,7 +114,9 @@ describe.each([
 
     const refused = await api.bearer(await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bob', sid: victimSid }));
     expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/JWKS could not be fetched/) });
+    expect(refused.body).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/cannot be reached right now/) });
+    // The caller is not told where the OP lives; the server's log is.
+    expect(refused.body.error_description).not.toContain(new URL(realm.issuer).host);
     // A hanging OP costs about the timeout, never the hang; a failing one costs a round trip.
     if (hangs) expect(refused.ms).toBeGreaterThanOrEqual(TIMEOUT - 50);
     expect(refused.ms).toBeLessThan(TIMEOUT + MARGIN);
@@ -228,7 +230,8 @@ describe('discovery down at startup', () => {
   it('while discovery hangs: bearer 503 and back-channel 400, each within jwks.timeout + margin', async () => {
     const bearer = await api.bearer(await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'erin', sid: 'boot-hang' }));
     expect(bearer.status).toBe(503);
-    expect(bearer.body).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/discovery/) });
+    expect(bearer.body).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/identity provider .* cannot be reached/) });
+    expect(bearer.body.error_description).not.toMatch(/well-known|127\.0\.0\.1/);
     expect(bearer.ms).toBeLessThan(TIMEOUT + MARGIN);
     const logout = await api.backchannel(await keycloak26LogoutToken({ realm, clientId: CLIENT, sid: 'boot-hang' }));
     expect(logout.status).toBe(400);
@@ -286,17 +289,22 @@ describe('a discovery document whose issuer does not match', () => {
     const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'gina', sid: 'mismatch' });
     const bearer = await api.bearer(token);
     expect(bearer.status).toBe(503);
-    expect(bearer.body.error_description).toMatch(/issuer "https:\/\/evil\.example\/realms\/demo" does not match the configured issuer/);
+    // Unauthenticated callers learn that the OP cannot be used, not its URLs.
+    expect(bearer.body.error_description).toMatch(/cannot be reached right now/);
+    expect(bearer.body.error_description).not.toMatch(/evil\.example|127\.0\.0\.1/);
 
     const logout = await api.backchannel(await keycloak26LogoutToken({ realm, clientId: CLIENT, sid: 'mismatch' }));
     expect(logout.status).toBe(400);
-    expect(logout.body.error_description).toMatch(/does not match the configured issuer/);
+    expect(logout.body.error_description).toMatch(/cannot be reached right now/);
+    expect(logout.body.error_description).not.toMatch(/evil\.example|127\.0\.0\.1/);
     expect((await api.kLogout(await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: now() + 60 }))).status).toBe(503);
 
     expect(realm.jwksFetches).toBe(0);
     expect(test.app.get(RevocationService).isTokenRevoked({ sid: 'mismatch', sub: 'gina', iat: now() })).toBe(false);
     expect(test.app.get(RevocationService).notBefore).toBe(0);
     expect(logger.lines.join('\n')).toMatch(/does not match the configured issuer/);
+    // The refused logout is logged with its reason code, the issuer and the client.
+    expect(logger.lines.join('\n')).toMatch(/refused back-channel logout: provider_unavailable \(.*does not match the configured issuer.*\), answered 400; issuer http:\/\/127\.0\.0\.1:\d+\/realms\/demo, client app-faults/);
   });
 });
 

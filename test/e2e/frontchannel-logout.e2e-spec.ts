@@ -5,7 +5,9 @@
  * and never cached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeycloakLogoutModule, RevocationService, type LogoutEvent } from '../../lib/index.js';
+import { KeycloakLogoutModule, RevocationService, SessionRegistry, type LogoutEvent } from '../../lib/index.js';
+import { RevocationStore } from '../../lib/revocation/revocation-store.js';
+import { CapturingLogger } from '../support/test-app.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
@@ -17,6 +19,7 @@ describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
   let realm: FakeRealm;
   let test: TestApp;
   const events: LogoutEvent[] = [];
+  const logger = new CapturingLogger();
   let counter = 0;
 
   const frontchannel = (query: string, headers: Record<string, string> = {}) => fetch(`${test.url}/auth/frontchannel-logout?${query}`, { headers });
@@ -28,13 +31,15 @@ describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
     const sid = `kc-session-${adapter}-${counter}`;
     const sessionId = `express-${adapter}-${counter}`;
     test.sessions.set(sessionId, { keycloak: { sub, sid, issuedAt: now() } });
+    // As the login route does: the registry is what tells a real sid from a made-up one.
+    await test.app.get(SessionRegistry).register({ adapterSessionId: sessionId, sid, sub, clientId: CLIENT, issuedAt: now(), expiresAt: now() + 600 });
     const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub, sid });
     return { sid, sessionId, token };
   }
 
   beforeAll(async () => {
     realm = await FakeRealm.start();
-    test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, routes: { frontchannelLogout: true } }));
+    test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, routes: { frontchannelLogout: true } }), { logger });
     test.app.get(RevocationService).onLogout((event) => {
       events.push(event);
     });
@@ -67,6 +72,31 @@ describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
     expect((await frontchannel(`iss=${encodeURIComponent(realm.issuer)}&sid=${encodeURIComponent(target.sid)}`)).status).toBe(200);
   });
 
+  it('a sid no session of this app has is answered alike, but neither stored nor published, and logged', async () => {
+    const store = test.app.get(RevocationStore);
+    const sizeBefore = store.size;
+    const eventsBefore = events.length;
+    for (let i = 0; i < 200; i += 1) {
+      const response = await frontchannel(`iss=${encodeURIComponent(realm.issuer)}&sid=made-up-${adapter}-${i}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('Signed out');
+    }
+    expect(store.size).toBe(sizeBefore);
+    expect(events.length).toBe(eventsBefore);
+    expect(logger.lines.filter((line) => line.includes('refused front-channel logout: unknown_sid'))).toHaveLength(1);
+    expect(logger.lines.join('\n')).not.toContain('made-up-');
+  });
+
+  it('the requester\'s own session counts as knowing the sid, even when the registry does not have it', async () => {
+    counter += 1;
+    const sid = `kc-unregistered-${adapter}-${counter}`;
+    const sessionId = `own-${adapter}-${counter}`;
+    test.sessions.set(sessionId, { keycloak: { sub: 'dora', sid, issuedAt: now() } });
+    const response = await frontchannel(`iss=${encodeURIComponent(realm.issuer)}&sid=${encodeURIComponent(sid)}`, { 'x-test-session': sessionId });
+    expect(response.status).toBe(200);
+    expect(events.at(-1)?.revocation).toMatchObject({ type: 'sid', sid, source: 'frontchannel-logout' });
+  });
+
   describe('revokes nothing', () => {
     async function expectNothingRevoked(query: string, description: RegExp) {
       const victim = await signedIn('victim');
@@ -82,7 +112,7 @@ describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
       expect((await me(victim.token)).status).toBe(200);
     }
 
-    it('wrong iss', async () => {
+    it('front-channel request naming another issuer', async () => {
       await expectNothingRevoked(`iss=${encodeURIComponent('https://evil.example/realms/demo')}&sid={sid}`, /"iss" is not this client's issuer/);
     });
     it('iss of another realm on the same server', async () => {

@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+
+/** Where a refusal happened: a logout route, or a guard. */
+export type RefusalChannel =
+  | 'backchannel-logout'
+  | 'keycloak-admin'
+  | 'frontchannel-logout'
+  | 'rp-logout'
+  | 'login'
+  | 'bearer-guard'
+  | 'session-guard';
+
+export interface Refusal {
+  channel: RefusalChannel;
+  /** Stable reason code, e.g. `token_invalid`, `revoked_sid`, `unknown_sid`. */
+  reason: string;
+  /** HTTP status answered (200 for a logout answered without effect). */
+  status: number;
+  /** Why, in words. Never a token or any part of one. */
+  detail: string;
+  /** Expected refusals (no credentials at all) are logged at debug level only. */
+  quiet?: boolean;
+}
+
+/** One warning per distinct refusal per window; the next one says how many were held back. */
+const WINDOW_MS = 60_000;
+/** Distinct refusals remembered for rate limiting; beyond it the oldest are forgotten. */
+const MAX_KEYS = 500;
+
+const CHANNEL_NAMES: Record<RefusalChannel, string> = {
+  'backchannel-logout': 'back-channel logout',
+  'keycloak-admin': 'Keycloak Admin URL call',
+  'frontchannel-logout': 'front-channel logout',
+  'rp-logout': 'RP-initiated logout',
+  login: 'login',
+  'bearer-guard': 'bearer token',
+  'session-guard': 'session',
+};
+
+/**
+ * Makes refusals visible. Keycloak logs a refused back-channel or Admin URL call only at debug
+ * level and marks the client logged out anyway, so a misconfigured app would keep sessions
+ * alive with nobody told: every refusal is logged here at warn level with its reason code, the
+ * issuer and the client (rate-limited per distinct refusal), and counted by channel and reason.
+ */
+@Injectable()
+export class RefusalLog {
+  private readonly logger = new Logger('KeycloakLogoutRefusals');
+  private readonly totals = new Map<string, number>();
+  private readonly recent = new Map<string, { since: number; held: number }>();
+
+  constructor(@Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions) {}
+
+  record(refusal: Refusal): void {
+    const count = `${refusal.channel}:${refusal.reason}`;
+    this.totals.set(count, (this.totals.get(count) ?? 0) + 1);
+    const line = `refused ${CHANNEL_NAMES[refusal.channel]}: ${refusal.reason} (${refusal.detail}), answered ${refusal.status}; issuer ${this.options.issuer}, client ${this.options.clientId}`;
+    if (refusal.quiet === true) {
+      this.logger.debug(line);
+      return;
+    }
+    const held = this.heldBack(`${count}:${refusal.detail}`);
+    if (held === undefined) return;
+    this.logger.warn(held > 0 ? `${line} [${held} more like it in the last minute]` : line);
+  }
+
+  /** Refusals counted since start, keyed `channel:reason`. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.totals);
+  }
+
+  /** How many were held back since this refusal was last logged, or undefined to hold this one back. */
+  private heldBack(key: string, now = Date.now()): number | undefined {
+    const entry = this.recent.get(key);
+    if (entry !== undefined && now - entry.since < WINDOW_MS) {
+      entry.held += 1;
+      return undefined;
+    }
+    const held = entry?.held ?? 0;
+    this.recent.delete(key);
+    if (this.recent.size >= MAX_KEYS) {
+      const oldest = this.recent.keys().next();
+      if (!oldest.done) this.recent.delete(oldest.value);
+    }
+    this.recent.set(key, { since: now, held: 0 });
+    return held;
+  }
+}

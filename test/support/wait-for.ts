@@ -1,0 +1,11 @@
+/**
+ * Polls `condition` until it holds, failing with `what` after `timeoutMs`. For effects that
+ * happen asynchronously after the request that caused them (fan-out, event listeners).
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000, intervalMs = 10): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
