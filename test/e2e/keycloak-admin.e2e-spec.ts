@@ -133,12 +133,12 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
       realm.keys.push(ec);
       await expectRefused('k_logout', await keycloakLogoutAction({ ...logoutAll(), key: ec }), 401, /algorithm is not allowed/);
     });
-    it('alg none', async () => {
+    it('admin action with alg none', async () => {
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
       const payload = Buffer.from(JSON.stringify({ action: 'LOGOUT', resource: CLIENT, expiration: now() + 30, notBefore: now() })).toString('base64url');
       await expectRefused('k_logout', `${header}.${payload}.`, 401, /compact JWS|algorithm/);
     });
-    it('expired', async () => {
+    it('expired admin action', async () => {
       await expectRefused('k_logout', await keycloakLogoutAction({ ...logoutAll(), expiresIn: -60 }), 400, /expired/);
     });
     it('expiration implausibly far ahead', async () => {
@@ -174,7 +174,7 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
     it('empty body', async () => {
       await expectRefused('k_logout', '', 400, /empty/);
     });
-    it('not a JWS', async () => {
+    it('admin action body that is not a JWS', async () => {
       await expectRefused('k_logout', 'hello', 401, /compact JWS/);
     });
     it('oversized body', async () => {

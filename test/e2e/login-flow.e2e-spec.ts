@@ -111,6 +111,8 @@ describe('login and RP-initiated logout through oidc-provider (express-session)'
     expect(typeof record.refreshToken).toBe('string');
     expect(typeof record.logoutCsrfToken).toBe('string');
     expect(stored!['keycloak-logout:pending-logins']).toBeUndefined();
+    // The store keeps it no longer than the session guard would accept it (maxSessionAge = revocationTtl).
+    expect(Date.parse((stored!.cookie as { expires: string }).expires)).toBeLessThanOrEqual(Date.now() + 36_000_000);
 
     // Registered under both its sid and its session id.
     const registry = appA.app.get(SessionRegistry);
@@ -120,6 +122,17 @@ describe('login and RP-initiated logout through oidc-provider (express-session)'
     const me = await page(appA, browser);
     expect(me.status).toBe(200);
     expect(JSON.parse(me.body)).toEqual({ sub: 'user-alice', sid: record.sid });
+  });
+
+  it('an anonymous login start leaves a session that expires with the login, not a never-expiring one', async () => {
+    const anonymous = createHttpAgent();
+    const start = await anonymous.request(`${appA.url}/auth/login`);
+    expect(start.status).toBe(302);
+    const stored = await appA.storedSession(appA.sessionIdOf(anonymous)!);
+    expect(stored!['keycloak-logout:pending-logins']).toHaveLength(1);
+    const expires = (stored!.cookie as { expires?: string | null }).expires;
+    expect(typeof expires).toBe('string');
+    expect(Date.parse(expires!)).toBeLessThanOrEqual(Date.now() + 10 * 60_000);
   });
 
   it('logs in to B by SSO (no password) as a public client', async () => {
@@ -150,10 +163,11 @@ describe('login and RP-initiated logout through oidc-provider (express-session)'
 
     const noToken = await browser.request(`${appA.url}/auth/logout`, { form: { returnTo: '/bye' } });
     expect(noToken.status).toBe(403);
-    expect(JSON.parse(noToken.body).error_description).toMatch(/csrf_token/);
+    expect(JSON.parse(noToken.body)).toMatchObject({ error: 'access_denied', error_description: expect.stringMatching(/csrf_token/) });
     const token = /name="csrf_token" value="([^"]+)"/.exec(confirmation.body)![1]!;
     const crossSite = await browser.request(`${appA.url}/auth/logout`, { form: { csrf_token: token }, headers: { origin: 'https://evil.example' } });
     expect(crossSite.status).toBe(403);
+    expect(JSON.parse(crossSite.body)).toMatchObject({ error: 'access_denied', error_description: expect.stringMatching(/cross-site/) });
     expect((await page(appA, browser)).status).toBe(200);
     expect(eventsA).toHaveLength(0);
   });
@@ -206,10 +220,12 @@ describe('login and RP-initiated logout through oidc-provider (express-session)'
     expect(back.status).toBe(302);
     expect(back.location).toBe(`${appA.url}/bye`);
 
+    // B's session (and the refresh token in it) leaves the store at once, before any request of B's.
+    await waitFor(async () => (await appB.storedSession(sessionB)) === undefined, "B's session to leave the store");
+    expect(await appB.app.get(SessionRegistry).findByAdapterSessionId(sessionB)).toBeUndefined();
     const refusedB = await page(appB, browser);
     expect(refusedB.status).toBe(401);
     expect(JSON.parse(refusedB.body)).toMatchObject({ error: 'login_required' });
-    expect(await appB.storedSession(sessionB)).toBeUndefined(); // destroyed by the guard
     expect((await page(appA, browser)).status).toBe(401);
 
     expect(JSON.parse((await page(appA, bobBrowser)).body)).toMatchObject({ sub: 'user-bob' });

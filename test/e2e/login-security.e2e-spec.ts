@@ -231,7 +231,7 @@ describe('login and logout refusals', () => {
       );
     });
 
-    it('alg none', async () => {
+    it('ID token with alg none', async () => {
       await expectRefusedWith(
         async (idToken) => {
           const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
