@@ -5,6 +5,9 @@ import session from 'express-session';
 import { SampleAppModule } from './sample-app.module.js';
 import type { SampleConfig } from './sample-config.js';
 
+/** Idle lifetime of a sample session: 8 h, inside the library's 10 h revocation horizon. */
+const SESSION_MAX_AGE_MS = 8 * 3_600_000;
+
 /** Builds and starts one instance of the sample app. */
 export async function startSampleApp(config: SampleConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(SampleAppModule.forConfig(config), {
@@ -17,7 +20,9 @@ export async function startSampleApp(config: SampleConfig): Promise<NestExpressA
       secret: config.sessionSecret,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https:') },
+      // Within the library's maxSessionAge (= revocationTtl, 10 h by default): the cookie's max age is
+      // also how long express-session's store keeps an idle session.
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https:'), maxAge: SESSION_MAX_AGE_MS },
     }),
   );
   app.enableShutdownHooks();
