@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -17,15 +17,29 @@ describe('the packed package', () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(work, 'node_modules', 'nestjs-keycloak-logout'), { recursive: true });
 
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    // --ignore-scripts: `npm test` built dist/ already, and other suites read it meanwhile;
+    // on a fresh clone `prepack` builds it (asserted below).
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed!.files.map((f) => f.path);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
+    expect(files).toContain('dist/redis/index.d.ts');
+    expect(files).toContain('LICENSE');
     expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/') || f.endsWith('.spec.js'))).toBe(false);
+    // Source maps would point at sources the package does not ship.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
 
     execFileSync('tar', ['-xzf', join(work, packed!.filename), '-C', join(work, 'node_modules', 'nestjs-keycloak-logout'), '--strip-components=1']);
-    const manifest = JSON.parse(readFileSync(join(work, 'node_modules', 'nestjs-keycloak-logout', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const manifest = JSON.parse(readFileSync(join(work, 'node_modules', 'nestjs-keycloak-logout', 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+      scripts: Record<string, string>;
+      repository?: unknown;
+      bugs?: unknown;
+      homepage?: unknown;
+    };
     expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(manifest.scripts.prepack).toBe('npm run build');
+    expect(manifest).toMatchObject({ repository: expect.anything(), bugs: expect.anything(), homepage: expect.any(String) });
 
     const script = `
       const m = await import('nestjs-keycloak-logout');
@@ -37,5 +51,38 @@ describe('the packed package', () => {
     `;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', `import 'reflect-metadata';${script}`], { cwd: work, encoding: 'utf8' });
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ ok: true, global: true });
+  });
+
+  it('compiles and runs in a CommonJS app with moduleResolution node10, the ./redis entry point included', () => {
+    const work = join(root, 'test-results', 'pack');
+    expect(existsSync(join(work, 'node_modules', 'nestjs-keycloak-logout', 'package.json')), 'run the packing test first').toBe(true);
+    const app = join(work, 'cjs-consumer');
+    rmSync(app, { recursive: true, force: true });
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cjs-consumer', private: true, type: 'commonjs' }));
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs', moduleResolution: 'node10', target: 'ES2022', strict: true, types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')], experimentalDecorators: true, emitDecoratorMetadata: true, skipLibCheck: true, outDir: 'out',
+        },
+        files: ['main.ts'],
+      }),
+    );
+    writeFileSync(
+      join(app, 'main.ts'),
+      `import 'reflect-metadata';
+import { KeycloakLogoutModule, type KeycloakLogoutModuleOptions } from 'nestjs-keycloak-logout';
+import { createRedisLogoutBackend, type RedisLogoutBackendOptions } from 'nestjs-keycloak-logout/redis';
+const options: KeycloakLogoutModuleOptions = { issuer: 'https://kc.example/realms/demo', clientId: 'app' };
+const redis: RedisLogoutBackendOptions = { url: 'redis://127.0.0.1:1' };
+console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).global, redis: typeof createRedisLogoutBackend, url: redis.url }));
+`,
+    );
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
+    // Node >= 20.19 loads the ES module package through require().
+    const output = execFileSync(process.execPath, [join(app, 'out', 'main.js')], { cwd: app, encoding: 'utf8' });
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ global: true, redis: 'function', url: 'redis://127.0.0.1:1' });
   });
 });
