@@ -17,8 +17,7 @@ const RFC_9068_TYPE = 'at+jwt';
 /**
  * Claims only an ID token carries: the hashes binding it to the access token and the code
  * (OIDC Core §3.1.3.6, §3.3.2.11). Keycloak sets them on ID tokens only
- * (services/src/main/java/org/keycloak/protocol/oidc/TokenManager.java, generateIDToken), and no
- * mapper copies them into an access token.
+ * (services/src/main/java/org/keycloak/protocol/oidc/TokenManager.java, generateIDToken).
  */
 const ID_TOKEN_HASH_CLAIMS = ['at_hash', 'c_hash'] as const;
 
@@ -72,7 +71,7 @@ function declaresAccessToken(payload: JWTPayload, header: JWTHeaderParameters): 
  * (TokenManager.initToken), and from 25 on
  * services/src/main/java/org/keycloak/protocol/oidc/mappers/NonceBackwardsCompatibleMapper.java
  * puts it back on request. So `nonce` is refused only in a token that does not say it is an
- * access token, which is exactly an ID token without `typ`.
+ * access token, as an ID token without `typ` is not.
  */
 function assertNotIdToken(payload: JWTPayload, header: JWTHeaderParameters): void {
   for (const claim of ID_TOKEN_HASH_CLAIMS) {
