@@ -62,3 +62,101 @@ describe('AccessTokenVerifierService cache', () => {
     expect(calls).toHaveLength(2);
   });
 });
+
+/** A verifier whose signature check accepts any token and returns these claims and header. */
+function verifierReturning(claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT' }) {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { iss: 'iss', iat: now, exp: now + 300, sub: 'alice', azp: 'app', ...claims };
+  const jws = { verifyJwt: () => Promise.resolve({ payload, header }) } as unknown as JwsVerifierService;
+  const options = { clientId: 'app', clockTolerance: 5, bearer: { audience: undefined, cacheSize: 10 } } as unknown as ResolvedKeycloakLogoutOptions;
+  return new AccessTokenVerifierService(options, jws);
+}
+
+/** The refusal a verification ends with: a 401 invalid_token TokenInvalidError. */
+async function refusalOf(verifier: AccessTokenVerifierService): Promise<TokenInvalidError> {
+  const error = await verifier.verify(`token.${TAIL}`).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(TokenInvalidError);
+  const refusal = error as TokenInvalidError;
+  expect(refusal.status).toBe(401);
+  expect(refusal.error).toBe('invalid_token');
+  return refusal;
+}
+
+describe('AccessTokenVerifierService token kinds', () => {
+  it.each(['Bearer', 'bearer', 'BEARER'])('accepts payload typ %j (Keycloak 26 may write it lower case)', async (typ) => {
+    await expect(verifierReturning({ typ }).verify(`token.${TAIL}`)).resolves.toMatchObject({ typ });
+  });
+
+  it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'JWT'])('accepts header typ %j', async (typ) => {
+    await expect(verifierReturning({ typ: 'Bearer' }, { alg: 'RS256', typ }).verify(`token.${TAIL}`)).resolves.toBeDefined();
+  });
+
+  it('accepts a token with neither payload typ nor header typ (RFC 9068 from another OP)', async () => {
+    await expect(verifierReturning({}, { alg: 'RS256' }).verify(`token.${TAIL}`)).resolves.toBeDefined();
+  });
+
+  it('accepts a Keycloak 24 access token that carries the login nonce (typ "Bearer")', async () => {
+    await expect(verifierReturning({ typ: 'Bearer', nonce: 'n-0S6_WzA2Mj' }).verify(`token.${TAIL}`)).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['payload typ "DPoP"', { typ: 'DPoP' }],
+    ['payload typ "dpop"', { typ: 'dpop' }],
+    ['cnf.jkt with typ "Bearer"', { typ: 'Bearer', cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }],
+    ['cnf.jkt without typ', { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }],
+  ])('refuses a DPoP-bound token (%s), saying DPoP is not supported', async (_name, claims) => {
+    expect((await refusalOf(verifierReturning(claims))).message).toMatch(/DPoP-bound access tokens are not supported/);
+  });
+
+  it.each([
+    ['nonce', { nonce: 'n-0S6_WzA2Mj' }],
+    ['at_hash', { at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q' }],
+    ['c_hash', { c_hash: 'LDktKdoQak3Pk0cnXxCltA' }],
+  ])('refuses an ID token without typ that carries %s', async (claim, claims) => {
+    const refusal = await refusalOf(verifierReturning({ aud: 'app', ...claims }));
+    expect(refusal.message).toMatch(new RegExp(`"${claim}".*ID token`));
+  });
+
+  it.each(['at_hash', 'c_hash'])('refuses %s even beside typ "Bearer" (Keycloak never puts it in an access token)', async (claim) => {
+    const refusal = await refusalOf(verifierReturning({ typ: 'Bearer', [claim]: 'HK6E_P6Dh8Y93mRNtsDB1Q' }));
+    expect(refusal.message).toMatch(/ID token/);
+  });
+
+  it.each(['ID', 'Refresh', 'Offline', 'Logout', 'id'])('refuses payload typ %j', async (typ) => {
+    expect((await refusalOf(verifierReturning({ typ }))).message).toMatch(/"typ" claim is not "Bearer"/);
+  });
+
+  it('refuses a non-string payload typ', async () => {
+    expect((await refusalOf(verifierReturning({ typ: ['Bearer'] }))).message).toMatch(/"typ" claim is not "Bearer"/);
+  });
+
+  it.each(['JWT+ID', 'logout+jwt', 'dpop+jwt'])('refuses header typ %j', async (typ) => {
+    expect((await refusalOf(verifierReturning({ typ: 'Bearer' }, { alg: 'RS256', typ }))).message).toMatch(/"typ" header/);
+  });
+
+  it('never puts the token or a claim value in a refusal', async () => {
+    const secret = 'n-SECRET-VALUE-1234';
+    const refusal = await refusalOf(verifierReturning({ typ: secret }));
+    expect(refusal.message).not.toContain(secret);
+    expect(refusal.message).not.toContain(TAIL);
+  });
+
+  it('does not cache a refusal: the same token is verified again', async () => {
+    let calls = 0;
+    const now = Math.floor(Date.now() / 1000);
+    const jws = {
+      verifyJwt: () => {
+        calls += 1;
+        return Promise.resolve({ payload: { iss: 'iss', iat: now, exp: now + 300, azp: 'app', typ: 'DPoP' }, header: { alg: 'RS256' } });
+      },
+    } as unknown as JwsVerifierService;
+    const options = { clientId: 'app', clockTolerance: 5, bearer: { audience: undefined, cacheSize: 10 } } as unknown as ResolvedKeycloakLogoutOptions;
+    const verifier = new AccessTokenVerifierService(options, jws);
+    await expect(verifier.verify(`token.${TAIL}`)).rejects.toThrow(/DPoP/);
+    await expect(verifier.verify(`token.${TAIL}`)).rejects.toThrow(/DPoP/);
+    expect(calls).toBe(2);
+  });
+});

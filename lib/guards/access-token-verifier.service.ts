@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import { normalizeMediaType } from '../options/resolve-options.js';
@@ -6,8 +7,19 @@ import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-o
 import { JwsVerifierService } from '../oidc/jws-verifier.service.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
 
-/** Header `typ` values of an access token: RFC 9068 `at+jwt`, or Keycloak's `JWT`. */
+/**
+ * Header `typ` values of an access token: RFC 9068 `at+jwt`, or `JWT`, which Keycloak writes
+ * into the header of every token it signs (access, ID, refresh), so it tells nothing apart.
+ */
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'jwt']);
+const RFC_9068_TYPE = 'at+jwt';
+
+/**
+ * Claims only an ID token carries: the hashes binding it to the access token and the code
+ * (OIDC Core §3.1.3.6, §3.3.2.11). Keycloak sets them on ID tokens only
+ * (services/src/main/java/org/keycloak/protocol/oidc/TokenManager.java, generateIDToken).
+ */
+const ID_TOKEN_HASH_CLAIMS = ['at_hash', 'c_hash'] as const;
 
 /**
  * Characters of the token that key the cache: its tail, which lies in the signature. A cache
@@ -19,6 +31,70 @@ const CACHE_KEY_LENGTH = 32;
 
 function invalid(reason: string): TokenInvalidError {
   return new TokenInvalidError(reason, { error: 'invalid_token', status: 401 });
+}
+
+function lowerCase(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.toLowerCase() : undefined;
+}
+
+/**
+ * Keycloak marks a DPoP-bound access token with payload `typ` "DPoP" and binds it to the
+ * client's key with `cnf.jkt` (services/src/main/java/org/keycloak/services/util/DPoPUtil.java;
+ * RFC 9449 §6.1). Such a token is only safe where the DPoP proof is checked, which this guard
+ * does not do, so it must not be accepted as a plain bearer token (RFC 9449 §7.2).
+ */
+function isDPoPBound(payload: JWTPayload): boolean {
+  const { cnf } = payload;
+  const boundToKey = typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
+  return lowerCase(payload.typ) === 'dpop' || boundToKey;
+}
+
+/**
+ * Keycloak writes payload `typ` "Bearer" into access tokens (TokenManager.initToken, with
+ * core/src/main/java/org/keycloak/util/TokenUtil.java TOKEN_TYPE_BEARER); since Keycloak 26
+ * TokenManager.formatTokenType writes "bearer" when the client's "Use lower-case bearer type"
+ * option is on. ID, refresh, offline and logout tokens say "ID", "Refresh", "Offline",
+ * "Logout". Other OPs (and RFC 9068) write no `typ` claim at all.
+ */
+function saysBearer(payload: JWTPayload): boolean {
+  return lowerCase(payload.typ) === 'bearer';
+}
+
+/** The token says it is an access token: payload `typ` Bearer, or header `typ` `at+jwt`. */
+function declaresAccessToken(payload: JWTPayload, header: JWTHeaderParameters): boolean {
+  return saysBearer(payload) || (header.typ !== undefined && normalizeMediaType(header.typ) === RFC_9068_TYPE);
+}
+
+/**
+ * Refuses ID tokens, which need not carry a `typ` claim (other OPs write none). `nonce` alone
+ * is no proof: Keycloak up to 24 copied the login's `nonce` into access tokens too
+ * (TokenManager.initToken), and from 25 on
+ * services/src/main/java/org/keycloak/protocol/oidc/mappers/NonceBackwardsCompatibleMapper.java
+ * puts it back on request. So `nonce` is refused only in a token that does not say it is an
+ * access token, as an ID token without `typ` is not.
+ */
+function assertNotIdToken(payload: JWTPayload, header: JWTHeaderParameters): void {
+  for (const claim of ID_TOKEN_HASH_CLAIMS) {
+    if (payload[claim] !== undefined) throw invalid(`token carries "${claim}", an ID token claim: an ID token is not an access token`);
+  }
+  if (payload.nonce !== undefined && !declaresAccessToken(payload, header)) {
+    throw invalid('token carries "nonce" and does not say it is an access token ("typ" claim "Bearer" or header "at+jwt"): an ID token is not an access token');
+  }
+}
+
+/**
+ * Cross-JWT confusion (RFC 8725 §2.8): only an access token passes, never a logout, ID,
+ * refresh or DPoP-bound token. Messages name claims, never their values.
+ */
+function assertAccessToken(payload: JWTPayload, header: JWTHeaderParameters): void {
+  if (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(normalizeMediaType(header.typ))) {
+    throw invalid('token "typ" header is not an access token type');
+  }
+  // Before the `typ` check, so that a DPoP token is told why it is refused.
+  if (isDPoPBound(payload)) throw invalid('DPoP-bound access tokens are not supported: this API accepts bearer tokens only');
+  if (payload.typ !== undefined && !saysBearer(payload)) throw invalid('token "typ" claim is not "Bearer"');
+  if (payload.events !== undefined) throw invalid('a logout token is not an access token');
+  assertNotIdToken(payload, header);
 }
 
 /**
@@ -58,12 +134,7 @@ export class AccessTokenVerifierService {
       status: 401,
       error: 'invalid_token',
     });
-    // Cross-JWT confusion (RFC 8725 §2.8): refuse logout tokens, ID tokens and refresh tokens.
-    if (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(normalizeMediaType(header.typ))) {
-      throw invalid('token "typ" header is not an access token type');
-    }
-    if (payload.typ !== undefined && payload.typ !== 'Bearer') throw invalid('token "typ" claim is not "Bearer"');
-    if (payload.events !== undefined) throw invalid('a logout token is not an access token');
+    assertAccessToken(payload, header);
     for (const claim of ['sid', 'sub', 'azp'] as const) {
       if (payload[claim] !== undefined && typeof payload[claim] !== 'string') throw invalid(`access token claim "${claim}" must be a string`);
     }

@@ -3,6 +3,16 @@ import { AccessTokenVerifierService } from './access-token-verifier.service.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
+/**
+ * `Authorization: DPoP …` (RFC 9449 §7.1): the token is bound to a key whose proof this guard
+ * does not check, so it is refused with its own reason instead of "missing bearer token".
+ * Schemes are case-insensitive (RFC 7235 §2.1).
+ */
+function usesDPoPScheme(request: { headers: Record<string, unknown> }): boolean {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && /^DPoP(?: |$)/i.test(header);
+}
+
 /** Requests the bearer guard has let through carry the verified claims here. */
 export interface RequestWithAccessToken {
   accessTokenClaims?: AccessTokenClaims;
@@ -22,6 +32,10 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<RequestWithAccessToken & { headers: Record<string, unknown> }>();
+    if (usesDPoPScheme(request)) {
+      this.setHeader(context, 'WWW-Authenticate', 'Bearer');
+      throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only');
+    }
     const token = this.extractToken(request);
     if (token === undefined) {
       this.setHeader(context, 'WWW-Authenticate', 'Bearer');
@@ -44,7 +58,10 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
     return true;
   }
 
-  /** The token from `Authorization: Bearer …` (RFC 6750 §2.1). Override to read it elsewhere. */
+  /**
+   * The token from `Authorization: Bearer …` (RFC 6750 §2.1; the scheme in any case, RFC 7235
+   * §2.1). Override to read it elsewhere.
+   */
   protected extractToken(request: { headers: Record<string, unknown> }): string | undefined {
     const header = request.headers.authorization;
     if (typeof header !== 'string') return undefined;

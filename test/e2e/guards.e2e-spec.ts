@@ -94,6 +94,78 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
       await expectRefused(await bearer(token), 401, 'invalid_token', /"sid" must be a string/);
     });
 
+    /** Nothing changed by a refusal: a valid token of the same user session is still served. */
+    async function expectStillServed(sub: string, sid: string) {
+      const valid = await keycloakAccessToken(realm, { clientId: CLIENT, sub, sid });
+      const response = await bearer(valid);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sub, sid, client: CLIENT });
+    }
+
+    /** An ID token as an OP other than Keycloak issues it: no `typ` claim, `aud` the client. */
+    function idTokenWithoutTyp(sub: string, sid: string, extra: Record<string, unknown>) {
+      return realm.sign({ iss: realm.issuer, sub, aud: CLIENT, sid, iat: now(), exp: now() + 300, auth_time: now(), ...extra });
+    }
+
+    describe('token kinds', () => {
+      it('a Keycloak 26 access token with payload typ "bearer" (lower-case option): 200', async () => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'lena', sid: `lower-${adapter}`, extra: { typ: 'bearer' } });
+        const response = await bearer(token);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ sub: 'lena', sid: `lower-${adapter}`, client: CLIENT });
+      });
+
+      it('a Keycloak 24 access token carrying the login nonce (typ "Bearer"): 200', async () => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'lena', sid: `nonce-${adapter}`, extra: { nonce: 'n-0S6_WzA2Mj' } });
+        expect((await bearer(token)).status).toBe(200);
+      });
+
+      it.each(['at+jwt', 'application/at+jwt'])('an access token with header typ %j (RFC 9068): 200', async (typ) => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'lena', sid: `at-jwt-${adapter}` }, { typ });
+        expect((await bearer(token)).status).toBe(200);
+      });
+
+      it('the Bearer scheme in any case (RFC 7235 §2.1): 200', async () => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'lena', sid: `scheme-${adapter}` });
+        expect((await me({ authorization: `bEARER ${token}` })).status).toBe(200);
+      });
+
+      it('a DPoP-bound token (payload typ "DPoP"): 401 saying DPoP is not supported', async () => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'mia', sid: `dpop-typ-${adapter}`, extra: { typ: 'DPoP', cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } } });
+        await expectRefused(await bearer(token), 401, 'invalid_token', /DPoP-bound access tokens are not supported/);
+        await expectStillServed('mia', `dpop-typ-${adapter}`);
+      });
+
+      it('a token bound by cnf.jkt, typ "Bearer": 401 saying DPoP is not supported', async () => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'mia', sid: `dpop-cnf-${adapter}`, extra: { cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } } });
+        await expectRefused(await bearer(token), 401, 'invalid_token', /DPoP-bound access tokens are not supported/);
+        await expectStillServed('mia', `dpop-cnf-${adapter}`);
+      });
+
+      it('Authorization: DPoP with a valid token: 401 invalid_request saying DPoP is not supported', async () => {
+        const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'mia', sid: `dpop-scheme-${adapter}` });
+        const response = await me({ authorization: `DPoP ${token}`, dpop: 'eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.c2ln' });
+        await expectRefused(response, 401, 'invalid_request', /DPoP.*not supported/);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+        // The same token under the Bearer scheme is served: the refusal changed nothing.
+        const again = await bearer(token);
+        expect(again.status).toBe(200);
+        expect(await again.json()).toEqual({ sub: 'mia', sid: `dpop-scheme-${adapter}`, client: CLIENT });
+      });
+
+      it('an ID token without typ carrying nonce (aud = client): 401', async () => {
+        const token = await idTokenWithoutTyp('nora', `id-nonce-${adapter}`, { nonce: 'n-0S6_WzA2Mj' });
+        await expectRefused(await bearer(token), 401, 'invalid_token', /"nonce".*ID token/);
+        await expectStillServed('nora', `id-nonce-${adapter}`);
+      });
+
+      it('an ID token without typ carrying at_hash (aud = client): 401', async () => {
+        const token = await idTokenWithoutTyp('nora', `id-at-hash-${adapter}`, { at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q' });
+        await expectRefused(await bearer(token), 401, 'invalid_token', /"at_hash".*ID token/);
+        await expectStillServed('nora', `id-at-hash-${adapter}`);
+      });
+    });
+
     it('a revoked token stays refused even though it is cached as verified', async () => {
       const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'gina', sid: `cached-${adapter}` });
       for (let i = 0; i < 3; i += 1) expect((await bearer(token)).status).toBe(200);
