@@ -34,7 +34,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
     const request = context.switchToHttp().getRequest<RequestWithAccessToken & { headers: Record<string, unknown> }>();
     if (usesDPoPScheme(request)) {
       this.setHeader(context, 'WWW-Authenticate', 'Bearer');
-      throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only');
+      throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only', 'dpop_unsupported');
     }
     const token = this.extractToken(request);
     if (token === undefined) {
