@@ -36,8 +36,8 @@ export type { SessionRecord } from './registry/session-record.interface.js';
 
 export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycloak-bearer.guard.js';
 export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak-session.guard.js';
-export { AccessTokenVerifierService } from './guards/access-token-verifier.service.js';
-export type { AccessTokenClaims } from './guards/access-token-claims.interface.js';
+export { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
+export type { AccessTokenClaims } from './tokens/access-token-claims.interface.js';
 export type { KeycloakSessionData } from './guards/keycloak-session-data.interface.js';
 
 export { Public } from './decorators/public.decorator.js';
@@ -49,6 +49,6 @@ export type { KeycloakLoginRecord } from './login/keycloak-login-record.interfac
 
 export { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
 export type { OidcProviderMetadata } from './oidc/oidc-metadata.interface.js';
-export type { LogoutTokenClaims } from './logout-token/logout-token-claims.interface.js';
+export type { LogoutTokenClaims } from './tokens/logout-token-claims.interface.js';
 
 export * from './errors/index.js';

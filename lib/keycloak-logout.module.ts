@@ -2,20 +2,21 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
 import { BrowserLogoutService } from './browser-logout/browser-logout.service.js';
 import { KeycloakLogoutConfigError } from './errors/keycloak-logout-config.error.js';
-import { AccessTokenVerifierService } from './guards/access-token-verifier.service.js';
+import { IdTokenVerifierService } from './tokens/id-token-verifier.service.js';
+import { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
 import { KeycloakBearerGuard } from './guards/keycloak-bearer.guard.js';
 import { KeycloakSessionGuard } from './guards/keycloak-session.guard.js';
 import { createKeycloakLogoutController } from './http/create-keycloak-logout-controller.js';
-import { AdminActionVerifierService } from './keycloak-admin/admin-action-verifier.service.js';
+import { AdminActionVerifierService } from './tokens/admin-action-verifier.service.js';
 import { KeycloakAdminService } from './keycloak-admin/keycloak-admin.service.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from './keycloak-logout.constants.js';
 import { LoginService } from './login/login.service.js';
 import { revocationBusProvider, sessionRegistryProvider } from './keycloak-logout.providers.js';
-import { BackchannelLogoutService } from './logout-token/backchannel-logout.service.js';
-import { LogoutTokenVerifierService } from './logout-token/logout-token-verifier.service.js';
-import { JwsVerifierService } from './oidc/jws-verifier.service.js';
+import { BackchannelLogoutService } from './backchannel-logout/backchannel-logout.service.js';
+import { LogoutTokenVerifierService } from './tokens/logout-token-verifier.service.js';
+import { JwsVerifierService } from './tokens/jws-verifier.service.js';
 import { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
-import { SigningKeysService } from './oidc/signing-keys.service.js';
+import { SigningKeysService } from './tokens/signing-keys.service.js';
 import type {
   KeycloakLogoutAsyncResult,
   KeycloakLogoutModuleAsyncOptions,
@@ -45,6 +46,7 @@ const SERVICES: Provider[] = [
   AdminActionVerifierService,
   KeycloakAdminService,
   AccessTokenVerifierService,
+  IdTokenVerifierService,
   RevocationStore,
   RevocationService,
   RevocationLifecycle,

@@ -5,8 +5,8 @@ import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
-import { clientAuthentication } from './client-authentication.js';
-import { postToProvider } from './provider-request.js';
+import { clientAuthentication } from '../oidc/client-authentication.js';
+import { postToProvider } from '../oidc/provider-request.js';
 
 /** RFC 7009 §2.1 `token_type_hint` values. */
 export type TokenTypeHint = 'refresh_token' | 'access_token';
@@ -77,7 +77,7 @@ export class KeycloakSessionTerminator {
     const metadata: OidcProviderMetadata = await this.discovery.metadata();
     const url = metadata[name];
     if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
-      throw new LogoutFailedError(`the OP's discovery document has no ${name}`, { status: 502 });
+      throw new LogoutFailedError('op_misbehaved', `the OP's discovery document has no ${name}`);
     }
     return url;
   }

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../utils/same-secret.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LogoutFailedError } from '../errors/logout-failed.error.js';
 import { RequestInvalidError } from '../errors/request-invalid.error.js';
@@ -19,6 +20,7 @@ import { RefusalLog } from '../refusals/refusal-log.service.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import type { Revocation } from '../revocation/revocation.interface.js';
+import { isIdentifier } from '../tokens/token-rules.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import type { BrowserAnswer } from './browser-answer.js';
 import { htmlPage, logoutConfirmationPage } from './html-page.js';
@@ -26,7 +28,6 @@ import { htmlPage, logoutConfirmationPage } from './html-page.js';
 /** Session key of an RP-initiated logout waiting for the OP to send the browser back. */
 export const PENDING_LOGOUT_KEY = 'keycloak-logout:pending-logout';
 const LOGOUT_TTL_MS = 10 * 60_000;
-const MAX_ID_LENGTH = 512;
 
 interface PendingLogout {
   state: string;
@@ -40,12 +41,6 @@ interface LoginRecordLike {
   sid?: string;
   idToken?: unknown;
   logoutCsrfToken?: unknown;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function paramsOf(value: unknown): Record<string, unknown> {
@@ -125,7 +120,7 @@ export class BrowserLogoutService {
 
     const csrfToken = optionalText(form, 'csrf_token');
     if (typeof record.logoutCsrfToken !== 'string' || csrfToken === undefined || !sameSecret(csrfToken, record.logoutCsrfToken)) {
-      throw new LogoutFailedError('logout refused: the form\'s "csrf_token" is missing or wrong (cross-site request?)', { status: 403, error: 'access_denied' });
+      throw new LogoutFailedError('csrf', 'logout refused: the form\'s "csrf_token" is missing or wrong (cross-site request?)');
     }
     // Before anything changes: an OP that cannot be reached fails the request, so the user can retry.
     const endSessionEndpoint = (await this.discovery.metadata()).end_session_endpoint;
@@ -189,7 +184,7 @@ export class BrowserLogoutService {
       throw new RequestInvalidError('front-channel logout needs both "iss" and "sid", once each; nothing was logged out');
     }
     if (query.iss !== this.options.issuer) throw new RequestInvalidError('"iss" is not this client\'s issuer; nothing was logged out');
-    if (query.sid === '' || query.sid.length > MAX_ID_LENGTH) throw new RequestInvalidError('"sid" must be a non-empty session id; nothing was logged out');
+    if (!isIdentifier(query.sid)) throw new RequestInvalidError('"sid" must be a non-empty session id; nothing was logged out');
     if (await this.isKnownSid(request, query.sid)) {
       await this.revocations.revokeSid(query.sid, { source: 'frontchannel-logout' });
       this.logger.log(`front-channel logout: revoked sid ${fingerprint(query.sid)}`);
@@ -212,7 +207,7 @@ export class BrowserLogoutService {
     try {
       return (await this.registry.findBySid(sid)).length > 0;
     } catch (cause) {
-      throw new LogoutFailedError('the session registry could not be read; nothing was logged out', { cause, status: 503, error: 'temporarily_unavailable' });
+      throw new LogoutFailedError('unavailable', 'the session registry could not be read; nothing was logged out', { cause });
     }
   }
 
@@ -237,7 +232,7 @@ export class BrowserLogoutService {
     const allowed = this.options.postLogoutRedirectUris;
     if (value === undefined) {
       const first = allowed[0];
-      if (first === undefined) throw new LogoutFailedError('no postLogoutRedirectUris are configured', { status: 500 });
+      if (first === undefined) throw new LogoutFailedError('misconfigured', 'no postLogoutRedirectUris are configured');
       return first;
     }
     if (!allowed.includes(value)) throw new RequestInvalidError('"post_logout_redirect_uri" is not in the configured allow-list (postLogoutRedirectUris)');
@@ -249,9 +244,9 @@ export class BrowserLogoutService {
     const origin = header(request, 'origin');
     const expected = this.options.publicUrl === undefined ? undefined : new URL(this.options.publicUrl).origin;
     if (origin !== undefined && origin !== expected) {
-      throw new LogoutFailedError(`logout refused: cross-site request from origin ${JSON.stringify(origin.slice(0, 100))}`, { status: 403, error: 'access_denied' });
+      throw new LogoutFailedError('cross_site', `logout refused: cross-site request from origin ${JSON.stringify(origin.slice(0, 100))}`);
     }
-    if (header(request, 'sec-fetch-site') === 'cross-site') throw new LogoutFailedError('logout refused: cross-site request', { status: 403, error: 'access_denied' });
+    if (header(request, 'sec-fetch-site') === 'cross-site') throw new LogoutFailedError('cross_site', 'logout refused: cross-site request');
   }
 
   private formOf(request: RequestWithSessionStore): Record<string, unknown> {
@@ -260,7 +255,7 @@ export class BrowserLogoutService {
       throw new RequestInvalidError('logout expects an application/x-www-form-urlencoded form with "csrf_token"');
     }
     const length = Number(header(request, 'content-length') ?? 0);
-    if (length > this.options.maxBodyBytes) throw new RequestInvalidError(`request body exceeds ${this.options.maxBodyBytes} bytes`, 413);
+    if (length > this.options.maxBodyBytes) throw new RequestInvalidError(`request body exceeds ${this.options.maxBodyBytes} bytes`, 'too_large');
     return paramsOf(request.body);
   }
 

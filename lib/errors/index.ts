@@ -1,11 +1,11 @@
-export { KeycloakLogoutError, KeycloakLogoutAnswerError, type ErrorAnswerOptions, type KeycloakLogoutErrorCode } from './keycloak-logout.error.js';
+export { KeycloakLogoutError, type KeycloakLogoutErrorCode } from './keycloak-logout.error.js';
 export { KeycloakLogoutConfigError } from './keycloak-logout-config.error.js';
-export { TokenInvalidError } from './token-invalid.error.js';
+export { TokenInvalidError, type TokenInvalidReason } from './token-invalid.error.js';
 export { TokenReplayedError } from './token-replayed.error.js';
-export { RequestInvalidError } from './request-invalid.error.js';
+export { RequestInvalidError, type RequestInvalidReason } from './request-invalid.error.js';
 export { ProviderUnavailableError } from './provider-unavailable.error.js';
-export { LogoutFailedError } from './logout-failed.error.js';
-export { LoginFailedError } from './login-failed.error.js';
+export { LogoutFailedError, type LogoutFailedReason } from './logout-failed.error.js';
+export { LoginFailedError, type LoginFailedReason } from './login-failed.error.js';
 export { ClientAuthenticationError } from './client-authentication.error.js';
 export { TokenRejectedError } from './token-rejected.error.js';
 export { ProviderRejectedError } from './provider-rejected.error.js';

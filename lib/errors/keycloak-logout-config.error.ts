@@ -3,8 +3,7 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
 /** A module option is missing or wrong. Thrown at bootstrap, before the app serves a request. */
 export class KeycloakLogoutConfigError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_CONFIG';
-  readonly error = 'invalid_configuration';
-  readonly status = 500;
+  readonly reason = 'option';
 
   constructor(
     /** Dotted path of the offending option, e.g. `logoutToken.maxAge`. */

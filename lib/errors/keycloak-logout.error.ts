@@ -12,38 +12,18 @@ export type KeycloakLogoutErrorCode =
   | 'ERR_KEYCLOAK_LOGOUT_PROVIDER_REJECTED';
 
 /**
- * Base class of every error this library throws. `error` is the OAuth-style error code that
- * the HTTP edge puts in the JSON body; `status` is the HTTP status the edge answers with.
- * Messages never contain a token.
+ * Base class of every error this library throws. An error says what went wrong (`code`, and
+ * within it a `reason`) and nothing about how to answer it: the edge that catches it (an HTTP
+ * route, a guard, later other execution contexts) maps code and reason to an answer in one
+ * table (lib/http/error-answers.ts). Messages never contain a token.
  */
 export abstract class KeycloakLogoutError extends Error {
   abstract readonly code: KeycloakLogoutErrorCode;
-  abstract readonly error: string;
-  abstract readonly status: number;
+  /** A stable refinement of `code` (snake_case), e.g. `signature` for a token. */
+  abstract readonly reason: string;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-  }
-}
-
-/** Where an error is raised decides its answer: a guard says 401 where a logout route says 400. */
-export interface ErrorAnswerOptions {
-  cause?: unknown;
-  /** OAuth-style error code for the JSON body. */
-  error?: string;
-  /** HTTP status. */
-  status?: number;
-}
-
-/** Base of the errors whose `error` code and `status` have defaults the raiser may override. */
-export abstract class KeycloakLogoutAnswerError extends KeycloakLogoutError {
-  readonly error: string;
-  readonly status: number;
-
-  protected constructor(message: string, defaults: { error: string; status: number }, options?: ErrorAnswerOptions) {
-    super(message, options);
-    this.error = options?.error ?? defaults.error;
-    this.status = options?.status ?? defaults.status;
   }
 }

@@ -1,10 +1,24 @@
-import { KeycloakLogoutAnswerError, type ErrorAnswerOptions } from './keycloak-logout.error.js';
+import { KeycloakLogoutError } from './keycloak-logout.error.js';
 
-/** A logout request was valid but could not be carried out (e.g. the registry threw). */
-export class LogoutFailedError extends KeycloakLogoutAnswerError {
+/**
+ * - `csrf`: an RP-initiated logout form without the session's CSRF token;
+ * - `cross_site`: an RP-initiated logout posted from another site;
+ * - `unavailable`: the session registry or the shared revocation log cannot be reached;
+ * - `not_recorded`: the logout was valid but could not be recorded;
+ * - `op_misbehaved`: the OP's discovery document lacks an endpoint the logout needs;
+ * - `misconfigured`: this app lacks an option the logout needs.
+ */
+export type LogoutFailedReason = 'csrf' | 'cross_site' | 'unavailable' | 'not_recorded' | 'op_misbehaved' | 'misconfigured';
+
+/** A logout request could not be carried out. */
+export class LogoutFailedError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_FAILED';
 
-  constructor(reason: string, options?: ErrorAnswerOptions) {
-    super(reason, { error: 'server_error', status: 500 }, options);
+  constructor(
+    readonly reason: LogoutFailedReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

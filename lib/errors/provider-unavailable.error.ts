@@ -6,6 +6,5 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
  */
 export class ProviderUnavailableError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_PROVIDER_UNAVAILABLE';
-  readonly error = 'temporarily_unavailable';
-  readonly status = 503;
+  readonly reason = 'unreachable';
 }

@@ -1,13 +1,16 @@
 import { KeycloakLogoutError } from './keycloak-logout.error.js';
 
+/** `malformed`: wrong content type, missing or repeated parameter; `too_large`: over `maxBodyBytes`. */
+export type RequestInvalidReason = 'malformed' | 'too_large';
+
 /** The HTTP request itself is malformed: wrong content, missing parameter, body too large. */
 export class RequestInvalidError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_REQUEST_INVALID';
-  readonly error = 'invalid_request';
-  readonly status: number;
 
-  constructor(reason: string, status = 400) {
-    super(reason);
-    this.status = status;
+  constructor(
+    message: string,
+    readonly reason: RequestInvalidReason = 'malformed',
+  ) {
+    super(message);
   }
 }

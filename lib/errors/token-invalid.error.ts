@@ -1,10 +1,21 @@
-import { KeycloakLogoutAnswerError, type ErrorAnswerOptions } from './keycloak-logout.error.js';
+import { KeycloakLogoutError } from './keycloak-logout.error.js';
 
-/** A token (logout token, access token, admin action) failed a validation rule. */
-export class TokenInvalidError extends KeycloakLogoutAnswerError {
+/**
+ * Why a token failed: `signature` (its authenticity is not established: bad signature, key the
+ * realm does not publish, algorithm not allowed, not a compact JWS), `expired`, or `claims`
+ * (signed, but a claim, its type or its audience is wrong).
+ */
+export type TokenInvalidReason = 'signature' | 'expired' | 'claims';
+
+/** A token (logout token, access token, ID token, admin action) failed a validation rule. */
+export class TokenInvalidError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_TOKEN_INVALID';
 
-  constructor(reason: string, options?: ErrorAnswerOptions) {
-    super(reason, { error: 'invalid_request', status: 400 }, options);
+  constructor(
+    readonly reason: TokenInvalidReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

@@ -8,8 +8,7 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
  */
 export class TokenRejectedError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_TOKEN_REJECTED';
-  readonly error = 'invalid_grant';
-  readonly status = 400;
+  readonly reason = 'grant_refused';
 
   constructor(
     /** What was refused, e.g. "authorization code", "refresh token". */

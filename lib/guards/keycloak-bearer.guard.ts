@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { AccessTokenVerifierService } from './access-token-verifier.service.js';
-import type { AccessTokenClaims } from './access-token-claims.interface.js';
+import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
+import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
 /**

@@ -4,7 +4,7 @@ import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
 import { IS_PUBLIC_KEY, KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { RevocationService } from '../revocation/revocation.service.js';
-import { reasonOf, toErrorResponse, type ErrorBody } from '../http/error-response.js';
+import { answerFor, reasonOf, type ErrorBody } from '../http/error-answers.js';
 import { RefusalLog, type RefusalChannel } from '../refusals/refusal-log.service.js';
 
 /** Refusals of requests that brought no credentials at all: routine, so logged at debug level. */
@@ -45,7 +45,7 @@ export abstract class RevocationGuardBase {
   /** A library error (bad token, unreachable JWKS) as a refusal with its own status. */
   protected refusalFrom(error: unknown): unknown {
     if (!(error instanceof KeycloakLogoutError)) return error;
-    const { status, body } = toErrorResponse(error);
+    const { status, body } = answerFor(error, 'guard');
     this.refusals.record({ channel: this.channel, reason: reasonOf(error), status, detail: error.message });
     return new HttpException(body, status);
   }

@@ -1,7 +1,7 @@
-import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RefusalLog, type RefusalChannel } from '../refusals/refusal-log.service.js';
-import { reasonOf, toErrorResponse } from './error-response.js';
+import { reasonOf, toErrorResponse, type ErrorEdge } from './error-answers.js';
 
 /** The logout route a request was for, from the last segments of its path. */
 function channelOf(url: string | undefined): RefusalChannel {
@@ -12,6 +12,17 @@ function channelOf(url: string | undefined): RefusalChannel {
   if (/\/logout(\/return)?$/.test(path)) return 'rp-logout';
   return 'login';
 }
+
+/** The answer table's edge for each route. */
+const EDGE_BY_CHANNEL: Record<RefusalChannel, ErrorEdge> = {
+  'backchannel-logout': 'backchannel-route',
+  'keycloak-admin': 'admin-route',
+  'frontchannel-logout': 'browser-route',
+  'rp-logout': 'browser-route',
+  login: 'browser-route',
+  'bearer-guard': 'guard',
+  'session-guard': 'guard',
+};
 
 /**
  * Answers every failure on the logout routes with a JSON `{ error, error_description }` and
@@ -28,14 +39,13 @@ export class KeycloakLogoutExceptionFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     const http = host.switchToHttp();
     const response: unknown = http.getResponse();
-    const { status, body } = toErrorResponse(exception);
-    // A route may re-answer an error with another status; the reason is the original's.
-    const original = exception instanceof HttpException && exception.cause !== undefined ? exception.cause : exception;
+    const channel = channelOf(http.getRequest<{ url?: string }>().url);
+    const { status, body } = toErrorResponse(exception, EDGE_BY_CHANNEL[channel]);
     this.refusals.record({
-      channel: channelOf(http.getRequest<{ url?: string }>().url),
-      reason: reasonOf(original),
+      channel,
+      reason: reasonOf(exception),
       status,
-      detail: original instanceof Error ? original.message : body.error_description,
+      detail: exception instanceof Error ? exception.message : body.error_description,
     });
     adapter.setHeader(response, 'Cache-Control', 'no-store');
     adapter.reply(response, body, status);

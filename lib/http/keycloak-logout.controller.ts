@@ -7,10 +7,9 @@ import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import { KeycloakAdminService } from '../keycloak-admin/keycloak-admin.service.js';
 import { LoginService } from '../login/login.service.js';
 import type { RequestWithSessionStore } from '../login/session-access.js';
-import { BackchannelLogoutService } from '../logout-token/backchannel-logout.service.js';
+import { BackchannelLogoutService } from '../backchannel-logout/backchannel-logout.service.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { readFormParameter, readTextBody, type IncomingRequest } from '../utils/request-body.js';
-import { withStatus } from './error-response.js';
 import { KeycloakLogoutExceptionFilter } from './keycloak-logout-exception.filter.js';
 
 /**
@@ -32,12 +31,8 @@ export class KeycloakLogoutController {
 
   /** OIDC Back-Channel Logout 1.0 §2.5-2.8: 200 on success, 400 with a JSON error otherwise. */
   async backchannelLogout(@Req() request: IncomingRequest): Promise<void> {
-    try {
-      const token = readFormParameter(request, 'logout_token', this.options.maxBodyBytes);
-      await this.backchannel.logout(token);
-    } catch (error) {
-      throw withStatus(error, 400);
-    }
+    const token = readFormParameter(request, 'logout_token', this.options.maxBodyBytes);
+    await this.backchannel.logout(token);
   }
 
   /** Keycloak Admin URL `k_logout`: single-session logout, or "sign out all" as a not-before. */

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RevocationService } from '../revocation/revocation.service.js';
 import type { Revocation } from '../revocation/revocation.interface.js';
-import type { AdminAction, AdminActionName } from './admin-action.interface.js';
-import { AdminActionVerifierService } from './admin-action-verifier.service.js';
+import type { AdminAction, AdminActionName } from '../tokens/admin-action.interface.js';
+import { AdminActionVerifierService } from '../tokens/admin-action-verifier.service.js';
 
 const SOURCE = { source: 'keycloak-admin' } as const;
 

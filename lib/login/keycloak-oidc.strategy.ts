@@ -22,8 +22,8 @@ import passport from 'passport';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import { LoginFailedError } from '../errors/login-failed.error.js';
 import { ProviderRejectedError } from '../errors/provider-rejected.error.js';
-import { clientAuthentication } from '../api-logout/client-authentication.js';
-import { postToProvider } from '../api-logout/provider-request.js';
+import { clientAuthentication } from '../oidc/client-authentication.js';
+import { postToProvider } from '../oidc/provider-request.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import type { LoginResult } from './login-result.interface.js';
@@ -105,16 +105,16 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
   override authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): void {
     const req = request as unknown as RequestWithSessionStore;
     const problem = singleQueryValues(req);
-    if (problem !== undefined) return this.error(new LoginFailedError(`the login callback is malformed: ${problem}`));
+    if (problem !== undefined) return this.error(new LoginFailedError('callback_invalid', `the login callback is malformed: ${problem}`));
     const query = (req.query ?? {}) as Record<string, string | undefined>;
     // RFC 9207: an authorization response naming another issuer is a mix-up attack.
     if (query.iss !== undefined && query.iss !== this.dependencies.options.issuer) {
-      return this.error(new LoginFailedError('the authorization response was issued by another OP ("iss" does not match the issuer)', { error: 'invalid_request' }));
+      return this.error(new LoginFailedError('callback_invalid', 'the authorization response was issued by another OP ("iss" does not match the issuer)'));
     }
     this.dependencies.metadata().then(
       (metadata) => {
         if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {
-          return this.error(new LoginFailedError('the OP\'s discovery document lacks authorization_endpoint or token_endpoint', { status: 502, error: 'server_error' }));
+          return this.error(new LoginFailedError('op_misbehaved', 'the OP\'s discovery document lacks authorization_endpoint or token_endpoint'));
         }
         (this as unknown as { _oauth2: unknown })._oauth2 = this.exchangeClient(req, metadata.authorization_endpoint, metadata.token_endpoint);
         super.authenticate(request, options);
@@ -142,8 +142,8 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
     params: Record<string, unknown>,
   ): Promise<LoginResult> {
     const transaction = this.verified.get(request);
-    if (!transaction) throw new LoginFailedError('no verified login state for this callback', { status: 500, error: 'server_error' });
-    if (typeof idToken !== 'string') throw new LoginFailedError('the token response has no ID token', { status: 502, error: 'server_error' });
+    if (!transaction) throw new LoginFailedError('internal', 'no verified login state for this callback');
+    if (typeof idToken !== 'string') throw new LoginFailedError('op_misbehaved', 'the token response has no ID token');
     const claims = await this.dependencies.verifyIdToken(idToken, transaction.nonce);
     const expiresIn = params.expires_in;
     return {
@@ -174,7 +174,7 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
       _clientId: options.clientId,
       getOAuthAccessToken: (code: string, params: Record<string, string>, callback: TokenCallback) => {
         const transaction = this.verified.get(request);
-        if (!transaction) return callback(new LoginFailedError('no verified login state for this callback', { status: 500, error: 'server_error' }));
+        if (!transaction) return callback(new LoginFailedError('internal', 'no verified login state for this callback'));
         const auth = clientAuthentication(options);
         // Read after the store regenerated the session: the id the app keeps (keycloak-protocol.md §3).
         const sessionId = sessionIdOf(request);

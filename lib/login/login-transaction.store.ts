@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../utils/same-secret.js';
 import { regenerateSession, type RequestWithSessionStore, type SessionObject } from './session-access.js';
 
 /** Session key of the logins started in this browser and not yet completed. */
@@ -31,18 +32,11 @@ export interface LoginAppState {
 /** A refusal the strategy reports through `fail()`; the login service turns it into LoginFailedError. */
 export interface LoginChallenge {
   message: string;
-  error: string;
-  status: number;
+  reason: 'callback_invalid';
 }
 
 type StoreCallback = (error: Error | null, handle?: string) => void;
 type VerifyCallback = (error: Error | null, ctx?: false | { nonce?: string }, state?: LoginChallenge | LoginAppState) => void;
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 function isTransaction(value: unknown): value is LoginTransaction {
   if (typeof value !== 'object' || value === null) return false;
@@ -84,7 +78,7 @@ export class LoginTransactionStore {
   verify(request: RequestWithSessionStore, handle: unknown, callback: VerifyCallback): void {
     const session = request.session;
     if (!session) return callback(new Error('no session'));
-    const refuse = (message: string) => callback(null, false, { message, error: 'invalid_request', status: 400 });
+    const refuse = (message: string) => callback(null, false, { message, reason: 'callback_invalid' });
     if (typeof handle !== 'string' || handle === '') return refuse('the login callback has no "state" parameter');
 
     const list = pending(session);

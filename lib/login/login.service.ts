@@ -1,14 +1,12 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
 import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
 import { LoginFailedError } from '../errors/login-failed.error.js';
 import { RequestInvalidError } from '../errors/request-invalid.error.js';
-import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { normalizeMediaType } from '../options/resolve-options.js';
-import { JwsVerifierService } from '../oidc/jws-verifier.service.js';
+import { IdTokenVerifierService } from '../tokens/id-token-verifier.service.js';
 import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
@@ -22,9 +20,6 @@ import { normalizeReturnTo, returnToProblem } from './return-to.js';
 import { limitSessionLifetime, requireSession, saveSession, sessionIdOf, type RequestWithSessionStore } from './session-access.js';
 import { runStrategy, type StrategyOutcome } from './strategy-runner.js';
 
-/** Oldest acceptable ID token at the callback, in seconds: it was minted by the code exchange just now. */
-const MAX_ID_TOKEN_AGE = 300;
-const MAX_ID_LENGTH = 512;
 
 /** The lazily imported strategy module, described structurally so no optional peer's types leak from here. */
 interface StrategyModule {
@@ -42,11 +37,6 @@ interface LoginStrategy {
   authenticate(request: never, options: never): unknown;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 function queryOf(request: RequestWithSessionStore): Record<string, unknown> {
   return typeof request.query === 'object' && request.query !== null ? (request.query as Record<string, unknown>) : {};
@@ -70,7 +60,7 @@ export class LoginService implements OnModuleInit {
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly discovery: OidcDiscoveryService,
-    private readonly jws: JwsVerifierService,
+    private readonly idTokens: IdTokenVerifierService,
     private readonly registry: SessionRegistry,
     private readonly stores: SessionStoreAccess,
   ) {}
@@ -91,7 +81,7 @@ export class LoginService implements OnModuleInit {
     this.strategy = new this.strategyModule.KeycloakOidcStrategy({
       options: this.options,
       metadata: () => this.discovery.metadata(),
-      verifyIdToken: (idToken, nonce) => this.verifyIdToken(idToken, nonce),
+      verifyIdToken: (idToken, nonce) => this.idTokens.verify(idToken, nonce),
     });
   }
 
@@ -118,7 +108,7 @@ export class LoginService implements OnModuleInit {
     requireSession(request);
     const query = queryOf(request);
     if (query.code === undefined && query.error === undefined) {
-      throw new LoginFailedError('the login callback has neither "code" nor "error"; start at the login route');
+      throw new LoginFailedError('callback_invalid', 'the login callback has neither "code" nor "error"; start at the login route');
     }
     this.stores.learnFrom(request);
     const outcome = await runStrategy(strategy, request, {});
@@ -136,39 +126,9 @@ export class LoginService implements OnModuleInit {
     return normalizeReturnTo(value as string);
   }
 
-  /**
-   * The ID token check the strategy's verify step calls: realm signature with the pinned
-   * algorithms, `iss`, `aud` = clientId, `exp`, fresh `iat` (JwsVerifierService), then what
-   * OIDC Core §3.1.3.7 adds: `azp`, `nonce` equal to the one this login sent, and no other
-   * token type passed off as an ID token.
-   */
-  async verifyIdToken(idToken: string, nonce: string): Promise<LoginResult['claims']> {
-    const invalid = (reason: string) => new TokenInvalidError(reason, { error: 'invalid_token', status: 401 });
-    const { payload, header } = await this.jws.verifyJwt(idToken, {
-      kind: 'ID token',
-      audience: this.options.clientId,
-      requiredClaims: ['iat', 'exp', 'sub'],
-      maxTokenAge: MAX_ID_TOKEN_AGE,
-      status: 401,
-      error: 'invalid_token',
-    });
-    if (header.typ !== undefined && normalizeMediaType(header.typ) !== 'jwt') throw invalid('ID token "typ" header is not JWT');
-    // Keycloak marks its tokens: ID tokens "ID", access tokens "Bearer", logout tokens "Logout".
-    if (payload.typ !== undefined && payload.typ !== 'ID') throw invalid('token "typ" claim is not "ID": not an ID token');
-    if (payload.events !== undefined) throw invalid('a logout token is not an ID token');
-    if (typeof payload.nonce !== 'string' || !sameSecret(payload.nonce, nonce)) throw invalid('ID token "nonce" does not match the login started in this browser');
-    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw invalid('ID token has several audiences but no "azp"');
-    if (payload.azp !== undefined && payload.azp !== this.options.clientId) throw invalid('ID token "azp" is not this client');
-    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > MAX_ID_LENGTH) throw invalid('ID token "sub" must be a non-empty string');
-    if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '' || payload.sid.length > MAX_ID_LENGTH)) {
-      throw invalid('ID token "sid" must be a non-empty string');
-    }
-    return payload as LoginResult['claims'];
-  }
-
   private ready(): { strategy: LoginStrategy; strategyModule: StrategyModule } {
     if (!this.strategy || !this.strategyModule) {
-      throw new LoginFailedError('the login routes are not enabled (routes.login)', { status: 500, error: 'server_error' });
+      throw new LoginFailedError('misconfigured', 'the login routes are not enabled (routes.login)');
     }
     return { strategy: this.strategy, strategyModule: this.strategyModule };
   }
@@ -177,7 +137,7 @@ export class LoginService implements OnModuleInit {
   private async establish(request: RequestWithSessionStore, result: LoginResult): Promise<void> {
     const session = requireSession(request);
     const sessionId = sessionIdOf(request);
-    if (sessionId === undefined) throw new LoginFailedError('the session has no id', { status: 500, error: 'server_error' });
+    if (sessionId === undefined) throw new LoginFailedError('misconfigured', 'the session has no id');
     const { claims } = result;
     const now = Math.floor(Date.now() / 1000);
     // Registered before the record is written: a session the registry does not know must not be signed in.
@@ -218,16 +178,16 @@ export class LoginService implements OnModuleInit {
       case 'fail': {
         const challenge = (outcome.challenge ?? {}) as Partial<LoginChallenge>;
         const message = typeof challenge.message === 'string' && challenge.message !== '' ? clean(challenge.message) : 'login refused';
-        if (challenge.error !== undefined) return new LoginFailedError(message, { error: challenge.error, status: challenge.status ?? 400 });
+        if (challenge.reason !== undefined) return new LoginFailedError(challenge.reason, message);
         // passport-openidconnect's own refusals: the ID token's claims, or access_denied from the OP.
-        if (message.startsWith('ID token')) return new LoginFailedError(message, { error: 'invalid_token', status: 401 });
-        return new LoginFailedError(`the OP denied the login: ${message}`, { error: 'access_denied', status: 403 });
+        if (message.startsWith('ID token')) return new LoginFailedError('id_token_invalid', message);
+        return new LoginFailedError('access_denied', `the OP denied the login: ${message}`);
       }
       case 'redirect':
-        return new LoginFailedError('the login callback was answered with a new authorization request', { status: 500, error: 'server_error' });
+        return new LoginFailedError('internal', 'the login callback was answered with a new authorization request');
       case 'success':
       case 'pass':
-        return new LoginFailedError('the login did not complete', { status: 500, error: 'server_error' });
+        return new LoginFailedError('internal', 'the login did not complete');
     }
   }
 
@@ -240,10 +200,10 @@ export class LoginService implements OnModuleInit {
       if (error.name === 'AuthorizationError') {
         const code = (error as { code?: unknown }).code;
         const oauthCode = typeof code === 'string' && /^[\x21-\x7e]{1,64}$/.test(code) ? code : 'server_error';
-        return new LoginFailedError(`the OP answered the authorization request with ${oauthCode}${error.message ? `: ${clean(error.message)}` : ''}`, { error: oauthCode, status: 400 });
+        return new LoginFailedError('op_error', `the OP answered the authorization request with ${oauthCode}${error.message ? `: ${clean(error.message)}` : ''}`, { opError: oauthCode });
       }
     }
     this.logger.error(`login failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
-    return new LoginFailedError('the login failed unexpectedly', { status: 500, error: 'server_error', cause: error });
+    return new LoginFailedError('internal', 'the login failed unexpectedly', { cause: error });
   }
 }

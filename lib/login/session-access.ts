@@ -28,8 +28,8 @@ export function requireSession(request: RequestWithSessionStore): SessionObject 
   const session = request.session;
   if (typeof session !== 'object' || session === null || typeof session.regenerate !== 'function' || typeof session.save !== 'function') {
     throw new LoginFailedError(
+      'misconfigured',
       'the login and logout routes need a server-side session: register express-session middleware before the app listens',
-      { status: 500, error: 'server_error' },
     );
   }
   return session;

@@ -3,6 +3,7 @@ import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
 import { normalizeReturnTo, returnToProblem } from '../login/return-to.js';
 import type { SessionStoreLike } from '../session/session-store.interface.js';
+import { normalizeMediaType } from '../tokens/token-rules.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
 import type {
   FailurePolicy,
@@ -160,11 +161,6 @@ function algorithms(value: unknown, option: string, fallback: readonly string[])
   return [...new Set(value as string[])];
 }
 
-/** `typ` values are compared the way RFC 7515 §4.1.9 suggests: case-insensitive, `application/` implied. */
-export function normalizeMediaType(typ: string): string {
-  const lower = typ.toLowerCase();
-  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
-}
 
 function tokenTypes(value: unknown): string[] {
   if (value === undefined) return DEFAULT_OPTIONS.logoutToken.types.map(normalizeMediaType);

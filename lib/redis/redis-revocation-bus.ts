@@ -123,7 +123,7 @@ export class RedisRevocationBus extends RevocationBus {
    */
   async publish(revocations: Revocation[]): Promise<void> {
     if (revocations.length === 0) return;
-    if (this.closed) throw new LogoutFailedError('the Redis revocation bus is closed', { status: 503 });
+    if (this.closed) throw new LogoutFailedError('unavailable', 'the Redis revocation bus is closed');
     try {
       await this.write(revocations);
     } catch (error) {
@@ -134,8 +134,9 @@ export class RedisRevocationBus extends RevocationBus {
           `queued for the others (${this.unsharedCount()} unshared)`,
       );
       throw new LogoutFailedError(
+        'unavailable',
         'Redis is unreachable: the revocation is enforced on this instance and will reach the other instances when Redis is back',
-        { cause: error, status: 503 },
+        { cause: error },
       );
     }
     this.deliver(revocations);

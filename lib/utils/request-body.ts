@@ -19,7 +19,7 @@ function declaredLength(request: IncomingRequest): number | undefined {
  */
 export function readFormParameter(request: IncomingRequest, name: string, maxBytes: number): string {
   if ((declaredLength(request) ?? 0) > maxBytes) {
-    throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`);
+    throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 'too_large');
   }
   const contentType = request.headers['content-type'];
   if (typeof contentType !== 'string' || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
@@ -48,7 +48,7 @@ function readStream(stream: Required<ReadableRequest>, maxBytes: number): Promis
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 413));
+        reject(new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 'too_large'));
         return;
       }
       chunks.push(chunk);
@@ -64,7 +64,7 @@ function readStream(stream: Required<ReadableRequest>, maxBytes: number): Promis
  * parser), parsed it as text (Fastify), or parsed it as a form (`{ "<jws>": "" }`).
  */
 export async function readTextBody(request: IncomingRequest & ReadableRequest, maxBytes: number): Promise<string> {
-  if ((declaredLength(request) ?? 0) > maxBytes) throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 413);
+  if ((declaredLength(request) ?? 0) > maxBytes) throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 'too_large');
   const body = request.body;
   let text: string;
   if (typeof body === 'string') {
@@ -81,7 +81,7 @@ export async function readTextBody(request: IncomingRequest & ReadableRequest, m
   } else {
     text = '';
   }
-  if (Buffer.byteLength(text) > maxBytes) throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 413);
+  if (Buffer.byteLength(text) > maxBytes) throw new RequestInvalidError(`request body exceeds ${maxBytes} bytes`, 'too_large');
   text = text.trim();
   if (text === '') throw new RequestInvalidError('request body is empty; expected a compact JWS');
   return text;

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
-import { normalizeMediaType } from '../options/resolve-options.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { JwsVerifierService } from '../oidc/jws-verifier.service.js';
+import { JwsVerifierService } from './jws-verifier.service.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
+import { headerTypeAllowed, normalizeMediaType, payloadType } from './token-rules.js';
 
 /**
  * Header `typ` values of an access token: RFC 9068 `at+jwt`, or `JWT`, which Keycloak writes
@@ -29,12 +29,8 @@ const ID_TOKEN_HASH_CLAIMS = ['at_hash', 'c_hash'] as const;
  */
 const CACHE_KEY_LENGTH = 32;
 
-function invalid(reason: string): TokenInvalidError {
-  return new TokenInvalidError(reason, { error: 'invalid_token', status: 401 });
-}
-
-function lowerCase(value: unknown): string | undefined {
-  return typeof value === 'string' ? value.toLowerCase() : undefined;
+function invalid(message: string): TokenInvalidError {
+  return new TokenInvalidError('claims', message);
 }
 
 /**
@@ -46,7 +42,7 @@ function lowerCase(value: unknown): string | undefined {
 function isDPoPBound(payload: JWTPayload): boolean {
   const { cnf } = payload;
   const boundToKey = typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
-  return lowerCase(payload.typ) === 'dpop' || boundToKey;
+  return payloadType(payload) === 'dpop' || boundToKey;
 }
 
 /**
@@ -57,12 +53,12 @@ function isDPoPBound(payload: JWTPayload): boolean {
  * "Logout". Other OPs (and RFC 9068) write no `typ` claim at all.
  */
 function saysBearer(payload: JWTPayload): boolean {
-  return lowerCase(payload.typ) === 'bearer';
+  return payloadType(payload) === 'bearer';
 }
 
 /** The token says it is an access token: payload `typ` Bearer, or header `typ` `at+jwt`. */
 function declaresAccessToken(payload: JWTPayload, header: JWTHeaderParameters): boolean {
-  return saysBearer(payload) || (header.typ !== undefined && normalizeMediaType(header.typ) === RFC_9068_TYPE);
+  return saysBearer(payload) || (typeof header.typ === 'string' && normalizeMediaType(header.typ) === RFC_9068_TYPE);
 }
 
 /**
@@ -87,7 +83,7 @@ function assertNotIdToken(payload: JWTPayload, header: JWTHeaderParameters): voi
  * refresh or DPoP-bound token. Messages name claims, never their values.
  */
 function assertAccessToken(payload: JWTPayload, header: JWTHeaderParameters): void {
-  if (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(normalizeMediaType(header.typ))) {
+  if (!headerTypeAllowed(header.typ, ACCESS_TOKEN_TYPES)) {
     throw invalid('token "typ" header is not an access token type');
   }
   // Before the `typ` check, so that a DPoP token is told why it is refused.
@@ -119,7 +115,7 @@ export class AccessTokenVerifierService {
     if (cached !== undefined && cached.token === token) {
       if (cached.claims.exp + this.options.clockTolerance > Date.now() / 1000) return cached.claims;
       this.verified.delete(key);
-      throw invalid('access token has expired');
+      throw new TokenInvalidError('expired', 'access token has expired');
     }
     const claims = await this.verifyFresh(token);
     this.remember(key, token, claims);
@@ -131,8 +127,6 @@ export class AccessTokenVerifierService {
       kind: 'access token',
       audience: this.options.bearer.audience,
       requiredClaims: ['iat', 'exp'],
-      status: 401,
-      error: 'invalid_token',
     });
     assertAccessToken(payload, header);
     for (const claim of ['sid', 'sub', 'azp'] as const) {

@@ -8,8 +8,8 @@ import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import { fingerprint } from '../utils/fingerprint.js';
-import type { LogoutTokenClaims } from './logout-token-claims.interface.js';
-import { LogoutTokenVerifierService } from './logout-token-verifier.service.js';
+import type { LogoutTokenClaims } from '../tokens/logout-token-claims.interface.js';
+import { LogoutTokenVerifierService } from '../tokens/logout-token-verifier.service.js';
 
 /**
  * Carries out one back-channel logout request: validate the token, reject a replayed `jti`,
@@ -49,7 +49,7 @@ export class BackchannelLogoutService {
       // Let the OP retry the same token: the logout did not happen.
       await this.registry.releaseTokenId(replayKey).catch(() => undefined);
       if (error instanceof KeycloakLogoutError) throw error;
-      throw new LogoutFailedError('the logout could not be recorded', { cause: error, status: 400 });
+      throw new LogoutFailedError('not_recorded', 'the logout could not be recorded', { cause: error });
     }
   }
 

@@ -8,7 +8,7 @@ import {
   type CompactJWSHeaderParameters,
 } from 'jose';
 import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
-import { TokenInvalidError } from '../errors/token-invalid.error.js';
+import { TokenInvalidError, type TokenInvalidReason } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { SigningKeysService } from './signing-keys.service.js';
@@ -22,9 +22,6 @@ export interface JwtCheck {
   requiredClaims?: string[];
   /** Seconds; also rejects an `iat` in the future. */
   maxTokenAge?: number;
-  /** HTTP status and OAuth error code of a rejection (default 400 `invalid_request`). */
-  status?: number;
-  error?: string;
 }
 
 /**
@@ -72,15 +69,15 @@ export class JwsVerifierService {
     }
   }
 
-  private assertCompactJws(token: string, check: JwtCheck): void {
+  private assertCompactJws(token: string, check: Pick<JwtCheck, 'kind'>): void {
     if (token.split('.').length === 5) {
-      throw this.reject(check, `${check.kind} is encrypted (JWE); a signed JWS is expected`);
+      throw this.reject('signature', `${check.kind} is encrypted (JWE); a signed JWS is expected`);
     }
-    if (!COMPACT_JWS.test(token)) throw this.reject(check, `${check.kind} is not a compact JWS`);
+    if (!COMPACT_JWS.test(token)) throw this.reject('signature', `${check.kind} is not a compact JWS`);
   }
 
-  private reject(check: JwtCheck, reason: string, cause?: unknown): TokenInvalidError {
-    return new TokenInvalidError(reason, { cause, error: check.error, status: check.status });
+  private reject(reason: TokenInvalidReason, message: string, cause?: unknown): TokenInvalidError {
+    return new TokenInvalidError(reason, message, { cause });
   }
 
   private translate(error: unknown, check: JwtCheck): Error {
@@ -91,13 +88,13 @@ export class JwsVerifierService {
       // jose's remote key set reports a non-200 JWKS response this way.
       return new ProviderUnavailableError('the realm JWKS could not be fetched', { cause: error });
     }
-    if (error instanceof errors.JWKSNoMatchingKey) return this.reject(check, `${check.kind} is signed with a key the realm does not publish`, error);
-    if (error instanceof errors.JWSSignatureVerificationFailed) return this.reject(check, `${check.kind} signature is invalid`, error);
-    if (error instanceof errors.JOSEAlgNotAllowed) return this.reject(check, `${check.kind} algorithm is not allowed`, error);
-    if (error instanceof errors.JWTExpired && error.claim === 'exp') return this.reject(check, `${check.kind} has expired`, error);
+    if (error instanceof errors.JWKSNoMatchingKey) return this.reject('signature', `${check.kind} is signed with a key the realm does not publish`, error);
+    if (error instanceof errors.JWSSignatureVerificationFailed) return this.reject('signature', `${check.kind} signature is invalid`, error);
+    if (error instanceof errors.JOSEAlgNotAllowed) return this.reject('signature', `${check.kind} algorithm is not allowed`, error);
+    if (error instanceof errors.JWTExpired && error.claim === 'exp') return this.reject('expired', `${check.kind} has expired`, error);
     if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired) {
-      return this.reject(check, `${check.kind} claim "${error.claim}" is invalid: ${error.reason} (${error.message})`, error);
+      return this.reject('claims', `${check.kind} claim "${error.claim}" is invalid: ${error.reason} (${error.message})`, error);
     }
-    return this.reject(check, `${check.kind} is malformed: ${error.message}`, error);
+    return this.reject('signature', `${check.kind} is malformed: ${error.message}`, error);
   }
 }

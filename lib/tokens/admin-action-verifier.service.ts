@@ -1,23 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
-import { normalizeMediaType } from '../options/resolve-options.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { JwsVerifierService } from '../oidc/jws-verifier.service.js';
+import { JwsVerifierService } from './jws-verifier.service.js';
 import type { AdminAction, AdminActionName } from './admin-action.interface.js';
+import { headerTypeAllowed, isIdentifier, isPlainObject } from './token-rules.js';
 
 const MAX_IDS = 10_000;
-const MAX_ID_LENGTH = 512;
+/** Keycloak signs admin actions with JWSBuilder.type("JWT"). */
+const ADMIN_ACTION_HEADER_TYPES: readonly string[] = ['jwt'];
 
-function invalid(reason: string): TokenInvalidError {
-  return new TokenInvalidError(reason, { error: 'invalid_request', status: 400 });
+function invalid(message: string): TokenInvalidError {
+  return new TokenInvalidError('claims', message);
 }
 
 function idList(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.length > MAX_IDS) throw invalid(`"${field}" must be an array of at most ${MAX_IDS} ids`);
   for (const id of value) {
-    if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) throw invalid(`"${field}" must contain non-empty strings`);
+    if (!isIdentifier(id)) throw invalid(`"${field}" must contain non-empty strings`);
   }
   return value as string[];
 }
@@ -45,9 +46,9 @@ export class AdminActionVerifierService {
   ) {}
 
   async verify(token: string, expected: AdminActionName): Promise<AdminAction> {
-    const { payload, header } = await this.jws.verifyJws(token, { kind: 'admin action', status: 401, error: 'invalid_token' });
-    // Keycloak signs admin actions with JWSBuilder.type("JWT"); refuse other typed tokens outright.
-    if (header.typ !== undefined && normalizeMediaType(header.typ) !== 'jwt') throw invalid('admin action "typ" header must be JWT');
+    const { payload, header } = await this.jws.verifyJws(token, { kind: 'admin action' });
+    // Other typed tokens (a logout token, `at+jwt`) are refused outright.
+    if (!headerTypeAllowed(header.typ, ADMIN_ACTION_HEADER_TYPES)) throw invalid('admin action "typ" header must be JWT');
 
     let body: unknown;
     try {
@@ -55,15 +56,15 @@ export class AdminActionVerifierService {
     } catch {
       throw invalid('admin action payload is not valid JSON');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('admin action payload must be a JSON object');
-    const fields = body as Record<string, unknown>;
+    if (!isPlainObject(body)) throw invalid('admin action payload must be a JSON object');
+    const fields = body;
 
     if (fields.action !== expected) throw invalid(`admin action ${JSON.stringify(fields.action)?.slice(0, 40)} does not match this route (${expected})`);
     if (fields.resource !== this.options.clientId) throw invalid('admin action "resource" is not this client');
     const expiration = epochSeconds(fields.expiration, 'expiration', true);
     const now = Math.floor(Date.now() / 1000);
     const tolerance = this.options.clockTolerance;
-    if (now > expiration + tolerance) throw invalid('admin action has expired');
+    if (now > expiration + tolerance) throw new TokenInvalidError('expired', 'admin action has expired');
     if (expiration > now + this.options.logoutToken.maxAge + tolerance) throw invalid('admin action "expiration" is implausibly far in the future');
     if (fields.id !== undefined && typeof fields.id !== 'string') throw invalid('admin action "id" must be a string');
 

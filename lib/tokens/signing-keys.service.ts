@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { OidcDiscoveryService } from './oidc-discovery.service.js';
+import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
 
 /** With no keys at all yet, a failed JWKS request is retried after this pause (as discovery is). */
 const NO_KEYS_RETRY_MS = 1_000;

@@ -2,22 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { BACKCHANNEL_LOGOUT_EVENT, KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
-import { normalizeMediaType } from '../options/resolve-options.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { JwsVerifierService } from '../oidc/jws-verifier.service.js';
+import { JwsVerifierService } from './jws-verifier.service.js';
 import type { LogoutTokenClaims } from './logout-token-claims.interface.js';
-
-const MAX_ID_LENGTH = 512;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { headerTypeAllowed, isIdentifier, isPlainObject } from './token-rules.js';
 
 function optionalId(payload: JWTPayload, claim: 'sub' | 'sid'): string | undefined {
   const value = payload[claim];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '' || value.length > MAX_ID_LENGTH) {
-    throw new TokenInvalidError(`logout token claim "${claim}" must be a non-empty string`);
+  if (!isIdentifier(value)) {
+    throw new TokenInvalidError('claims', `logout token claim "${claim}" must be a non-empty string`);
   }
   return value;
 }
@@ -49,18 +43,18 @@ export class LogoutTokenVerifierService {
     const sub = optionalId(payload, 'sub');
     const sid = optionalId(payload, 'sid');
     // Step 5: sub, sid, or both.
-    if (sub === undefined && sid === undefined) throw new TokenInvalidError('logout token has neither "sub" nor "sid"');
+    if (sub === undefined && sid === undefined) throw new TokenInvalidError('claims', 'logout token has neither "sub" nor "sid"');
     // Step 6: events is an object with the back-channel member, whose value is an object. Other
     // members (Keycloak's `revoke_offline_access: true`) are allowed beside it.
     const events = payload.events;
-    if (!isPlainObject(events)) throw new TokenInvalidError('logout token claim "events" must be a JSON object');
+    if (!isPlainObject(events)) throw new TokenInvalidError('claims', 'logout token claim "events" must be a JSON object');
     if (!isPlainObject(events[BACKCHANNEL_LOGOUT_EVENT])) {
-      throw new TokenInvalidError(`logout token "events" must contain "${BACKCHANNEL_LOGOUT_EVENT}" with an object value`);
+      throw new TokenInvalidError('claims', `logout token "events" must contain "${BACKCHANNEL_LOGOUT_EVENT}" with an object value`);
     }
     // Step 7: a nonce makes it an ID token look-alike (§4.1 cross-JWT confusion).
-    if (payload.nonce !== undefined) throw new TokenInvalidError('logout token must not contain "nonce"');
-    if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > MAX_ID_LENGTH) {
-      throw new TokenInvalidError('logout token claim "jti" must be a non-empty string');
+    if (payload.nonce !== undefined) throw new TokenInvalidError('claims', 'logout token must not contain "nonce"');
+    if (!isIdentifier(payload.jti)) {
+      throw new TokenInvalidError('claims', 'logout token claim "jti" must be a non-empty string');
     }
     return {
       iss: payload.iss as string,
@@ -79,15 +73,15 @@ export class LogoutTokenVerifierService {
     try {
       typ = decodeProtectedHeader(token).typ;
     } catch (cause) {
-      throw new TokenInvalidError('logout token header is not valid base64url JSON', { cause });
+      throw new TokenInvalidError('signature', 'logout token header is not valid base64url JSON', { cause });
     }
     const rules = this.options.logoutToken;
     if (typ === undefined) {
-      if (!rules.allowUntyped) throw new TokenInvalidError('logout token has no "typ" header');
+      if (!rules.allowUntyped) throw new TokenInvalidError('claims', 'logout token has no "typ" header');
       return;
     }
-    if (typeof typ !== 'string' || !rules.types.includes(normalizeMediaType(typ))) {
-      throw new TokenInvalidError(`logout token "typ" header ${JSON.stringify(typ).slice(0, 40)} is not accepted`);
+    if (!headerTypeAllowed(typ, rules.types)) {
+      throw new TokenInvalidError('claims', `logout token "typ" header ${JSON.stringify(typ).slice(0, 40)} is not accepted`);
     }
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
+import { answerFor } from '../http/error-answers.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import type { JwsVerifierService } from '../oidc/jws-verifier.service.js';
+import type { JwsVerifierService } from './jws-verifier.service.js';
 import { AccessTokenVerifierService } from './access-token-verifier.service.js';
 
 const TAIL = 'T'.repeat(40);
@@ -12,7 +13,7 @@ function setup(cacheSize = 10) {
   const jws = {
     verifyJwt: (token: string) => {
       calls.push(token);
-      if (!token.startsWith('good')) return Promise.reject(new TokenInvalidError('access token signature is invalid', { status: 401, error: 'invalid_token' }));
+      if (!token.startsWith('good')) return Promise.reject(new TokenInvalidError('signature', 'access token signature is invalid'));
       const now = Math.floor(Date.now() / 1000);
       const exp = token.includes('expiring') ? now - 60 : now + 300;
       return Promise.resolve({ payload: { iss: 'iss', iat: now, exp, sub: token.slice(0, 12), azp: 'app' }, header: { alg: 'RS256', typ: 'JWT' } });
@@ -80,8 +81,8 @@ async function refusalOf(verifier: AccessTokenVerifierService): Promise<TokenInv
   );
   expect(error).toBeInstanceOf(TokenInvalidError);
   const refusal = error as TokenInvalidError;
-  expect(refusal.status).toBe(401);
-  expect(refusal.error).toBe('invalid_token');
+  // What the guard answers with it.
+  expect(answerFor(refusal, 'guard')).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
   return refusal;
 }
 
