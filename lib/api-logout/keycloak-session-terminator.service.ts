@@ -22,7 +22,7 @@ function assertToken(token: unknown, kind: string): asserts token is string {
 /**
  * Ends sessions at Keycloak from the server side, without a browser:
  * - `logoutWithRefreshToken`: Keycloak's token logout (POST of the refresh token to the
- *   end_session_endpoint, keycloak-protocol.md §4.2). Keycloak ends the user session and sends
+ *   end_session_endpoint, docs/keycloak-protocol.md §4.2). Keycloak ends the user session and sends
  *   back-channel logouts to the session's other clients.
  * - `revokeToken`: RFC 7009 revocation. Keycloak detaches this client's session (and removes the
  *   user session when no other client is in it) but sends no back-channel logouts (§4.3).

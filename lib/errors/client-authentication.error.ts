@@ -4,7 +4,7 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
 /**
  * The OP refused this client's authentication: Keycloak answers 401 `unauthorized_client`
  * for a wrong or missing secret and 400 `invalid_client` for a missing `client_id` or a
- * bearer-only client (keycloak-protocol.md §4.2). A configuration problem of this app.
+ * bearer-only client (docs/keycloak-protocol.md §4.2). A configuration problem of this app.
  */
 export class ClientAuthenticationError extends KeycloakLogoutError {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_CLIENT_AUTHENTICATION';

@@ -31,7 +31,8 @@ export abstract class RevocationGuardBase {
   protected assertViewFresh(): void {
     const health = this.revocations.health();
     if (health.stale && this.options.failurePolicy === 'refuse') {
-      throw this.refusal(503, 'temporarily_unavailable', 'the revocation state may be stale; refusing by policy (failurePolicy "refuse")', 'stale_view');
+      // The detail names a state (never a host or URL), so the caller may read it.
+      throw this.refusal(503, 'temporarily_unavailable', `revocation state may be stale (${health.detail}); refusing by policy`, 'stale_view');
     }
   }
 

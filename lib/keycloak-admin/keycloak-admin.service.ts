@@ -7,7 +7,7 @@ import { AdminActionVerifierService } from '../tokens/admin-action-verifier.serv
 const SOURCE = { source: 'keycloak-admin' } as const;
 
 /**
- * Carries out Keycloak's Admin URL callbacks (keycloak-protocol.md §2.4):
+ * Carries out Keycloak's Admin URL callbacks (docs/keycloak-protocol.md §2.4):
  * - LOGOUT naming sessions (single-session logout): revoke those adapter sessions and sids;
  * - LOGOUT without ids ("Sign out all active sessions") and PUSH_NOT_BEFORE: client not-before;
  * - TEST_AVAILABILITY: nothing.

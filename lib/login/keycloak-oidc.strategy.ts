@@ -1,7 +1,7 @@
 /**
  * The login strategy: passport-openidconnect (the design card's choice) run through
  * @nestjs/passport's PassportStrategy, with the gaps of passport-openidconnect 0.1.2 closed
- * here (specs-and-deps.md §4.1, §4.3):
+ * here (docs/specs-and-dependencies.md §4.1, §4.3):
  * - PKCE S256 on every login: the challenge goes out through the documented
  *   `authorizationParams` hook, the verifier stays in the session and goes to the code exchange;
  * - `nonce: true`, and the state, nonce and verifier kept together, single-use and expiring
@@ -176,7 +176,7 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
         const transaction = this.verified.get(request);
         if (!transaction) return callback(new LoginFailedError('internal', 'no verified login state for this callback'));
         const auth = clientAuthentication(options);
-        // Read after the store regenerated the session: the id the app keeps (keycloak-protocol.md §3).
+        // Read after the store regenerated the session: the id the app keeps (docs/keycloak-protocol.md §3).
         const sessionId = sessionIdOf(request);
         const form: Record<string, string> = {
           ...auth.form,

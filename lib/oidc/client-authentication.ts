@@ -7,7 +7,7 @@ function formEncode(value: string): string {
 
 /**
  * How this client authenticates at the OP's token, logout and revocation endpoints, as Keycloak
- * wants it (keycloak-protocol.md §4.2): a confidential client sends HTTP Basic with the
+ * wants it (docs/keycloak-protocol.md §4.2): a confidential client sends HTTP Basic with the
  * form-encoded id and secret (RFC 6749 §2.3.1); a public client sends only `client_id` in the form.
  */
 export function clientAuthentication(options: Pick<ResolvedKeycloakLogoutOptions, 'clientId' | 'clientSecret'>): {

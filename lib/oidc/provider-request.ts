@@ -72,7 +72,7 @@ export async function postToProvider(request: ProviderPost): Promise<ProviderRes
   );
 }
 
-/** Maps a refusal of the OP to the library's error types (keycloak-protocol.md §4.2-4.3). */
+/** Maps a refusal of the OP to the library's error types (docs/keycloak-protocol.md §4.2-4.3). */
 export function providerError(answer: ProviderAnswer, grant: string): KeycloakLogoutError {
   if (answer.status >= 500) {
     return new ProviderUnavailableError(`the OP's ${answer.endpoint} endpoint answered ${answer.status}${answer.error ? ` ${answer.error}` : ''}`);

@@ -1,4 +1,4 @@
-/** The actions Keycloak posts to a client's Admin URL (keycloak-protocol.md §2.2). */
+/** The actions Keycloak posts to a client's Admin URL (docs/keycloak-protocol.md §2.2). */
 export type AdminActionName = 'LOGOUT' | 'PUSH_NOT_BEFORE' | 'TEST_AVAILABILITY';
 
 /** A verified admin action. Keycloak's AdminAction is not a JWT: no iss, iat or aud. */

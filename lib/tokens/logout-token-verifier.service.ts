@@ -18,7 +18,7 @@ function optionalId(payload: JWTPayload, claim: 'sub' | 'sid'): string | undefin
 
 /**
  * Validates a logout token per OIDC Back-Channel Logout 1.0 (errata 1) §2.6, with the
- * variations Keycloak really sends (keycloak-protocol.md §1.3-1.4). Replay (step 8) is checked
+ * variations Keycloak really sends (docs/keycloak-protocol.md §1.3-1.4). Replay (step 8) is checked
  * by the caller against the registry, because it needs shared state.
  */
 @Injectable()

@@ -1,7 +1,7 @@
 /**
  * API logout with KeycloakSessionTerminator: RFC 7009 revocation against the test OP's real
  * revocation endpoint, and Keycloak's refresh-token logout against a fixture that answers as
- * Keycloak's LogoutEndpoint does (keycloak-protocol.md §4.2). Refusals become typed errors.
+ * Keycloak's LogoutEndpoint does (docs/keycloak-protocol.md §4.2). Refusals become typed errors.
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

@@ -9,7 +9,7 @@ const compose = readFileSync(join(root, 'sample', 'keycloak', 'docker-compose.ym
 /**
  * Keycloak cannot be imported here, so the realm export is checked against the fields of
  * Keycloak's RealmRepresentation / ClientRepresentation and the client attributes the logout
- * paths depend on (keycloak-protocol.md §1.3, §2.3, §4.1, §5).
+ * paths depend on (docs/keycloak-protocol.md §1.3, §2.3, §4.1, §5).
  */
 describe('sample/keycloak/realm-demo.json', () => {
   it('is a realm named demo with the two sample clients and two users', () => {

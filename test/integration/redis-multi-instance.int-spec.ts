@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisLogoutBackend } from '../../lib/redis/index.js';
 import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
@@ -114,6 +115,12 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     const sid = newSid();
     const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'olivia', sid });
     expect(await statuses(token)).toEqual([200, 200, 200]);
+    // A session of the app carries this sid (as a browser login would register it): only known
+    // sids are revoked by a front-channel request.
+    const shared = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'multi:' });
+    const now = Math.floor(Date.now() / 1000);
+    await shared.sessionRegistry.register({ adapterSessionId: `browser-${sid}`, sid, sub: 'olivia', clientId: CLIENT, issuedAt: now, expiresAt: now + 600 });
+    await shared.close();
     const query = new URLSearchParams({ iss: realm.issuer, sid }).toString();
     const response = await fetch(`${instances[2]!.url}/auth/frontchannel-logout?${query}`);
     expect(response.status).toBe(200);
