@@ -8,6 +8,7 @@ export const DEFAULT_OPTIONS = {
   sessionProperty: 'keycloak',
   revocationTtl: 36_000,
   sessionTtl: 36_000,
+  maxSessionsPerUser: 1_000,
   failurePolicy: 'refuse',
   maxBodyBytes: 16_384,
   routePrefix: 'auth',

@@ -94,6 +94,18 @@ export interface KeycloakLogoutModuleOptions {
   revocationTtl?: number;
   /** Seconds a session stays in the registry. Default 36000. */
   sessionTtl?: number;
+  /**
+   * Most sessions the session registry keeps per user (`sub`), 1 to 100000. Default 1000.
+   * Bounds what one user (or a script logging in as one) can make the registry hold. When a
+   * user has more, that user's oldest registrations are dropped from the registry. They are
+   * not logged out, and the guards still refuse them after a logout of their `sid` or user
+   * (revocations are checked against the token or session itself); but `onLogout` events no
+   * longer list them, and a `k_logout` naming only their app session id can no longer revoke
+   * the Keycloak `sid` it belonged to. Applies to the registries the module builds; not allowed
+   * with `sessionRegistry` (then construct yours with it, e.g.
+   * `new MemorySessionRegistry({ maxSessionsPerUser })`).
+   */
+  maxSessionsPerUser?: number;
   /** What guards do when the revocation view may be stale. Default `refuse`. */
   failurePolicy?: FailurePolicy;
   /** Largest accepted request body on the logout routes, in bytes. Default 16384. */
@@ -173,6 +185,7 @@ export interface ResolvedKeycloakLogoutOptions {
   sessionProperty: string;
   revocationTtl: number;
   sessionTtl: number;
+  maxSessionsPerUser: number;
   failurePolicy: FailurePolicy;
   maxBodyBytes: number;
   store: Keyv | KeyvStoreAdapter | undefined;
