@@ -110,16 +110,22 @@ export interface KeycloakLogoutModuleOptions {
   failurePolicy?: FailurePolicy;
   /** Largest accepted request body on the logout routes, in bytes. Default 16384. */
   maxBodyBytes?: number;
-  /** Keyv store for the session registry (default: in-memory). */
+  /**
+   * Keyv store for a cache-manager session registry (`CacheManagerSessionRegistry`). Without
+   * `store` or `cache`, sessions live in this process in a `MemorySessionRegistry`.
+   */
   store?: Keyv | KeyvStoreAdapter;
-  /** A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`. */
+  /**
+   * A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`.
+   * Expired entries are then freed by that cache (or its store), not by this library.
+   */
   cache?: Cache;
   /**
    * Carries revocations between instances (default: this process only). Use
    * `createRedisLogoutBackend()` from `nestjs-keycloak-logout/redis` for several instances.
    */
   revocationBus?: RevocationBus;
-  /** Replaces the cache-manager session registry (e.g. the Redis one). */
+  /** Replaces the built-in session registry (e.g. with the Redis one). */
   sessionRegistry?: SessionRegistry;
   /** Route prefix of the logout controller. Default `auth`. */
   routePrefix?: string;

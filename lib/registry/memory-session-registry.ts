@@ -37,7 +37,8 @@ function drop(index: Map<string, Members>, key: string, record: SessionRecord): 
 }
 
 /**
- * A SessionRegistry in plain Maps, for one process: about a sixth of the memory of a cache-manager registry per session (see
+ * The module's session registry when neither `store` nor `cache` is given: plain Maps in this
+ * process, about a sixth of the memory of a cache-manager registry per session (see
  * bench/RESULTS.md). Registering costs O(1) whatever the user's session count, each user keeps
  * at most `maxSessionsPerUser` sessions, and expired records and token claims are swept every
  * minute. Local to the process: for several instances use the Redis registry.
