@@ -31,6 +31,8 @@ export interface CacheManagerSessionRegistryOptions {
 export class CacheManagerSessionRegistry extends SessionRegistry {
   /** Claims in flight on this instance, so concurrent duplicates cannot both win. */
   private readonly claiming = new Set<string>();
+  /** The last queued update of each index on this instance, so two of one index never interleave. */
+  private readonly indexUpdates = new Map<string, Promise<void>>();
   private readonly maxSessionsPerUser: number;
 
   constructor(
@@ -102,13 +104,33 @@ export class CacheManagerSessionRegistry extends SessionRegistry {
    * not read, so dead ones stay until the cap or the index's expiry drops them. Returns the
    * members dropped.
    */
-  private async addToIndex(indexKey: string, member: string): Promise<string[]> {
-    const keys = (await this.cache.get<string[]>(indexKey)) ?? [];
-    const members = keys.filter((key) => key !== member);
-    members.push(member);
-    const dropped = members.splice(0, Math.max(0, members.length - this.maxSessionsPerUser));
-    await this.cache.set(indexKey, members, this.sessionTtlMs);
-    return dropped;
+  private addToIndex(indexKey: string, member: string): Promise<string[]> {
+    return this.serially(indexKey, async () => {
+      const keys = (await this.cache.get<string[]>(indexKey)) ?? [];
+      const members = keys.filter((key) => key !== member);
+      members.push(member);
+      const dropped = members.splice(0, Math.max(0, members.length - this.maxSessionsPerUser));
+      await this.cache.set(indexKey, members, this.sessionTtlMs);
+      return dropped;
+    });
+  }
+
+  /**
+   * Runs `update` after the updates of `indexKey` queued before it. Two concurrent
+   * read-modify-writes of one index (two logins of one user) would otherwise keep only the
+   * last one's member. Instances sharing a store can still race: the Redis registry uses sets.
+   */
+  private serially<T>(indexKey: string, update: () => Promise<T>): Promise<T> {
+    const result = (this.indexUpdates.get(indexKey) ?? Promise.resolve()).then(update);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.indexUpdates.set(indexKey, settled);
+    void settled.then(() => {
+      if (this.indexUpdates.get(indexKey) === settled) this.indexUpdates.delete(indexKey);
+    });
+    return result;
   }
 
   /** Deletes the records of `keys` that are still `sub`'s (a key may since hold another user's session). */

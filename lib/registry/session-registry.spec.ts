@@ -113,6 +113,13 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, registry) => {
     expect((await r.findBySubject('bob')).map((x) => x.sid)).toEqual(['kc-b']);
   });
 
+  it('concurrent registrations of one user all reach the user\'s and the sid\'s index', async () => {
+    const r = registry();
+    await Promise.all(Array.from({ length: 10 }, (_, n) => r.register(record({ adapterSessionId: `s-${n}`, sid: 'kc-shared' }))));
+    expect(await r.findBySubject('alice')).toHaveLength(10);
+    expect(await r.findBySid('kc-shared')).toHaveLength(10);
+  });
+
   it('claims a token id once, even under concurrent duplicates, and releases it', async () => {
     const r = registry();
     const results = await Promise.all(Array.from({ length: 10 }, () => r.claimTokenId('iss#jti-1', 5_000)));
