@@ -30,8 +30,8 @@ export type {
 export type { LogoutEvent, LogoutListener } from './revocation/logout-event.interface.js';
 
 export { SessionRegistry } from './registry/session-registry.js';
-export { CacheManagerSessionRegistry } from './registry/cache-manager-session-registry.js';
-export { MemorySessionRegistry } from './registry/memory-session-registry.js';
+export { CacheManagerSessionRegistry, type CacheManagerSessionRegistryOptions } from './registry/cache-manager-session-registry.js';
+export { MemorySessionRegistry, type MemorySessionRegistryOptions } from './registry/memory-session-registry.js';
 export type { SessionRecord } from './registry/session-record.interface.js';
 
 export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycloak-bearer.guard.js';

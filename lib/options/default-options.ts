@@ -7,6 +7,7 @@ export const DEFAULT_OPTIONS = {
   bearerCacheSize: 10_000,
   sessionProperty: 'keycloak',
   revocationTtl: 36_000,
+  maxSessionsPerUser: 1_000,
   failurePolicy: 'refuse',
   maxBodyBytes: 16_384,
   routePrefix: 'auth',

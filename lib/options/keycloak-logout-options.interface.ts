@@ -121,20 +121,38 @@ export interface KeycloakLogoutModuleOptions {
    * on their next request. Default: the store the library finds on requests (`req.sessionStore`).
    */
   sessionStore?: SessionStoreLike;
+  /**
+   * Most sessions the session registry keeps per user (`sub`), 1 to 100000. Default 1000.
+   * Bounds what one user (or a script logging in as one) can make the registry hold. When a
+   * user has more, that user's oldest registrations are dropped from the registry. They are
+   * not logged out, and the guards still refuse them after a logout of their `sid` or user
+   * (revocations are checked against the token or session itself); but `onLogout` events no
+   * longer list them, and a `k_logout` naming only their app session id can no longer revoke
+   * the Keycloak `sid` it belonged to. Applies to the registries the module builds; not allowed
+   * with `sessionRegistry` (then construct yours with it, e.g.
+   * `new MemorySessionRegistry({ maxSessionsPerUser })`).
+   */
+  maxSessionsPerUser?: number;
   /** What guards do when the revocation view may be stale. Default `refuse`. */
   failurePolicy?: FailurePolicy;
   /** Largest accepted request body on the logout routes, in bytes. Default 16384. */
   maxBodyBytes?: number;
-  /** Keyv store for the session registry (default: in-memory). */
+  /**
+   * Keyv store for a cache-manager session registry (`CacheManagerSessionRegistry`). Without
+   * `store` or `cache`, sessions live in this process in a `MemorySessionRegistry`.
+   */
   store?: Keyv | KeyvStoreAdapter;
-  /** A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`. */
+  /**
+   * A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`.
+   * Expired entries are then freed by that cache (or its store), not by this library.
+   */
   cache?: Cache;
   /**
    * Carries revocations between instances (default: this process only). Use
    * `createRedisLogoutBackend()` from `nestjs-keycloak-logout/redis` for several instances.
    */
   revocationBus?: RevocationBus;
-  /** Replaces the cache-manager session registry (e.g. the Redis one). */
+  /** Replaces the built-in session registry (e.g. with the Redis one). */
   sessionRegistry?: SessionRegistry;
   /** Route prefix of the logout controller. Default `auth`. */
   routePrefix?: string;
@@ -203,6 +221,7 @@ export interface ResolvedKeycloakLogoutOptions {
   sessionTtl: number;
   maxSessionAge: number;
   sessionStore: SessionStoreLike | undefined;
+  maxSessionsPerUser: number;
   failurePolicy: FailurePolicy;
   maxBodyBytes: number;
   store: Keyv | KeyvStoreAdapter | undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
+import { MemorySessionRegistry } from '../registry/memory-session-registry.js';
 import { resolveOptions, resolveRouting } from './resolve-options.js';
 import type { KeycloakLogoutModuleOptions } from './keycloak-logout-options.interface.js';
 
@@ -29,6 +30,7 @@ describe('resolveOptions', () => {
       sessionProperty: 'keycloak',
       revocationTtl: 36_000,
       sessionTtl: 36_000,
+      maxSessionsPerUser: 1_000,
       failurePolicy: 'refuse',
       maxBodyBytes: 16_384,
       routePrefix: 'auth',
@@ -41,6 +43,11 @@ describe('resolveOptions', () => {
     const resolved = resolveOptions({ ...valid, logoutToken: { types: ['application/logout+JWT'] }, routePrefix: '/oidc/' });
     expect(resolved.logoutToken.types).toEqual(['logout+jwt']);
     expect(resolved.routePrefix).toBe('oidc');
+  });
+
+  it('accepts maxSessionsPerUser at both ends of its range', () => {
+    expect(resolveOptions({ ...valid, maxSessionsPerUser: 1 }).maxSessionsPerUser).toBe(1);
+    expect(resolveOptions({ ...valid, maxSessionsPerUser: 100_000 }).maxSessionsPerUser).toBe(100_000);
   });
 
   it('accepts a strict audience as a string or a list', () => {
@@ -73,6 +80,13 @@ describe('resolveOptions', () => {
     ['failurePolicy unknown', { ...valid, failurePolicy: 'maybe' }, 'failurePolicy', /"refuse" or "allow"/],
     ['revocationTtl too small', { ...valid, revocationTtl: 1 }, 'revocationTtl', /between 60/],
     ['maxBodyBytes too big', { ...valid, maxBodyBytes: 10_000_000 }, 'maxBodyBytes', /between 1024/],
+    ['maxSessionsPerUser zero', { ...valid, maxSessionsPerUser: 0 }, 'maxSessionsPerUser', /integer between 1 and 100000, got 0/],
+    ['maxSessionsPerUser negative', { ...valid, maxSessionsPerUser: -5 }, 'maxSessionsPerUser', /between 1 and 100000/],
+    ['maxSessionsPerUser above 100000', { ...valid, maxSessionsPerUser: 100_001 }, 'maxSessionsPerUser', /between 1 and 100000/],
+    ['maxSessionsPerUser fractional', { ...valid, maxSessionsPerUser: 2.5 }, 'maxSessionsPerUser', /integer/],
+    ['maxSessionsPerUser a string', { ...valid, maxSessionsPerUser: '1000' }, 'maxSessionsPerUser', /integer/],
+    ['maxSessionsPerUser not finite', { ...valid, maxSessionsPerUser: Infinity }, 'maxSessionsPerUser', /integer/],
+    ['maxSessionsPerUser with a given sessionRegistry', { ...valid, sessionRegistry: new MemorySessionRegistry(), maxSessionsPerUser: 10 }, 'maxSessionsPerUser', /registries the module builds/],
     ['store not an object', { ...valid, store: 'redis://x' }, 'store', /Keyv/],
     ['cache without get()', { ...valid, cache: {} }, 'cache', /cache-manager Cache/],
     ['store and cache together', { ...valid, store: {}, cache: { get() {} } }, 'store', /cannot be combined/],

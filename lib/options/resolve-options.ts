@@ -1,3 +1,4 @@
+import { MAX_SESSIONS_PER_USER_RANGE } from '../registry/max-sessions-per-user.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
@@ -21,7 +22,7 @@ const LOGOUT_RETURN_PATH = 'logout/return';
 
 const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
-  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'failurePolicy', 'maxBodyBytes', 'store',
+  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'store',
   'cache', 'revocationBus', 'sessionRegistry', 'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
   'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost',
 ]);
@@ -248,7 +249,11 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     if (input[option] !== undefined && !(input[option] instanceof type)) fail(option, `must be an instance of ${type.name}`);
   }
   if (input.sessionRegistry !== undefined && (input.store !== undefined || input.cache !== undefined)) {
-    fail('sessionRegistry', 'replaces the cache-manager registry; do not also pass "store" or "cache"');
+    fail('sessionRegistry', 'replaces the built-in registry; do not also pass "store" or "cache"');
+  }
+  if (input.sessionRegistry !== undefined && input.maxSessionsPerUser !== undefined) {
+    // It would be silently ignored: the module does not build that registry.
+    fail('maxSessionsPerUser', 'applies to the registries the module builds; set it on the "sessionRegistry" you pass instead');
   }
   const algorithmList = algorithms(input.algorithms, 'algorithms', DEFAULT_OPTIONS.algorithms);
   const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
@@ -280,6 +285,13 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     sessionProperty,
     ...lifetimes(input),
     sessionStore: sessionStore(input.sessionStore),
+    maxSessionsPerUser: integer(
+      input.maxSessionsPerUser,
+      'maxSessionsPerUser',
+      DEFAULT_OPTIONS.maxSessionsPerUser,
+      MAX_SESSIONS_PER_USER_RANGE.min,
+      MAX_SESSIONS_PER_USER_RANGE.max,
+    ),
     failurePolicy: failurePolicy(input.failurePolicy),
     maxBodyBytes: integer(input.maxBodyBytes, 'maxBodyBytes', DEFAULT_OPTIONS.maxBodyBytes, 1_024, 1_048_576),
     store: input.store as ResolvedKeycloakLogoutOptions['store'],

@@ -3,8 +3,9 @@ import type { SessionRecord } from './session-record.interface.js';
 /**
  * Where sessions are recorded, keyed by Keycloak `sid` and by adapter session id, with the
  * indexes sid → sessions and sub → sessions that logout needs. It is the DI token: inject
- * `SessionRegistry`, or provide your own subclass. The default implementation runs on
- * cache-manager (in-memory unless a Keyv store is configured).
+ * `SessionRegistry`, or provide your own subclass. The module's default is
+ * `MemorySessionRegistry` (this process only), or `CacheManagerSessionRegistry` when a
+ * cache-manager `cache` or Keyv `store` is configured.
  */
 export abstract class SessionRegistry {
   /** Records (or refreshes) a session. A record needs an `adapterSessionId`, a `sid`, or both. */

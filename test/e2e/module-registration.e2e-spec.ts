@@ -1,8 +1,9 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import Keyv from 'keyv';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  CacheManagerSessionRegistry,
   KeycloakBearerGuard,
   KeycloakLogoutConfigError,
   KeycloakLogoutModule,
@@ -130,6 +131,37 @@ describe('module registration', () => {
     const now = Math.floor(Date.now() / 1000);
     await test.app.get(SessionRegistry).register({ adapterSessionId: 'sess-1', sid: 'kc-1', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
     expect(await keyv.get('keycloak-logout:session:a:sess-1')).toMatchObject({ sid: 'kc-1' });
+  });
+
+  it('without store or cache, the registry is a MemorySessionRegistry that honours maxSessionsPerUser and sessionTtl, sweeps, and stops with the app', async () => {
+    test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, maxSessionsPerUser: 2, sessionTtl: 60 }));
+    const registry = test.app.get(SessionRegistry);
+    expect(registry).toBeInstanceOf(MemorySessionRegistry);
+    const memory = registry as MemorySessionRegistry;
+    const now = Math.floor(Date.now() / 1000);
+    for (const n of [1, 2, 3]) {
+      await registry.register({ adapterSessionId: `sess-${n}`, sid: `kc-${n}`, sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 3_600 });
+    }
+    expect((await registry.findBySubject('u')).map((s) => s.sid).sort()).toEqual(['kc-2', 'kc-3']);
+    expect(await registry.findBySid('kc-1')).toEqual([]);
+    // Kept for sessionTtl (60 s), not the records' own hour, and then swept unread.
+    memory.prune(Date.now() + 61_000);
+    expect(memory.size).toBe(0);
+    const close = vi.spyOn(memory, 'close');
+    await test.close();
+    test = undefined;
+    expect(close).toHaveBeenCalled();
+  });
+
+  it('with a Keyv store, the cache-manager registry honours maxSessionsPerUser', async () => {
+    test = await startTestApp('fastify', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, store: new Keyv(), maxSessionsPerUser: 1 }));
+    const registry = test.app.get(SessionRegistry);
+    expect(registry).toBeInstanceOf(CacheManagerSessionRegistry);
+    const now = Math.floor(Date.now() / 1000);
+    for (const n of [1, 2]) {
+      await registry.register({ adapterSessionId: `sess-${n}`, sid: `kc-${n}`, sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
+    }
+    expect((await registry.findBySubject('u')).map((s) => s.sid)).toEqual(['kc-2']);
   });
 
   it('uses a given SessionRegistry instance (MemorySessionRegistry) for every lookup', async () => {
