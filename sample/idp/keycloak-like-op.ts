@@ -1,6 +1,6 @@
 /**
  * An in-process OpenID Provider for end-to-end tests, built on oidc-provider and shaped like a
- * Keycloak realm where the library cares (design: shared/design/keycloak-protocol.md §1, §6, §7):
+ * Keycloak realm where the library cares (docs/keycloak-protocol.md §1, §6, §7):
  *
  * - issuer `http://127.0.0.1:<port>/realms/<realm>` with the endpoints under
  *   `/protocol/openid-connect/{auth,token,logout,certs,userinfo,revoke}`;
@@ -232,7 +232,7 @@ const DEFAULT_USERS: TestOpUser[] = [
   { id: 'user-bob', username: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob Builder' },
 ];
 
-// Keycloak's endpoint paths below the realm (keycloak-protocol.md §7).
+// Keycloak's endpoint paths below the realm (docs/keycloak-protocol.md §7).
 const ROUTES = {
   authorization: '/protocol/openid-connect/auth',
   token: '/protocol/openid-connect/token',
@@ -372,7 +372,7 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
         },
       },
     },
-    // Keycloak access token claims (keycloak-protocol.md §6): typ Bearer, azp, sid, profile.
+    // Keycloak access token claims (docs/keycloak-protocol.md §6): typ Bearer, azp, sid, profile.
     extraTokenClaims: async (_ctx: unknown, token: IssuedToken) => {
       if (!token.accountId) return undefined;
       const user = usersById.get(token.accountId);
@@ -395,7 +395,7 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
       ctx.body = page('Error', `<pre id="error">${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
     },
     // oidc-provider >= 9.7 refuses loopback targets; the RPs under test live on 127.0.0.1
-    // (specs-and-deps.md §3). Dropping its dispatcher restores a plain fetch.
+    // (docs/specs-and-dependencies.md §3). Dropping its dispatcher restores a plain fetch.
     fetch: (url: string | URL, options: RequestInit & { dispatcher?: unknown }) => {
       const init = { ...options };
       delete init.dispatcher;
@@ -695,7 +695,7 @@ interface OidcProviderModule {
  * Imports oidc-provider. The specifier is a variable on purpose: the package has no type
  * declarations, and a literal import would fail strict type checking (TS7016). The import
  * also prints "Unsupported runtime" on Node 20 (oidc-provider 9 wants Node 22); it is
- * silenced here since the project knowingly tests on Node 20 (specs-and-deps.md §3).
+ * silenced here since the project knowingly tests on Node 20 (docs/specs-and-dependencies.md §3).
  */
 async function loadOidcProvider(): Promise<OidcProviderModule> {
   const specifier = 'oidc-provider';
