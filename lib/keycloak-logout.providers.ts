@@ -1,4 +1,23 @@
 import type { Provider } from '@nestjs/common';
+import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
+import { BackchannelLogoutService } from './backchannel-logout/backchannel-logout.service.js';
+import { BrowserLogoutService } from './browser-logout/browser-logout.service.js';
+import { KeycloakBearerGuard } from './guards/keycloak-bearer.guard.js';
+import { KeycloakSessionGuard } from './guards/keycloak-session.guard.js';
+import { KeycloakAdminService } from './keycloak-admin/keycloak-admin.service.js';
+import { LoginService } from './login/login.service.js';
+import { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
+import { RefusalLog } from './refusals/refusal-log.service.js';
+import { RevocationStore } from './revocation/revocation-store.js';
+import { RevocationService } from './revocation/revocation.service.js';
+import { RevokedSessionDestroyer } from './session/revoked-session-destroyer.service.js';
+import { SessionStoreAccess } from './session/session-store-access.service.js';
+import { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
+import { AdminActionVerifierService } from './tokens/admin-action-verifier.service.js';
+import { IdTokenVerifierService } from './tokens/id-token-verifier.service.js';
+import { JwsVerifierService } from './tokens/jws-verifier.service.js';
+import { LogoutTokenVerifierService } from './tokens/logout-token-verifier.service.js';
+import { SigningKeysService } from './tokens/signing-keys.service.js';
 import { createCache } from 'cache-manager';
 import Keyv from 'keyv';
 import { KEYCLOAK_LOGOUT_OPTIONS } from './keycloak-logout.constants.js';
@@ -34,3 +53,43 @@ export const revocationBusProvider: Provider = {
   inject: [KEYCLOAK_LOGOUT_OPTIONS],
   useFactory: (options: ResolvedKeycloakLogoutOptions) => options.revocationBus ?? new LocalRevocationBus(),
 };
+
+/** Every service of the module. */
+export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
+  OidcDiscoveryService,
+  SigningKeysService,
+  JwsVerifierService,
+  LogoutTokenVerifierService,
+  AdminActionVerifierService,
+  AccessTokenVerifierService,
+  IdTokenVerifierService,
+  BackchannelLogoutService,
+  KeycloakAdminService,
+  RevocationStore,
+  RevocationService,
+  KeycloakBearerGuard,
+  KeycloakSessionGuard,
+  LoginService,
+  BrowserLogoutService,
+  KeycloakSessionTerminator,
+  SessionStoreAccess,
+  RevokedSessionDestroyer,
+  RefusalLog,
+  sessionRegistryProvider,
+  revocationBusProvider,
+];
+
+/** What the app may inject (the guards need their dependencies from here when used with @UseGuards). */
+export const KEYCLOAK_LOGOUT_EXPORTS = [
+  KEYCLOAK_LOGOUT_OPTIONS,
+  RevocationService,
+  SessionRegistry,
+  RevocationBus,
+  OidcDiscoveryService,
+  AccessTokenVerifierService,
+  KeycloakBearerGuard,
+  KeycloakSessionGuard,
+  KeycloakSessionTerminator,
+  RefusalLog,
+  SessionStoreAccess,
+];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
@@ -46,7 +46,7 @@ type Body<T extends Revocation> = T extends Revocation ? Omit<T, 'id' | 'source'
  * to logouts. Every operation is idempotent. Checks are synchronous reads of local memory.
  */
 @Injectable()
-export class RevocationService {
+export class RevocationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RevocationService.name);
   private readonly listeners = new Set<LogoutListener>();
 
@@ -57,6 +57,18 @@ export class RevocationService {
     private readonly bus: RevocationBus,
   ) {
     bus.subscribe((revocations) => this.applyIncoming(revocations));
+  }
+
+  /**
+   * Starts the bus once this service has subscribed to it and before the app serves requests,
+   * so that a shared bus catches up with the revocations it missed first.
+   */
+  onApplicationBootstrap(): Promise<void> {
+    return this.bus.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.bus.close();
   }
 
   /**

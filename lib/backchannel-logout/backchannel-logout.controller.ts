@@ -1,0 +1,28 @@
+import { Controller, Header, HttpCode, Inject, Post, Req, UseFilters } from '@nestjs/common';
+import { Public } from '../decorators/public.decorator.js';
+import { KeycloakLogoutExceptionFilter } from '../http/keycloak-logout-exception.filter.js';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { readFormParameter, type IncomingRequest } from '../utils/request-body.js';
+import { BackchannelLogoutService } from './backchannel-logout.service.js';
+
+/**
+ * `POST {prefix}/backchannel-logout`: OIDC Back-Channel Logout 1.0 §2.5-2.8, 200 on success and
+ * 400 with a JSON error otherwise (the answer table's back-channel edge), never cached.
+ */
+@Controller()
+@Public()
+@UseFilters(KeycloakLogoutExceptionFilter)
+export class BackchannelLogoutController {
+  constructor(
+    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
+    private readonly backchannel: BackchannelLogoutService,
+  ) {}
+
+  @Post('backchannel-logout')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async logout(@Req() request: IncomingRequest): Promise<void> {
+    await this.backchannel.logout(readFormParameter(request, 'logout_token', this.options.maxBodyBytes));
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Header, HttpCode, Inject, Post, Req, UseFilters } from '@nestjs/common';
+import { Public } from '../decorators/public.decorator.js';
+import { KeycloakLogoutExceptionFilter } from '../http/keycloak-logout-exception.filter.js';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import type { AdminActionName } from '../tokens/admin-action.interface.js';
+import { readTextBody, type IncomingRequest } from '../utils/request-body.js';
+import { KeycloakAdminService } from './keycloak-admin.service.js';
+
+/**
+ * Keycloak's Admin URL callbacks. Keycloak appends these paths to the client's Admin URL, so
+ * the Admin URL to configure is `https://app/{prefix}`. Each body is a raw compact JWS.
+ */
+@Controller()
+@Public()
+@UseFilters(KeycloakLogoutExceptionFilter)
+export class KeycloakAdminController {
+  constructor(
+    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
+    private readonly keycloakAdmin: KeycloakAdminService,
+  ) {}
+
+  /** Single-session logout, or "Sign out all active sessions" as a not-before. */
+  @Post('k_logout')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  logout(@Req() request: IncomingRequest): Promise<void> {
+    return this.handle(request, 'LOGOUT');
+  }
+
+  /** The client's or realm's "Push" revocation. */
+  @Post('k_push_not_before')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  pushNotBefore(@Req() request: IncomingRequest): Promise<void> {
+    return this.handle(request, 'PUSH_NOT_BEFORE');
+  }
+
+  /** The admin console's "Test availability". */
+  @Post('k_test_available')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  testAvailable(@Req() request: IncomingRequest): Promise<void> {
+    return this.handle(request, 'TEST_AVAILABILITY');
+  }
+
+  private async handle(request: IncomingRequest, action: AdminActionName): Promise<void> {
+    await this.keycloakAdmin.handle(await readTextBody(request, this.options.maxBodyBytes), action);
+  }
+}
