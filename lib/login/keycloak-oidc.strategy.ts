@@ -65,7 +65,16 @@ function singleQueryValues(request: RequestWithSessionStore): string | undefined
   return undefined;
 }
 
+/** The part of node-oauth's OAuth2 client that passport-openidconnect calls. */
+interface TokenExchangeClient {
+  _authorizeUrl: string;
+  _accessTokenUrl: string;
+  _clientId: string;
+  getOAuthAccessToken(code: string, params: Record<string, string>, callback: TokenCallback): void;
+}
+
 export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy, STRATEGY_NAME, 9) {
+
   /** The transaction each callback request was verified against (set by the store, read by the exchange and verify step). */
   private readonly verified = new WeakMap<object, LoginTransaction>();
 
@@ -85,8 +94,9 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
       callbackURL: options.redirectUri as string,
       // passport-openidconnect prefixes "openid" itself.
       scope: options.scopes.filter((scope) => scope !== 'openid'),
-      nonce: true as unknown as string,
-      store: store as unknown as OpenIDConnectStrategy.SessionStore,
+      // passport-openidconnect sends a nonce for any truthy `nonce` (lib/strategy.js); its typings want a string.
+      nonce: 'true',
+      store,
       passReqToCallback: true,
       skipUserProfile: true,
     });
@@ -94,8 +104,8 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
   }
 
   // Declared by @nestjs/passport's mixin at run time but not in its type.
-  getPassportInstance(): passport.PassportStatic {
-    return privatePassport as unknown as passport.PassportStatic;
+  getPassportInstance(): passport.Authenticator {
+    return privatePassport;
   }
 
   /**
@@ -103,7 +113,12 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
    * endpoints and code exchange, then lets passport-openidconnect do the rest.
    */
   override authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): void {
-    const req = request as unknown as RequestWithSessionStore;
+    // The framework's request (Express or Fastify), seen through the parts the login flow reads.
+    const req: object = request;
+    this.authenticateRequest(req as RequestWithSessionStore, request, options);
+  }
+
+  private authenticateRequest(req: RequestWithSessionStore, request: AuthenticateRequest, options: AuthenticateOptions): void {
     const problem = singleQueryValues(req);
     if (problem !== undefined) return this.error(new LoginFailedError('callback_invalid', `the login callback is malformed: ${problem}`));
     const query = (req.query ?? {}) as Record<string, string | undefined>;
@@ -116,7 +131,12 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
         if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {
           return this.error(new LoginFailedError('op_misbehaved', 'the OP\'s discovery document lacks authorization_endpoint or token_endpoint'));
         }
-        (this as unknown as { _oauth2: unknown })._oauth2 = this.exchangeClient(req, metadata.authorization_endpoint, metadata.token_endpoint);
+        // passport-openidconnect 0.1.2 has no hook for token-request parameters (PKCE verifier,
+        // client_session_state) or for client authentication; the extension point its source
+        // (lib/strategy.js) names for subclasses is the protected `_oauth2` client, which is
+        // replaced here, per request, by one of the same shape. Its typings declare it as a full
+        // node-oauth OAuth2, which this client is not, hence the reflective set.
+        Reflect.set(this, '_oauth2', this.exchangeClient(req, metadata.authorization_endpoint, metadata.token_endpoint));
         super.authenticate(request, options);
       },
       (error: unknown) => this.error(error instanceof Error ? error : new Error(String(error))),
@@ -166,7 +186,7 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
    * discovered endpoints, and a code exchange that authenticates the client the way Keycloak
    * wants and adds `code_verifier` and `client_session_state`.
    */
-  private exchangeClient(request: RequestWithSessionStore, authorizationUrl: string, tokenUrl: string) {
+  private exchangeClient(request: RequestWithSessionStore, authorizationUrl: string, tokenUrl: string): TokenExchangeClient {
     const { options } = this.dependencies;
     return {
       _authorizeUrl: authorizationUrl,

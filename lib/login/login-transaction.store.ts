@@ -38,6 +38,12 @@ export interface LoginChallenge {
 type StoreCallback = (error: Error | null, handle?: string) => void;
 type VerifyCallback = (error: Error | null, ctx?: false | { nonce?: string }, state?: LoginChallenge | LoginAppState) => void;
 
+function isAppState(value: unknown): value is LoginAppState {
+  if (typeof value !== 'object' || value === null) return false;
+  const state = value as Record<string, unknown>;
+  return typeof state.codeVerifier === 'string' && typeof state.returnTo === 'string';
+}
+
 function isTransaction(value: unknown): value is LoginTransaction {
   if (typeof value !== 'object' || value === null) return false;
   const t = value as Record<string, unknown>;
@@ -63,10 +69,12 @@ export class LoginTransactionStore {
 
   constructor(private readonly ttlMs: number) {}
 
-  store(request: RequestWithSessionStore, ctx: { nonce?: string }, appState: LoginAppState | undefined, _meta: unknown, callback: StoreCallback): void {
+  // passport-openidconnect hands over the framework's request: the session-carrying view of it.
+  store(incoming: object, ctx: { nonce?: string }, appState: object | undefined, _meta: unknown, callback: StoreCallback): void {
+    const request = incoming as RequestWithSessionStore;
     const session = request.session;
     if (!session) return callback(new Error('no session'));
-    if (!appState || typeof ctx.nonce !== 'string') return callback(new Error('login started without PKCE verifier or nonce'));
+    if (!isAppState(appState) || typeof ctx.nonce !== 'string') return callback(new Error('login started without PKCE verifier or nonce'));
     const handle = randomBytes(32).toString('base64url');
     const now = Date.now();
     const live = pending(session).filter((t) => now - t.createdAt < this.ttlMs).slice(-(MAX_PENDING - 1));
@@ -75,7 +83,8 @@ export class LoginTransactionStore {
     callback(null, handle);
   }
 
-  verify(request: RequestWithSessionStore, handle: unknown, callback: VerifyCallback): void {
+  verify(incoming: object, handle: unknown, callback: VerifyCallback): void {
+    const request = incoming as RequestWithSessionStore;
     const session = request.session;
     if (!session) return callback(new Error('no session'));
     const refuse = (message: string) => callback(null, false, { message, reason: 'callback_invalid' });

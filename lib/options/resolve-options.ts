@@ -3,7 +3,7 @@ import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
 import { normalizeReturnTo, returnToProblem } from '../login/return-to.js';
-import type { SessionStoreLike } from '../session/session-store.interface.js';
+import { isSessionStore, type SessionStoreLike } from '../session/session-store.interface.js';
 import { normalizeMediaType } from '../tokens/token-rules.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
 import type {
@@ -187,10 +187,10 @@ function lifetimes(input: Input) {
 
 function sessionStore(value: unknown): SessionStoreLike | undefined {
   if (value === undefined) return undefined;
-  if (!isRecord(value) || typeof value.destroy !== 'function') {
+  if (!isSessionStore(value)) {
     fail('sessionStore', 'must be a session store with a destroy(id, callback) method (express-session or @fastify/session Store)');
   }
-  return value as unknown as SessionStoreLike;
+  return value;
 }
 
 function failurePolicy(value: unknown): FailurePolicy {
