@@ -38,14 +38,14 @@ export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycl
 export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak-session.guard.js';
 export { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
 export type { AccessTokenClaims } from './tokens/access-token-claims.interface.js';
-export type { KeycloakSessionData } from './guards/keycloak-session-data.interface.js';
+export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
 
 export { Public } from './decorators/public.decorator.js';
 export { CurrentToken } from './decorators/current-token.decorator.js';
 export { CurrentSession } from './decorators/current-session.decorator.js';
 
 export { KeycloakSessionTerminator, type TokenTypeHint } from './api-logout/keycloak-session-terminator.service.js';
-export type { KeycloakLoginRecord } from './login/keycloak-login-record.interface.js';
+export type { KeycloakLoginRecord } from './session/keycloak-login-record.interface.js';
 
 export { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
 export type { OidcProviderMetadata } from './oidc/oidc-metadata.interface.js';

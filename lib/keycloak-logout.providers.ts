@@ -1,7 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
 import { BackchannelLogoutService } from './backchannel-logout/backchannel-logout.service.js';
-import { BrowserLogoutService } from './browser-logout/browser-logout.service.js';
+import { FrontchannelLogoutService } from './browser-logout/frontchannel-logout.service.js';
+import { RpLogoutService } from './browser-logout/rp-logout.service.js';
 import { KeycloakBearerGuard } from './guards/keycloak-bearer.guard.js';
 import { KeycloakSessionGuard } from './guards/keycloak-session.guard.js';
 import { KeycloakAdminService } from './keycloak-admin/keycloak-admin.service.js';
@@ -70,7 +71,8 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   KeycloakBearerGuard,
   KeycloakSessionGuard,
   LoginService,
-  BrowserLogoutService,
+  RpLogoutService,
+  FrontchannelLogoutService,
   KeycloakSessionTerminator,
   SessionStoreAccess,
   RevokedSessionDestroyer,

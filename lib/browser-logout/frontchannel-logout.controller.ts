@@ -2,8 +2,9 @@ import { Controller, Get, Req, Res, UseFilters } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Public } from '../decorators/public.decorator.js';
 import { KeycloakLogoutExceptionFilter } from '../http/keycloak-logout-exception.filter.js';
+import type { SessionRequest } from '../session/session-access.js';
 import { writeBrowserAnswer } from './browser-answer.js';
-import { BrowserLogoutService } from './browser-logout.service.js';
+import { FrontchannelLogoutService } from './frontchannel-logout.service.js';
 
 /** `GET {prefix}/frontchannel-logout?iss=…&sid=…`: OIDC Front-Channel Logout 1.0, in the OP's iframe. */
 @Controller()
@@ -11,12 +12,12 @@ import { BrowserLogoutService } from './browser-logout.service.js';
 @UseFilters(KeycloakLogoutExceptionFilter)
 export class FrontchannelLogoutController {
   constructor(
-    private readonly browserLogout: BrowserLogoutService,
+    private readonly frontchannel: FrontchannelLogoutService,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   @Get('frontchannel-logout')
-  async logout(@Req() request: { query?: unknown; session?: Record<string, unknown> }, @Res() response: unknown): Promise<void> {
-    writeBrowserAnswer(this.adapterHost.httpAdapter, response, await this.browserLogout.frontchannelLogout(request));
+  async logout(@Req() request: SessionRequest, @Res() response: unknown): Promise<void> {
+    writeBrowserAnswer(this.adapterHost.httpAdapter, response, await this.frontchannel.logout(request));
   }
 }

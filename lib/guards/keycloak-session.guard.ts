@@ -1,21 +1,11 @@
 import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
+import { destroySession, readLoginRecord, sessionIdOf, type SessionRequest } from '../session/session-access.js';
 import { SessionStoreAccess } from '../session/session-store-access.service.js';
-import type { RequestWithSessionStoreRef } from '../session/session-store.interface.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
-import type { KeycloakSessionData } from './keycloak-session-data.interface.js';
 
 /** The parts of an express-session / @fastify/session request the guard reads. */
-export interface RequestWithSession extends RequestWithSessionStoreRef {
-  sessionID?: string;
-  session?: Record<string, unknown> & { sessionId?: string; destroy?: (callback: (error?: unknown) => void) => unknown };
-  keycloakSession?: KeycloakSessionData;
-}
-
-function isSessionData(value: unknown): value is KeycloakSessionData {
-  if (typeof value !== 'object' || value === null) return false;
-  const data = value as Record<string, unknown>;
-  return typeof data.sub === 'string' && typeof data.issuedAt === 'number' && (data.sid === undefined || typeof data.sid === 'string');
-}
+export type RequestWithSession = SessionRequest;
 
 /**
  * For browser apps with a server-side session (express-session or @fastify/session): accepts
@@ -58,29 +48,19 @@ export class KeycloakSessionGuard extends RevocationGuardBase implements CanActi
 
   /** The login record in the session. Override for another session layout. */
   protected readSession(request: RequestWithSession): KeycloakSessionData | undefined {
-    const data = request.session?.[this.options.sessionProperty];
-    return isSessionData(data) ? data : undefined;
+    return readLoginRecord(request.session, this.options.sessionProperty);
   }
 
   /** The app's session id: express-session's `req.sessionID`, or @fastify/session's `session.sessionId`. */
   protected adapterSessionId(request: RequestWithSession): string | undefined {
-    return request.sessionID ?? request.session?.sessionId;
+    return sessionIdOf(request);
   }
 
   private async destroySession(request: RequestWithSession): Promise<void> {
-    const session = request.session;
-    if (typeof session?.destroy !== 'function') return;
-    await new Promise<void>((resolve) => {
-      try {
-        const result = session.destroy?.((error) => {
-          if (error) this.logger.warn(`could not destroy a revoked session: ${error instanceof Error ? error.message : 'unknown error'}`);
-          resolve();
-        });
-        if (result instanceof Promise) result.then(() => resolve(), () => resolve());
-      } catch (error) {
-        this.logger.warn(`could not destroy a revoked session: ${error instanceof Error ? error.message : 'unknown error'}`);
-        resolve();
-      }
-    });
+    try {
+      await destroySession(request);
+    } catch (error) {
+      this.logger.warn(`could not destroy a refused session: ${error instanceof Error ? error.message : 'unknown error'}`);
+    }
   }
 }

@@ -28,7 +28,7 @@ import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-o
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import type { LoginResult } from './login-result.interface.js';
 import { LOGIN_TTL_MS, LoginTransactionStore, type LoginAppState, type LoginTransaction } from './login-transaction.store.js';
-import { sessionIdOf, type RequestWithSessionStore } from './session-access.js';
+import { sessionIdOf, type SessionRequest } from '../session/session-access.js';
 
 export const STRATEGY_NAME = 'keycloak-logout-oidc';
 
@@ -54,7 +54,7 @@ export interface KeycloakOidcStrategyDependencies {
 }
 
 /** Query parameters of a callback, each at most once and bounded, or a refusal. */
-function singleQueryValues(request: RequestWithSessionStore): string | undefined {
+function singleQueryValues(request: SessionRequest): string | undefined {
   const query = (request.query ?? {}) as Record<string, unknown>;
   for (const name of ['code', 'state', 'error', 'error_description', 'iss']) {
     const value = query[name];
@@ -115,10 +115,10 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
   override authenticate(request: AuthenticateRequest, options: AuthenticateOptions = {}): void {
     // The framework's request (Express or Fastify), seen through the parts the login flow reads.
     const req: object = request;
-    this.authenticateRequest(req as RequestWithSessionStore, request, options);
+    this.authenticateRequest(req as SessionRequest, request, options);
   }
 
-  private authenticateRequest(req: RequestWithSessionStore, request: AuthenticateRequest, options: AuthenticateOptions): void {
+  private authenticateRequest(req: SessionRequest, request: AuthenticateRequest, options: AuthenticateOptions): void {
     const problem = singleQueryValues(req);
     if (problem !== undefined) return this.error(new LoginFailedError('callback_invalid', `the login callback is malformed: ${problem}`));
     const query = (req.query ?? {}) as Record<string, string | undefined>;
@@ -152,7 +152,7 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
 
   /** Arity 9 with passReqToCallback: (req, iss, profile, context, idToken, accessToken, refreshToken, params). */
   async validate(
-    request: RequestWithSessionStore,
+    request: SessionRequest,
     _issuer: string,
     _profile: unknown,
     _context: unknown,
@@ -186,7 +186,7 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
    * discovered endpoints, and a code exchange that authenticates the client the way Keycloak
    * wants and adds `code_verifier` and `client_session_state`.
    */
-  private exchangeClient(request: RequestWithSessionStore, authorizationUrl: string, tokenUrl: string): TokenExchangeClient {
+  private exchangeClient(request: SessionRequest, authorizationUrl: string, tokenUrl: string): TokenExchangeClient {
     const { options } = this.dependencies;
     return {
       _authorizeUrl: authorizationUrl,

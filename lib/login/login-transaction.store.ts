@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sameSecret } from '../utils/same-secret.js';
-import { regenerateSession, type RequestWithSessionStore, type SessionObject } from './session-access.js';
+import { regenerateSession, type SessionRequest, type SessionObject } from '../session/session-access.js';
 
 /** Session key of the logins started in this browser and not yet completed. */
 export const PENDING_LOGINS_KEY = 'keycloak-logout:pending-logins';
@@ -65,13 +65,13 @@ function pending(session: SessionObject): LoginTransaction[] {
  */
 export class LoginTransactionStore {
   /** Receives the transaction a callback was verified against, for the code exchange and the ID token check. */
-  onVerified: (request: RequestWithSessionStore, transaction: LoginTransaction) => void = () => undefined;
+  onVerified: (request: SessionRequest, transaction: LoginTransaction) => void = () => undefined;
 
   constructor(private readonly ttlMs: number) {}
 
   // passport-openidconnect hands over the framework's request: the session-carrying view of it.
   store(incoming: object, ctx: { nonce?: string }, appState: object | undefined, _meta: unknown, callback: StoreCallback): void {
-    const request = incoming as RequestWithSessionStore;
+    const request = incoming as SessionRequest;
     const session = request.session;
     if (!session) return callback(new Error('no session'));
     if (!isAppState(appState) || typeof ctx.nonce !== 'string') return callback(new Error('login started without PKCE verifier or nonce'));
@@ -84,7 +84,7 @@ export class LoginTransactionStore {
   }
 
   verify(incoming: object, handle: unknown, callback: VerifyCallback): void {
-    const request = incoming as RequestWithSessionStore;
+    const request = incoming as SessionRequest;
     const session = request.session;
     if (!session) return callback(new Error('no session'));
     const refuse = (message: string) => callback(null, false, { message, reason: 'callback_invalid' });

@@ -13,11 +13,11 @@ import { SessionRegistry } from '../registry/session-registry.js';
 import { SessionStoreAccess } from '../session/session-store-access.service.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import { printable } from '../utils/printable.js';
-import type { KeycloakLoginRecord } from './keycloak-login-record.interface.js';
+import type { KeycloakLoginRecord } from '../session/keycloak-login-record.interface.js';
 import type { LoginResult } from './login-result.interface.js';
 import { LOGIN_TTL_MS, type LoginChallenge } from './login-transaction.store.js';
-import { normalizeReturnTo, returnToProblem } from './return-to.js';
-import { limitSessionLifetime, requireSession, saveSession, sessionIdOf, type RequestWithSessionStore } from './session-access.js';
+import { resolveReturnTo } from '../session/return-to.js';
+import { limitSessionLifetime, requireSession, saveSession, sessionIdOf, type SessionRequest } from '../session/session-access.js';
 import { runStrategy, type StrategyOutcome } from './strategy-runner.js';
 
 
@@ -38,7 +38,7 @@ interface LoginStrategy {
 }
 
 
-function queryOf(request: RequestWithSessionStore): Record<string, unknown> {
+function queryOf(request: SessionRequest): Record<string, unknown> {
   return typeof request.query === 'object' && request.query !== null ? (request.query as Record<string, unknown>) : {};
 }
 
@@ -86,14 +86,14 @@ export class LoginService implements OnModuleInit {
   }
 
   /** `GET {prefix}/login`: the authorization request URL to redirect the browser to. */
-  async start(request: RequestWithSessionStore): Promise<string> {
+  async start(request: SessionRequest): Promise<string> {
     const { strategy, strategyModule } = this.ready();
     requireSession(request);
     const query = queryOf(request);
     for (const name of ['code', 'state', 'error']) {
       if (query[name] !== undefined) throw new RequestInvalidError(`the login route does not take "${name}": the OP answers at the callback route`);
     }
-    const returnTo = this.returnTo(query.returnTo);
+    const returnTo = resolveReturnTo(query.returnTo, this.options.defaultReturnTo);
     const signedIn = requireSession(request)[this.options.sessionProperty] !== undefined;
     const outcome = await runStrategy(strategy, request, { state: { codeVerifier: strategyModule.KeycloakOidcStrategy.newCodeVerifier(), returnTo } });
     if (outcome.kind !== 'redirect') throw this.failure(outcome);
@@ -103,7 +103,7 @@ export class LoginService implements OnModuleInit {
   }
 
   /** `GET {prefix}/callback`: completes the login and returns where to send the browser. */
-  async complete(request: RequestWithSessionStore): Promise<string> {
+  async complete(request: SessionRequest): Promise<string> {
     const { strategy } = this.ready();
     requireSession(request);
     const query = queryOf(request);
@@ -118,14 +118,6 @@ export class LoginService implements OnModuleInit {
     return result.returnTo;
   }
 
-  /** A `returnTo` from a request: a same-origin path, or the configured default. */
-  returnTo(value: unknown): string {
-    if (value === undefined || value === '') return this.options.defaultReturnTo;
-    const problem = returnToProblem(value);
-    if (problem !== undefined) throw new RequestInvalidError(`"returnTo" ${problem}`);
-    return normalizeReturnTo(value as string);
-  }
-
   private ready(): { strategy: LoginStrategy; strategyModule: StrategyModule } {
     if (!this.strategy || !this.strategyModule) {
       throw new LoginFailedError('misconfigured', 'the login routes are not enabled (routes.login)');
@@ -134,7 +126,7 @@ export class LoginService implements OnModuleInit {
   }
 
   /** Registers the login and writes the login record into the (already regenerated) session. */
-  private async establish(request: RequestWithSessionStore, result: LoginResult): Promise<void> {
+  private async establish(request: SessionRequest, result: LoginResult): Promise<void> {
     const session = requireSession(request);
     const sessionId = sessionIdOf(request);
     if (sessionId === undefined) throw new LoginFailedError('misconfigured', 'the session has no id');

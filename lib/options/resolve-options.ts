@@ -2,7 +2,7 @@ import { MAX_SESSIONS_PER_USER_RANGE } from '../registry/max-sessions-per-user.j
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
-import { normalizeReturnTo, returnToProblem } from '../login/return-to.js';
+import { normalizeReturnTo, returnToProblem } from '../session/return-to.js';
 import { isSessionStore, type SessionStoreLike } from '../session/session-store.interface.js';
 import { normalizeMediaType } from '../tokens/token-rules.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';

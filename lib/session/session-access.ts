@@ -1,4 +1,6 @@
-import type { RequestWithSessionStoreRef } from '../session/session-store.interface.js';
+import type { KeycloakLoginRecord } from './keycloak-login-record.interface.js';
+import type { KeycloakSessionData } from './keycloak-session-data.interface.js';
+import type { RequestWithSessionStoreRef } from './session-store.interface.js';
 import { LoginFailedError } from '../errors/login-failed.error.js';
 
 type SessionCallback = (error?: unknown) => void;
@@ -14,17 +16,29 @@ export interface SessionObject extends Record<string, unknown> {
   cookie?: unknown;
 }
 
-export interface RequestWithSessionStore extends RequestWithSessionStoreRef {
+/** A request with a server-side session (express-session or @fastify/session), as the library reads it. */
+export interface SessionRequest extends RequestWithSessionStoreRef {
   /** express-session's id. */
   sessionID?: string;
   session?: SessionObject;
   query?: unknown;
   body?: unknown;
   headers: Record<string, string | string[] | undefined>;
+  /** The login record, set by KeycloakSessionGuard for `@CurrentSession()`. */
+  keycloakSession?: KeycloakSessionData;
+}
+
+/** The login record kept in the session under `property`, when it has the required shape. */
+export function readLoginRecord(session: SessionObject | undefined, property: string): (KeycloakSessionData & Partial<KeycloakLoginRecord>) | undefined {
+  const value = session?.[property];
+  if (typeof value !== 'object' || value === null) return undefined;
+  const data = value as Record<string, unknown>;
+  if (typeof data.sub !== 'string' || typeof data.issuedAt !== 'number' || (data.sid !== undefined && typeof data.sid !== 'string')) return undefined;
+  return data as KeycloakSessionData & Partial<KeycloakLoginRecord>;
 }
 
 /** The request's session, or a configuration error naming the missing middleware. */
-export function requireSession(request: RequestWithSessionStore): SessionObject {
+export function requireSession(request: SessionRequest): SessionObject {
   const session = request.session;
   if (typeof session !== 'object' || session === null || typeof session.regenerate !== 'function' || typeof session.save !== 'function') {
     throw new LoginFailedError(
@@ -36,7 +50,7 @@ export function requireSession(request: RequestWithSessionStore): SessionObject 
 }
 
 /** The app's session id: express-session's `req.sessionID`, or @fastify/session's `session.sessionId`. */
-export function sessionIdOf(request: RequestWithSessionStore): string | undefined {
+export function sessionIdOf(request: SessionRequest): string | undefined {
   return request.sessionID ?? request.session?.sessionId;
 }
 
@@ -60,13 +74,20 @@ function callSession(session: SessionObject, method: 'regenerate' | 'save' | 'de
 }
 
 /** Replaces the session with an empty one under a new id (the old one is destroyed in the store). */
-export async function regenerateSession(request: RequestWithSessionStore): Promise<SessionObject> {
+export async function regenerateSession(request: SessionRequest): Promise<SessionObject> {
   await callSession(requireSession(request), 'regenerate');
   return requireSession(request);
 }
 
+/** Ends the session: removed from its store, its cookie no longer names a session. */
+export function destroySession(request: SessionRequest): Promise<void> {
+  const session = request.session;
+  if (typeof session?.destroy !== 'function') return Promise.resolve();
+  return callSession(session, 'destroy');
+}
+
 /** Writes the session to its store now, so that the browser's next request finds it. */
-export function saveSession(request: RequestWithSessionStore): Promise<void> {
+export function saveSession(request: SessionRequest): Promise<void> {
   return callSession(requireSession(request), 'save');
 }
 

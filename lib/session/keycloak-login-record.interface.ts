@@ -1,4 +1,4 @@
-import type { KeycloakSessionData } from '../guards/keycloak-session-data.interface.js';
+import type { KeycloakSessionData } from './keycloak-session-data.interface.js';
 
 /**
  * What the login route keeps in the session under `sessionProperty` (default

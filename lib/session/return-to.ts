@@ -1,3 +1,5 @@
+import { RequestInvalidError } from '../errors/request-invalid.error.js';
+
 /** Longest accepted `returnTo`: a navigation target, not a data channel. */
 const MAX_LENGTH = 2_048;
 /** A base that cannot be a real origin, to tell same-origin paths from anything else. */
@@ -30,4 +32,12 @@ export function returnToProblem(value: unknown): string | undefined {
 export function normalizeReturnTo(value: string): string {
   const url = new URL(value, PROBE_BASE);
   return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** A `returnTo` from a request: its normalized path, or `fallback` when none was asked for. */
+export function resolveReturnTo(value: unknown, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  const problem = returnToProblem(value);
+  if (problem !== undefined) throw new RequestInvalidError(`"returnTo" ${problem}`);
+  return normalizeReturnTo(value as string);
 }
