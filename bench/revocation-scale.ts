@@ -9,11 +9,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createCache } from 'cache-manager';
-import type { Revocation, RevocationStore, SessionRegistry, SubjectRevocation } from '../lib/index.js';
+import type { Revocation, SessionRegistry, SubjectRevocation } from '../lib/index.js';
 import { heapBreakdown } from './support/heap-breakdown.js';
-import { lib } from './support/library.js';
+import { lib, loadInternal } from './support/library.js';
 import { describeMachine, isQuick, newReport, printReport, saveReport, type Goal } from './support/report.js';
 import { bytes, median, num, ratio, roundOrder } from './support/stats.js';
+import type { RevocationStore } from '../lib/revocation/revocation-store.js';
+
+/** Internal: not exported by the package, timed here in process. */
+const { RevocationStore: RevocationStoreClass } = await loadInternal<{ RevocationStore: typeof RevocationStore }>('revocation/revocation-store.js');
 
 if (typeof globalThis.gc !== 'function') {
   const result = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', process.argv[1]!, ...process.argv.slice(2)], { stdio: 'inherit' });
@@ -113,7 +117,7 @@ function buildScenario(sessions: number, revocations: number): Scenario {
   const stride = sessions / revokedRegistered;
   const isRevoked = (i: number) => i % stride < 1;
   const before = heapUsed();
-  const store: RevocationStore = new lib.RevocationStore();
+  const store: RevocationStore = new RevocationStoreClass();
   store.onModuleDestroy(); // no prune timer
   let applied = 0;
   for (let k = 0; k < revokedRegistered; k++) store.apply(revocation(fresh(sidOf(Math.floor(k * stride))), now, applied++), now);

@@ -1,5 +1,5 @@
 export { KeycloakLogoutModule } from './keycloak-logout.module.js';
-export { KEYCLOAK_LOGOUT_OPTIONS, BACKCHANNEL_LOGOUT_EVENT } from './keycloak-logout.constants.js';
+export { BACKCHANNEL_LOGOUT_EVENT } from './keycloak-logout.constants.js';
 export type {
   FailurePolicy,
   KeycloakLogoutRoutes,
@@ -10,13 +10,10 @@ export type {
   KeycloakLogoutModuleAsyncOptions,
   KeycloakLogoutAsyncResult,
   KeycloakLogoutOptionsFactory,
-  ResolvedKeycloakLogoutOptions,
 } from './options/keycloak-logout-options.interface.js';
-export { DEFAULT_OPTIONS } from './options/default-options.js';
 
-export { RevocationService, type RevokeOptions, type SessionLike } from './revocation/revocation.service.js';
-export { RevocationStore } from './revocation/revocation-store.js';
-export { RevocationBus, LocalRevocationBus, type RevocationBusHealth, type RevocationListener } from './revocation/revocation-bus.js';
+export { RevocationService, type RevokeOptions } from './revocation/revocation.service.js';
+export { RevocationBus, type RevocationBusHealth, type RevocationListener } from './revocation/revocation-bus.js';
 export type {
   Revocation,
   RevocationReason,

@@ -10,9 +10,13 @@ import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type 
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { KeycloakLogoutModuleOptions, RevocationService, RevocationStore, SessionRegistry } from '../../lib/index.js';
+import type { KeycloakLogoutModuleOptions, RevocationService, SessionRegistry } from '../../lib/index.js';
 import { serve, readConfig } from '../support/child.js';
-import { lib, loadRedisSubpath } from '../support/library.js';
+import { lib, loadInternal, loadRedisSubpath } from '../support/library.js';
+import type { RevocationStore } from '../../lib/revocation/revocation-store.js';
+
+/** Internal: not exported by the package, timed here in process. */
+const { RevocationStore: RevocationStoreClass } = await loadInternal<{ RevocationStore: typeof RevocationStore }>('revocation/revocation-store.js');
 
 export interface NestAppConfig {
   adapter: 'express' | 'fastify';
@@ -147,7 +151,7 @@ async function start(): Promise<INestApplication> {
 const app = await start();
 const registry = app.get<SessionRegistry>(lib.SessionRegistry);
 const revocations = app.get<RevocationService>(lib.RevocationService);
-const store = app.get<RevocationStore>(lib.RevocationStore, { strict: false });
+const store = app.get<RevocationStore>(RevocationStoreClass, { strict: false });
 
 interface SeedSession {
   adapterSessionId?: string;

@@ -9,10 +9,14 @@ import 'reflect-metadata';
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { AccessTokenClaims, RevocationStore, SessionRegistry } from '../../lib/index.js';
+import type { AccessTokenClaims, SessionRegistry } from '../../lib/index.js';
 import type { RedisLogoutBackend, RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 import { readConfig, serve } from '../support/child.js';
-import { lib, loadRedisSubpath } from '../support/library.js';
+import { lib, loadInternal, loadRedisSubpath } from '../support/library.js';
+import type { RevocationStore } from '../../lib/revocation/revocation-store.js';
+
+/** Internal: not exported by the package, timed here in process. */
+const { RevocationStore: RevocationStoreClass } = await loadInternal<{ RevocationStore: typeof RevocationStore }>('revocation/revocation-store.js');
 
 export interface SoakInstanceConfig {
   issuer: string;
@@ -82,7 +86,7 @@ const app = await NestFactory.create(SoakModule, new ExpressAdapter(), { logger:
 app.enableShutdownHooks();
 await app.listen(0, '127.0.0.1');
 const registry = app.get<SessionRegistry>(lib.SessionRegistry);
-const store = app.get<RevocationStore>(lib.RevocationStore, { strict: false });
+const store = app.get<RevocationStore>(RevocationStoreClass, { strict: false });
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

@@ -24,15 +24,6 @@ export interface RevokeOptions {
   revokeOfflineAccess?: boolean;
 }
 
-/** A session as guards see it: the record kept in the server-side session. */
-export interface SessionLike {
-  adapterSessionId?: string;
-  sid?: string;
-  sub?: string;
-  /** Epoch seconds the session was established. */
-  issuedAt?: number;
-}
-
 /** The `revokeOfflineAccess` field of a revocation: present only when asked for. */
 function offline(options: RevokeOptions): { revokeOfflineAccess?: true } {
   return options.revokeOfflineAccess === true ? { revokeOfflineAccess: true } : {};
@@ -112,18 +103,6 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     // Older than the revocation horizon: a revocation of it may already be forgotten.
     if (subject.iat !== undefined && subject.iat * 1000 < Date.now() - this.options.revocationTtl * 1000) return 'horizon';
     return undefined;
-  }
-
-  isTokenRevoked(claims: { sid?: unknown; sub?: unknown; iat?: unknown }): boolean {
-    return this.store.check({
-      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
-      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
-      iat: typeof claims.iat === 'number' ? claims.iat : undefined,
-    }) !== undefined;
-  }
-
-  isSessionRevoked(session: SessionLike): boolean {
-    return this.store.check({ ...session, iat: session.issuedAt }) !== undefined;
   }
 
   /** The current client not-before (epoch seconds, 0 when none). */

@@ -58,7 +58,7 @@ export class PageController {
     return new Observable<MessageEvent>((subscriber) => {
       const signedOut = () =>
         record === undefined ||
-        this.revocations.isSessionRevoked({ sid: record.sid, sub: record.sub, issuedAt: record.issuedAt, adapterSessionId });
+        this.revocations.revocationReason({ sid: record.sid, sub: record.sub, iat: record.issuedAt, adapterSessionId }) !== undefined;
       const report = () => {
         if (!signedOut()) return false;
         subscriber.next({ type: 'signed-out', data: { reason: 'logged out' } });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KeycloakLogoutModule,
-  LocalRevocationBus,
   RevocationService,
   type RevocationBusHealth,
 } from '../../lib/index.js';
+import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
