@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
  * | `{prefix}jti:{sha256(iss#jti)}`    | string | one-time logout-token claims (SET NX PX)                   |
  * | `{prefix}session:a:{adapterId}`    | string | a session record (Keyv JSON, via cache-manager)           |
  * | `{prefix}session:k:{sid}`          | string | a session record without an adapter session id            |
- * | `{prefix}sid:{sid}`                | set    | record keys of one Keycloak session                       |
- * | `{prefix}sub:{sub}`                | set    | record keys of one user                                   |
+ * | `{prefix}sid:{sid}`                | zset   | record keys of one Keycloak session, scored by expiry (ms) |
+ * | `{prefix}sub:{sub}`                | zset   | record keys of one user (at most `maxSessionsPerUser`), by expiry |
  */
 export interface RedisKeys {
   readonly prefix: string;
