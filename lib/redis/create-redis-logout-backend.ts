@@ -5,7 +5,7 @@ import { DEFAULT_OPTIONS } from '../options/default-options.js';
 import { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
-import { RedisSessionRegistry } from './redis-session-registry.js';
+import { DEFAULT_MAX_SESSIONS_PER_USER, RedisSessionRegistry } from './redis-session-registry.js';
 
 export interface RedisLogoutBackendOptions {
   /** Redis URL, e.g. `redis://:secret@redis:6379/0` (`rediss://` for TLS). Give `url` or `client`. */
@@ -26,6 +26,12 @@ export interface RedisLogoutBackendOptions {
   maxStaleness?: number;
   /** Seconds a session stays in the registry; keep equal to the module's `sessionTtl`. Default 36000. */
   sessionTtl?: number;
+  /**
+   * Sessions the registry keeps per user (1 to 100000). Beyond it, the user's sessions that
+   * expire first (with the module's login, the oldest) leave the registry: they are not logged
+   * out, only no longer found by logout lookups. Default 1000.
+   */
+  maxSessionsPerUser?: number;
   /** Ms before a Redis command of a logout or the registry is given up. Default 1000. */
   commandTimeout?: number;
   /**
@@ -97,8 +103,8 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   if (typeof options !== 'object' || options === null) throw new KeycloakLogoutConfigError('redis', 'options must be an object');
   const raw = options as Record<string, unknown>;
   const known = new Set([
-    'url', 'client', 'keyPrefix', 'maxStaleness', 'sessionTtl', 'commandTimeout', 'startTimeout', 'trimInterval',
-    'maxReconnectDelay', 'recoveryGrace', 'logger',
+    'url', 'client', 'keyPrefix', 'maxStaleness', 'sessionTtl', 'maxSessionsPerUser', 'commandTimeout', 'startTimeout',
+    'trimInterval', 'maxReconnectDelay', 'recoveryGrace', 'logger',
   ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new KeycloakLogoutConfigError(`redis.${key}`, 'is not a known option');
   if ((options.url === undefined) === (options.client === undefined)) {
@@ -119,6 +125,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
 
   const maxStaleness = integer(raw, 'maxStaleness', 3_000, 100, 600_000);
   const sessionTtl = integer(raw, 'sessionTtl', DEFAULT_OPTIONS.revocationTtl, 60, 31_536_000);
+  const maxSessionsPerUser = integer(raw, 'maxSessionsPerUser', DEFAULT_MAX_SESSIONS_PER_USER, 1, 100_000);
   const commandTimeout = integer(raw, 'commandTimeout', 1_000, 50, 60_000);
   const startTimeout = integer(raw, 'startTimeout', 10_000, 0, 600_000);
   const trimInterval = integer(raw, 'trimInterval', 60_000, 1_000, 86_400_000);
@@ -146,7 +153,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   );
   const keys = redisKeys(keyPrefix);
   const revocationBus = new RedisRevocationBus(connection, keys, { maxStaleness, commandTimeout, recoveryGrace, startTimeout, trimInterval, logger });
-  const sessionRegistry = new RedisSessionRegistry(connection, keys, sessionTtl * 1000, commandTimeout, logger);
+  const sessionRegistry = new RedisSessionRegistry(connection, keys, sessionTtl * 1000, commandTimeout, logger, maxSessionsPerUser);
 
   const health = (): RedisLogoutHealth => {
     const status = revocationBus.status();

@@ -30,6 +30,12 @@ export class RedisConnection {
   /** When the writer lost its connection (undefined while it is up). */
   private writerDownSince: number | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
+  /**
+   * Callers of writerReady() waiting for the writer. One 'ready' listener wakes them all: a
+   * listener per waiting write would pass the emitter's limit (MaxListenersExceededWarning) as
+   * soon as more than 10 writes wait for a connecting Redis.
+   */
+  private readonly readyWaiters = new Set<() => void>();
 
   constructor(options: RedisConnectionOptions, onError: (role: ConnectionRole, error: unknown) => void) {
     const reconnectStrategy = (retries: number) =>
@@ -62,7 +68,10 @@ export class RedisConnection {
       if (!this.writer.isReady) this.writerDownSince ??= Date.now();
       onError('writer', error);
     });
-    this.writer.on('ready', () => (this.writerDownSince = undefined));
+    this.writer.on('ready', () => {
+      this.writerDownSince = undefined;
+      this.wakeReadyWaiters();
+    });
     this.reader.on('error', (error: unknown) => onError('reader', error));
   }
 
@@ -93,12 +102,16 @@ export class RedisConnection {
     return new Promise<boolean>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.writer.off('ready', done);
+        this.readyWaiters.delete(done);
         resolve(this.writer.isReady && !this.closing);
       };
       const timer = setTimeout(done, wait);
-      this.writer.on('ready', done);
+      this.readyWaiters.add(done);
     });
+  }
+
+  private wakeReadyWaiters(): void {
+    for (const wake of [...this.readyWaiters]) wake();
   }
 
   /** Starts connecting and waits at most `ms` for it; never rejects for a slow Redis. */
@@ -131,7 +144,8 @@ export class RedisConnection {
 
   /** Releases both connections: the reader at once (it only waits in XREAD), the writer after its in-flight commands (1 s at most). */
   close(): Promise<void> {
-    this.closing ??= (async () => {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
       if (this.reader.isOpen) this.reader.destroy();
       if (this.inflight.size > 0) {
         let timer: NodeJS.Timeout | undefined;
@@ -145,6 +159,8 @@ export class RedisConnection {
       }
       if (this.writer.isOpen) this.writer.destroy();
     })();
+    // Writes still waiting for the connection fail now rather than at their timeout.
+    this.wakeReadyWaiters();
     return this.closing;
   }
 }

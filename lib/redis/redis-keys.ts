@@ -10,8 +10,11 @@ import { createHash } from 'node:crypto';
  * | `{prefix}jti:{sha256(iss#jti)}`    | string | one-time logout-token claims (SET NX PX)                   |
  * | `{prefix}session:a:{adapterId}`    | string | a session record (Keyv JSON, via cache-manager)           |
  * | `{prefix}session:k:{sid}`          | string | a session record without an adapter session id            |
- * | `{prefix}sid:{sid}`                | set    | record keys of one Keycloak session                       |
- * | `{prefix}sub:{sub}`                | set    | record keys of one user                                   |
+ * | `{prefix}sid-index:{sid}`          | zset   | record keys of one Keycloak session, scored by expiry (ms) |
+ * | `{prefix}sub-index:{sub}`          | zset   | record keys of one user (at most `maxSessionsPerUser`), by expiry |
+ *
+ * The indexes were plain sets named `sid:`/`sub:` in 0.1.0; the new names keep a rolling
+ * upgrade from meeting those keys with sorted-set commands (a WRONGTYPE error).
  */
 export interface RedisKeys {
   readonly prefix: string;
@@ -32,7 +35,7 @@ export function redisKeys(prefix: string): RedisKeys {
     recordNamespace: `${prefix}session`,
     // Hashed: the key is built from token claims, whose length the OP decides.
     jti: (key) => `${prefix}jti:${createHash('sha256').update(key).digest('base64url')}`,
-    sidIndex: (sid) => `${prefix}sid:${sid}`,
-    subIndex: (sub) => `${prefix}sub:${sub}`,
+    sidIndex: (sid) => `${prefix}sid-index:${sid}`,
+    subIndex: (sub) => `${prefix}sub-index:${sub}`,
   };
 }

@@ -8,13 +8,13 @@ import type { Revocation } from '../revocation/revocation.interface.js';
 import { KnownRevocations } from './known-revocations.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
-import { compareStreamIds, decodeEntry, encodeEntry, nextStreamId } from './revocation-codec.js';
+import { RevocationLogTrimmer } from './revocation-log-trimmer.js';
+import { compareStreamIds, decodeEntry, encodeEntry } from './revocation-codec.js';
 
 /** Entries read per XREAD; a full page means more may follow, so the view is not yet known complete. */
 const READ_BATCH = 500;
 /** Revocations per stream entry when re-publishing a lost log. */
 const RESEED_BATCH = 250;
-const TRIM_PAGE = 200;
 
 export type RedisBusState = 'idle' | 'starting' | 'fresh' | 'reconnecting' | 'recovering' | 'stale' | 'closed';
 
@@ -63,8 +63,9 @@ function describe(error: unknown): string {
  * After a reconnect the reader first checks whether Redis lost the log, writes out revocations
  * it could not write while Redis was away, then catches up; only a complete read clears stale.
  *
- * Bounded: every entry carries its latest `expiresAt`; each instance periodically trims the
- * expired head of the log (XTRIM MINID), and drops expired revocations from its own memory.
+ * Bounded: every entry carries its latest `expiresAt`; each instance periodically removes
+ * expired entries from the log (the head with XTRIM MINID; behind a long-lived entry, XDEL), and
+ * drops expired revocations from its own memory.
  */
 export class RedisRevocationBus extends RevocationBus {
   private readonly listeners: RevocationListener[] = [];
@@ -93,6 +94,7 @@ export class RedisRevocationBus extends RevocationBus {
   private firstSync: (() => void) | undefined;
   private readonly synced: Promise<void>;
   private readonly freshHealth: RevocationBusHealth = { stale: false, detail: 'fresh' };
+  private readonly logTrimmer: RevocationLogTrimmer;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -102,6 +104,7 @@ export class RedisRevocationBus extends RevocationBus {
     super();
     this.logger = options.logger;
     this.blockMs = RedisRevocationBus.blockTime(options.maxStaleness);
+    this.logTrimmer = new RevocationLogTrimmer(() => this.writer, keys.stream);
     this.synced = new Promise<void>((resolve) => {
       this.firstSync = resolve;
     });
@@ -426,23 +429,14 @@ export class RedisRevocationBus extends RevocationBus {
     return true;
   }
 
-  /** Drops the expired head of the log (entries are in time order; each knows when it expires). */
+  /** Drops expired entries off the log (see RevocationLogTrimmer), and expired revocations from memory. */
   private async trim(): Promise<void> {
     const now = Date.now();
     this.known.prune(now);
     for (const batch of this.outbox) batch.splice(0, batch.length, ...batch.filter((r) => r.expiresAt > now));
     if (this.closed || !this.writer.isReady) return;
     try {
-      await this.connection.track(async () => {
-        for (let pages = 0; pages < 50; pages += 1) {
-          const page = await this.writer.xRange(this.keys.stream, '-', '+', { COUNT: TRIM_PAGE });
-          const firstLive = page.findIndex((entry) => Number(entry.message.x) > now);
-          if (firstLive === 0 || page.length === 0) return;
-          const minId = firstLive > 0 ? page[firstLive]!.id : nextStreamId(page[page.length - 1]!.id);
-          await this.writer.xTrim(this.keys.stream, 'MINID', minId);
-          if (firstLive > 0 || page.length < TRIM_PAGE) return;
-        }
-      });
+      await this.connection.track(() => this.logTrimmer.round(now));
     } catch (error) {
       this.logger.debug?.(`trimming the revocation log failed: ${describe(error)}`);
     }

@@ -8,6 +8,9 @@ import { fingerprint } from '../utils/fingerprint.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 
+/** Sessions kept per user when `maxSessionsPerUser` is not given. */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 1_000;
+
 /** Key of a record, relative to the records' Keyv namespace: the adapter session id when there is one, else the sid. */
 function recordKey(record: Pick<SessionRecord, 'adapterSessionId' | 'sid'>): string | undefined {
   if (record.adapterSessionId !== undefined) return `a:${record.adapterSessionId}`;
@@ -19,10 +22,14 @@ function recordKey(record: Pick<SessionRecord, 'adapterSessionId' | 'sid'>): str
  * SessionRegistry shared by every instance through Redis.
  * - Records live in a cache-manager cache over Keyv's Redis store (`@keyv/redis`, created with
  *   `createKeyv` so the key is prefixed once), on the backend's own connection.
- * - The sid → sessions and sub → sessions indexes are Redis sets (SADD is atomic, so two
- *   instances registering sessions of one user at once cannot drop each other's entry, as a
- *   read-modify-write of a cached array could). They expire `sessionTtl` after their last write;
- *   members whose record expired are removed when the index is read.
+ * - The sid → sessions and sub → sessions indexes are sorted sets of record keys scored by the
+ *   record's expiry (epoch ms). ZADD is atomic, so two instances registering sessions of one
+ *   user at once cannot drop each other's entry, as a read-modify-write of a cached array could.
+ *   A registration costs O(log n) whatever the user has: it never reads an index, drops the
+ *   expired members of the indexes it writes (ZREMRANGEBYSCORE), and keeps at most
+ *   `maxSessionsPerUser` sessions per user (ZREMRANGEBYRANK): the ones that expire first leave
+ *   the registry, which the module's login (every session lives `sessionTtl`) makes the oldest.
+ *   The indexes expire `sessionTtl` after their last write.
  * - `claimTokenId` is one `SET NX PX`: atomic across instances, so a logout token replayed to
  *   (or retried at) another instance is refused there.
  *
@@ -42,6 +49,7 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     private readonly sessionTtlMs: number,
     private readonly commandTimeout: number,
     private readonly logger: LoggerService,
+    private readonly maxSessionsPerUser = DEFAULT_MAX_SESSIONS_PER_USER,
   ) {
     super();
     const keyv = createKeyv(connection.writer, {
@@ -56,16 +64,23 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
   async register(record: SessionRecord): Promise<void> {
     const key = recordKey(record);
     if (key === undefined) throw new TypeError('a session record needs an adapterSessionId or a sid');
-    const ttl = Math.min(this.sessionTtlMs, record.expiresAt * 1000 - Date.now());
-    if (ttl <= 0) return;
+    const now = Date.now();
+    const expiresAt = Math.min(now + this.sessionTtlMs, record.expiresAt * 1000);
+    if (expiresAt <= now) return;
     await this.run(async (redis) => {
-      await this.cache.set(key, record, Math.ceil(ttl));
+      await this.cache.set(key, record, Math.ceil(expiresAt - now));
+      const subIndex = this.keys.subIndex(record.sub);
       const multi = redis.multi();
-      if (record.sid !== undefined) {
-        multi.sAdd(this.keys.sidIndex(record.sid), key).pExpire(this.keys.sidIndex(record.sid), this.sessionTtlMs);
+      for (const indexKey of record.sid === undefined ? [subIndex] : [this.keys.sidIndex(record.sid), subIndex]) {
+        // Scored by expiry, so that expired members go here, without reading the index.
+        multi.zAdd(indexKey, { score: expiresAt, value: key }).zRemRangeByScore(indexKey, '-inf', now).pExpire(indexKey, this.sessionTtlMs);
       }
-      multi.sAdd(this.keys.subIndex(record.sub), key).pExpire(this.keys.subIndex(record.sub), this.sessionTtlMs);
-      await multi.exec();
+      // Beyond the cap: read then drop the lowest ranks, in one transaction (empty below the cap).
+      const beyondCap = -(this.maxSessionsPerUser + 1);
+      multi.zRange(subIndex, 0, beyondCap).zRemRangeByRank(subIndex, 0, beyondCap);
+      const replies = (await multi.exec()) as unknown[];
+      const dropped = replies[replies.length - 2] as string[];
+      if (dropped.length > 0) await this.drop(redis, record.sub, dropped);
     });
   }
 
@@ -89,8 +104,8 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
       await this.cache.del(key);
       if (!stored) return;
       const multi = redis.multi();
-      if (stored.sid !== undefined) multi.sRem(this.keys.sidIndex(stored.sid), key);
-      multi.sRem(this.keys.subIndex(stored.sub), key);
+      if (stored.sid !== undefined) multi.zRem(this.keys.sidIndex(stored.sid), key);
+      multi.zRem(this.keys.subIndex(stored.sub), key);
       await multi.exec();
     });
   }
@@ -135,9 +150,25 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     return true;
   }
 
+  /** Drops sessions of a user beyond the cap from the registry: records and sid index entries (not a logout). */
+  private async drop(redis: RedisClientType, sub: string, keys: string[]): Promise<void> {
+    const records = await this.cache.mget<SessionRecord>(keys);
+    const multi = redis.multi();
+    keys.forEach((key, i) => {
+      multi.unlink(`${this.keys.recordNamespace}:${key}`);
+      const sid = records[i]?.sid;
+      if (sid !== undefined) multi.zRem(this.keys.sidIndex(sid), key);
+    });
+    await multi.exec();
+    this.logger.debug?.(
+      `user ${fingerprint(sub)} has more than ${this.maxSessionsPerUser} sessions: dropped the ${keys.length} that expire first from the registry`,
+    );
+  }
+
   private async readIndex(indexKey: string): Promise<SessionRecord[]> {
     return this.run(async (redis) => {
-      const members = await redis.sMembers(indexKey);
+      const replies = (await redis.multi().zRemRangeByScore(indexKey, '-inf', Date.now()).zRange(indexKey, 0, -1).exec()) as unknown[];
+      const members = replies[1] as string[];
       if (members.length === 0) return [];
       const records = await this.cache.mget<SessionRecord>(members);
       const missing = members.filter((_, i) => records[i] === undefined || records[i] === null);
@@ -145,7 +176,7 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
         // cache-manager turns read errors into misses: only drop members whose record is really gone.
         const exists = await Promise.all(missing.map((member) => redis.exists(`${this.keys.recordNamespace}:${member}`)));
         const gone = missing.filter((_, i) => exists[i] === 0);
-        if (gone.length > 0) await redis.sRem(indexKey, gone);
+        if (gone.length > 0) await redis.zRem(indexKey, gone);
       }
       return records.filter((record): record is SessionRecord => record !== undefined && record !== null);
     });

@@ -8,6 +8,7 @@ import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBack
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
+import { indexMembers } from '../support/redis-test-helpers.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /* The Redis backend's parts in this process, against a private redis-server. */
@@ -101,18 +102,18 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
           'reg-a:session:a:as-2',
           'reg-a:session:a:as-3',
           'reg-a:session:k:sid-2',
-          'reg-a:sid:sid-1',
-          'reg-a:sid:sid-2',
-          'reg-a:sid:sid-3',
-          'reg-a:sub:user-1',
-          'reg-a:sub:user-2',
+          'reg-a:sid-index:sid-1',
+          'reg-a:sid-index:sid-2',
+          'reg-a:sid-index:sid-3',
+          'reg-a:sub-index:user-1',
+          'reg-a:sub-index:user-2',
         ].filter((k) => k !== 'reg-a:epoch'),
       );
 
       await registry.remove({ adapterSessionId: 'as-1' });
       expect(await registry.findByAdapterSessionId('as-1')).toBeUndefined();
       expect((await registry.findBySid('sid-1')).map((r) => r.adapterSessionId)).toEqual(['as-2']);
-      expect(await admin.sMembers('reg-a:sub:user-1')).not.toContain('a:as-1');
+      expect(await indexMembers(admin, 'reg-a:sub-index:user-1')).not.toContain('a:as-1');
     });
 
     it('records expire with their session, and dead index members are dropped when read', async () => {
@@ -120,10 +121,10 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       await registry.register(record({ adapterSessionId: 'short', sid: 'sid-x', expiresAt: Math.floor(Date.now() / 1000) + 1 }));
       await registry.register(record({ adapterSessionId: 'long', sid: 'sid-x' }));
       expect(await admin.pTTL('reg-b:session:a:short')).toBeLessThanOrEqual(1_000);
-      expect(await admin.pTTL('reg-b:sid:sid-x')).toBeGreaterThan(35_000_000);
+      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(35_000_000);
       await within(3_000, async () => (await admin.exists('reg-b:session:a:short')) === 0, 'record expired');
       expect((await registry.findBySid('sid-x')).map((r) => r.adapterSessionId)).toEqual(['long']);
-      expect(await admin.sMembers('reg-b:sid:sid-x')).toEqual(['a:long']);
+      expect(await indexMembers(admin, 'reg-b:sid-index:sid-x')).toEqual(['a:long']);
     });
 
     it('keeps every index entry when two instances register sessions of one user at the same time', async () => {

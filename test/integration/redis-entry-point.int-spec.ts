@@ -50,6 +50,8 @@ describe('createRedisLogoutBackend options', () => {
     ['a too small maxStaleness', { url: 'redis://x', maxStaleness: 10 }, /"redis.maxStaleness" must be an integer between 100 and 600000, got 10/],
     ['a fractional commandTimeout', { url: 'redis://x', commandTimeout: 1.5 }, /"redis.commandTimeout" must be an integer/],
     ['an empty keyPrefix', { url: 'redis://x', keyPrefix: '' }, /"redis.keyPrefix" must be a non-empty string/],
+    ['a zero maxSessionsPerUser', { url: 'redis://x', maxSessionsPerUser: 0 }, /"redis.maxSessionsPerUser" must be an integer between 1 and 100000, got 0/],
+    ['a too large maxSessionsPerUser', { url: 'redis://x', maxSessionsPerUser: 100_001 }, /"redis.maxSessionsPerUser" must be an integer between 1 and 100000, got 100001/],
   ])('refuses %s with a KeycloakLogoutConfigError', (_, options, message) => {
     expect(() => createRedisLogoutBackend(options as RedisLogoutBackendOptions)).toThrow(KeycloakLogoutConfigError);
     expect(() => createRedisLogoutBackend(options as RedisLogoutBackendOptions)).toThrow(message);

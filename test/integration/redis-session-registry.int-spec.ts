@@ -1,0 +1,131 @@
+import { createClient, type RedisClientType } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionRecord } from '../../lib/index.js';
+import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
+import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
+import { indexMembers, quietLogger, waitUntil } from '../support/redis-test-helpers.js';
+
+/* The Redis session registry's indexes: bounded per user, pruned of expired members, O(1) to write. */
+
+const enabled = checkRedisForSuite('Redis session registry tests');
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function session(fields: Partial<SessionRecord> & Pick<SessionRecord, 'sub'>): SessionRecord {
+  return { clientId: 'app', issuedAt: nowSeconds(), expiresAt: nowSeconds() + 600, ...fields };
+}
+
+/** The quoted arguments of a MONITOR line: `<time> [<db> <addr>] "CMD" "arg" ...`. */
+function monitorArgs(line: string): string[] {
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!);
+}
+
+describe.skipIf(!enabled)('Redis session registry indexes', () => {
+  let redis: RedisServer;
+  let admin: RedisClientType;
+  const open: RedisLogoutBackend[] = [];
+
+  function backend(options: Partial<RedisLogoutBackendOptions>): RedisLogoutBackend {
+    const created = createRedisLogoutBackend({ url: redis.url, logger: quietLogger(), ...options });
+    open.push(created);
+    return created;
+  }
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = createClient({ url: redis.url });
+    await admin.connect();
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+    await redis?.stop();
+  });
+
+  it('keeps the maxSessionsPerUser newest sessions of a user: older ones leave the registry, findable by nothing', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'cap:', maxSessionsPerUser: 3 });
+    // Five logins a second apart (the module's login sets expiresAt = login time + sessionTtl). The
+    // names run against the order of the logins, so a tie broken by name would keep the wrong ones.
+    const logins = ['e', 'd', 'c', 'b', 'a'].map((name, i) =>
+      session({ sub: 'capped', adapterSessionId: `cap-${name}`, sid: `sid-${name}`, issuedAt: nowSeconds() - 4 + i, expiresAt: nowSeconds() + 596 + i }),
+    );
+    for (const login of logins) await registry.register(login);
+
+    const newest = logins.slice(2);
+    expect((await registry.findBySubject('capped')).map((r) => r.adapterSessionId).sort()).toEqual(['cap-a', 'cap-b', 'cap-c']);
+    for (const login of newest) expect(await registry.findBySid(login.sid!)).toEqual([login]);
+    for (const dropped of logins.slice(0, 2)) {
+      expect(await registry.findBySid(dropped.sid!)).toEqual([]);
+      expect(await registry.findByAdapterSessionId(dropped.adapterSessionId!)).toBeUndefined();
+    }
+    expect(await admin.exists(['cap:session:a:cap-e', 'cap:session:a:cap-d'])).toBe(0);
+    expect(await indexMembers(admin, 'cap:sub-index:capped')).toHaveLength(3);
+  });
+
+  it('prunes expired members from the sid and sub indexes when a session is registered, before any lookup', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'prune:' });
+    await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'brief', expiresAt: nowSeconds() + 1 }));
+    await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-1' }));
+    await waitUntil(3_000, async () => (await admin.exists('prune:session:a:brief')) === 0, 'the brief record expired');
+
+    await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-2' }));
+    // No findBy* ran: the registration itself dropped the expired member from both indexes.
+    expect(await indexMembers(admin, 'prune:sid-index:shared-sid')).toEqual(['a:lasting-1', 'a:lasting-2']);
+    expect(await indexMembers(admin, 'prune:sub-index:pruned')).toEqual(['a:lasting-1', 'a:lasting-2']);
+  });
+
+  it('registering a session sends the same few commands whatever the user has, none reading the whole index', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'o1:', maxSessionsPerUser: 100 });
+    // Connected before MONITOR starts: the handshake is not the registration's work.
+    await registry.register(session({ sub: 'someone-else', sid: 'o1-other' }));
+    const monitor = admin.duplicate();
+    await monitor.connect();
+    const lines: string[] = [];
+    await monitor.monitor((line: string) => lines.push(line));
+    let marks = 0;
+    /** The commands run since the last call: MONITOR streams in execution order, so a marker command ends them. */
+    const commandsSoFar = async (): Promise<string[][]> => {
+      const marker = `o1:marker-${++marks}`;
+      await admin.get(marker);
+      await waitUntil(2_000, () => lines.some((line) => line.includes(marker)), 'the marker reached MONITOR');
+      const commands = lines.splice(0).map(monitorArgs);
+      return commands.slice(0, commands.findIndex((args) => args.includes(marker)));
+    };
+    const commandsOf = async (record: SessionRecord): Promise<string[][]> => {
+      await commandsSoFar();
+      await registry.register(record);
+      return commandsSoFar();
+    };
+    // Successive logins: each expires a second after the one before.
+    const login = (i: number) => session({ sub: 'busy', sid: `o1-sid-${i}`, adapterSessionId: `o1-${i}`, expiresAt: nowSeconds() + 600 + i });
+    const names = (commands: string[][]) => commands.map((args) => args[0]!.toUpperCase());
+    try {
+      const first = await commandsOf(login(0));
+      for (let i = 1; i < 99; i += 1) await registry.register(login(i));
+      const hundredth = await commandsOf(login(99));
+      // One past the cap: the same commands, then a few about the one session it drops (the oldest, o1-0).
+      const pastCap = await commandsOf(login(100));
+
+      expect(names(hundredth)).toEqual(names(first));
+      expect(names(pastCap.slice(0, first.length))).toEqual(names(first));
+      const dropping = pastCap.slice(first.length);
+      expect(dropping.length).toBeGreaterThan(0);
+      expect(dropping.length).toBeLessThanOrEqual(5);
+      for (const args of dropping) expect(args.slice(1).every((arg) => arg.includes('o1-0') || arg.includes('o1-sid-0'))).toBe(true);
+      for (const args of [...first, ...hundredth, ...pastCap]) {
+        const [name, , start, stop] = [args[0]!.toUpperCase(), ...args.slice(1)];
+        expect(['SMEMBERS', 'SSCAN', 'ZSCAN', 'ZCARD', 'KEYS', 'SCAN', 'ZRANGEBYSCORE', 'ZREVRANGE']).not.toContain(name);
+        // A ZRANGE may only read what is beyond the cap (ranks 0 .. -(cap + 1)), never the whole index.
+        if (name === 'ZRANGE') expect([start, stop]).toEqual(['0', '-101']);
+      }
+      expect(await indexMembers(admin, 'o1:sub-index:busy')).toHaveLength(100);
+      expect(await registry.findByAdapterSessionId('o1-0')).toBeUndefined();
+    } finally {
+      await monitor.close();
+    }
+  });
+});
