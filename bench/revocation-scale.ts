@@ -71,7 +71,7 @@ type RegistryKind = 'cache-manager' | 'memory';
 async function fillRegistry(count: number, kind: RegistryKind = 'cache-manager'): Promise<{ registry: SessionRegistry; bytesPerSession: number; microsPerRegister: number }> {
   const before = heapUsed();
   const registry: SessionRegistry =
-    kind === 'memory' ? new lib.MemorySessionRegistry() : new lib.CacheManagerSessionRegistry(createCache({ ttl: TTL_MS }), TTL_MS);
+    kind === 'memory' ? new lib.MemorySessionRegistry() : new lib.CacheManagerSessionRegistry(createCache({ ttl: TTL_MS }));
   const issuedAt = Math.floor(Date.now() / 1000);
   const started = performance.now();
   for (let i = 0; i < count; i++) {

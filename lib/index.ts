@@ -26,6 +26,8 @@ export type {
 } from './revocation/revocation.interface.js';
 export type { LogoutEvent, LogoutListener } from './revocation/logout-event.interface.js';
 
+export type { LogoutBackend } from './backend/logout-backend.interface.js';
+export { cacheManagerBackend } from './backend/cache-manager-backend.js';
 export { SessionRegistry } from './registry/session-registry.js';
 export { CacheManagerSessionRegistry, type CacheManagerSessionRegistryOptions } from './registry/cache-manager-session-registry.js';
 export { MemorySessionRegistry, type MemorySessionRegistryOptions } from './registry/memory-session-registry.js';

@@ -126,7 +126,7 @@ async function storageOptions(): Promise<Partial<KeycloakLogoutModuleOptions>> {
     | undefined;
   if (create === undefined || config.redisUrl === undefined) throw new Error('Redis mode: nestjs-keycloak-logout/redis is not built, or no redisUrl');
   const backend = create({ url: config.redisUrl });
-  return { revocationBus: backend.revocationBus, sessionRegistry: backend.sessionRegistry } as Partial<KeycloakLogoutModuleOptions>;
+  return { backend } as Partial<KeycloakLogoutModuleOptions>;
 }
 
 async function start(): Promise<INestApplication> {

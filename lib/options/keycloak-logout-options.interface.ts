@@ -1,9 +1,5 @@
-import type { Cache } from 'cache-manager';
-import type Keyv from 'keyv';
-import type { KeyvStoreAdapter } from 'keyv';
-import type { SessionRegistry } from '../registry/session-registry.js';
+import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import type { SessionStoreLike } from '../session/session-store.interface.js';
-import type { RevocationBus } from '../revocation/revocation-bus.js';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 
 /** What the guards do when the local revocation view may be stale (see README "Failure policy"). */
@@ -128,9 +124,9 @@ export interface KeycloakLogoutModuleOptions {
    * not logged out, and the guards still refuse them after a logout of their `sid` or user
    * (revocations are checked against the token or session itself); but `onLogout` events no
    * longer list them, and a `k_logout` naming only their app session id can no longer revoke
-   * the Keycloak `sid` it belonged to. Applies to the registries the module builds; not allowed
-   * with `sessionRegistry` (then construct yours with it, e.g.
-   * `new MemorySessionRegistry({ maxSessionsPerUser })`).
+   * the Keycloak `sid` it belonged to. Applies to the default registry; not allowed with
+   * `backend` (give the cap to the backend instead, e.g. `createRedisLogoutBackend({
+   * maxSessionsPerUser })` or `cacheManagerBackend(cache, { maxSessionsPerUser })`).
    */
   maxSessionsPerUser?: number;
   /** What guards do when the revocation view may be stale. Default `refuse`. */
@@ -138,22 +134,11 @@ export interface KeycloakLogoutModuleOptions {
   /** Largest accepted request body on the logout routes, in bytes. Default 16384. */
   maxBodyBytes?: number;
   /**
-   * Keyv store for a cache-manager session registry (`CacheManagerSessionRegistry`). Without
-   * `store` or `cache`, sessions live in this process in a `MemorySessionRegistry`.
+   * Where sessions and revocations are shared. Default: this process only. Use
+   * `createRedisLogoutBackend()` from `nestjs-keycloak-logout/redis` for several instances, or
+   * `cacheManagerBackend(cache)` to keep the session registry in a cache-manager cache.
    */
-  store?: Keyv | KeyvStoreAdapter;
-  /**
-   * A ready cache-manager cache for the session registry, e.g. the app's `CACHE_MANAGER`.
-   * Expired entries are then freed by that cache (or its store), not by this library.
-   */
-  cache?: Cache;
-  /**
-   * Carries revocations between instances (default: this process only). Use
-   * `createRedisLogoutBackend()` from `nestjs-keycloak-logout/redis` for several instances.
-   */
-  revocationBus?: RevocationBus;
-  /** Replaces the built-in session registry (e.g. with the Redis one). */
-  sessionRegistry?: SessionRegistry;
+  backend?: LogoutBackend;
   /** Route prefix of the logout controller. Default `auth`. */
   routePrefix?: string;
   routes?: KeycloakLogoutRoutes;
@@ -224,10 +209,7 @@ export interface ResolvedKeycloakLogoutOptions {
   maxSessionsPerUser: number;
   failurePolicy: FailurePolicy;
   maxBodyBytes: number;
-  store: Keyv | KeyvStoreAdapter | undefined;
-  cache: Cache | undefined;
-  revocationBus: RevocationBus | undefined;
-  sessionRegistry: SessionRegistry | undefined;
+  backend: LogoutBackend | undefined;
   routePrefix: string;
   routes: Required<KeycloakLogoutRoutes>;
   publicUrl: string | undefined;

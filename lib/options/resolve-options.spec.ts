@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
 import { MemorySessionRegistry } from '../registry/memory-session-registry.js';
+import { LocalRevocationBus } from '../revocation/revocation-bus.js';
 import { resolveOptions, resolveRouting } from './resolve-options.js';
 import type { KeycloakLogoutModuleOptions } from './keycloak-logout-options.interface.js';
 
@@ -86,12 +87,12 @@ describe('resolveOptions', () => {
     ['maxSessionsPerUser fractional', { ...valid, maxSessionsPerUser: 2.5 }, 'maxSessionsPerUser', /integer/],
     ['maxSessionsPerUser a string', { ...valid, maxSessionsPerUser: '1000' }, 'maxSessionsPerUser', /integer/],
     ['maxSessionsPerUser not finite', { ...valid, maxSessionsPerUser: Infinity }, 'maxSessionsPerUser', /integer/],
-    ['maxSessionsPerUser with a given sessionRegistry', { ...valid, sessionRegistry: new MemorySessionRegistry(), maxSessionsPerUser: 10 }, 'maxSessionsPerUser', /registries the module builds/],
-    ['store not an object', { ...valid, store: 'redis://x' }, 'store', /Keyv/],
-    ['cache without get()', { ...valid, cache: {} }, 'cache', /cache-manager Cache/],
-    ['store and cache together', { ...valid, store: {}, cache: { get() {} } }, 'store', /cannot be combined/],
-    ['revocationBus of the wrong type', { ...valid, revocationBus: {} }, 'revocationBus', /RevocationBus/],
-    ['sessionRegistry of the wrong type', { ...valid, sessionRegistry: {} }, 'sessionRegistry', /SessionRegistry/],
+    ['maxSessionsPerUser with a given backend', { ...valid, backend: { sessionRegistry: new MemorySessionRegistry(), revocationBus: new LocalRevocationBus() }, maxSessionsPerUser: 10 }, 'maxSessionsPerUser', /give it to the backend/],
+    ['backend not an object', { ...valid, backend: 'redis://x' }, 'backend', /LogoutBackend/],
+    ['backend without a revocation bus', { ...valid, backend: { sessionRegistry: new MemorySessionRegistry() } }, 'backend', /LogoutBackend/],
+    ['backend with a registry of the wrong type', { ...valid, backend: { sessionRegistry: {}, revocationBus: new LocalRevocationBus() } }, 'backend', /LogoutBackend/],
+    ['the removed store option', { ...valid, store: {} }, 'store', /not a known option/],
+    ['the removed revocationBus option', { ...valid, revocationBus: new LocalRevocationBus() }, 'revocationBus', /not a known option/],
     ['routePrefix with a space', { ...valid, routePrefix: 'a b' }, 'routePrefix', /path/],
     ['unknown route', { ...valid, routes: { everything: true } }, 'routes.everything', /not a known option/],
     ['route switch not boolean', { ...valid, routes: { backchannelLogout: 'yes' } }, 'routes.backchannelLogout', /true or false/],

@@ -1,4 +1,5 @@
 import { MAX_SESSIONS_PER_USER_RANGE } from '../registry/max-sessions-per-user.js';
+import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
@@ -22,8 +23,8 @@ const LOGOUT_RETURN_PATH = 'logout/return';
 
 const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
-  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'store',
-  'cache', 'revocationBus', 'sessionRegistry', 'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
+  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'backend',
+  'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
   'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost',
 ]);
 
@@ -193,6 +194,16 @@ function sessionStore(value: unknown): SessionStoreLike | undefined {
   return value;
 }
 
+function logoutBackend(value: unknown): LogoutBackend | undefined {
+  if (value === undefined) return undefined;
+  const revocationBus = isRecord(value) ? value.revocationBus : undefined;
+  const sessionRegistry = isRecord(value) ? value.sessionRegistry : undefined;
+  if (!(revocationBus instanceof RevocationBus) || !(sessionRegistry instanceof SessionRegistry)) {
+    fail('backend', 'must be a LogoutBackend ({ revocationBus, sessionRegistry }), e.g. from createRedisLogoutBackend() or cacheManagerBackend()');
+  }
+  return { revocationBus, sessionRegistry };
+}
+
 function failurePolicy(value: unknown): FailurePolicy {
   if (value === undefined) return DEFAULT_OPTIONS.failurePolicy;
   if (value !== 'refuse' && value !== 'allow') fail('failurePolicy', `must be "refuse" or "allow", got ${JSON.stringify(value)}`);
@@ -240,20 +251,9 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
   const logoutToken = section(input, 'logoutToken', ['types', 'allowUntyped', 'requireExp', 'maxAge']);
   const bearer = section(input, 'bearer', ['audience', 'cacheSize']);
   const jwksUri = optionalString(input.jwksUri, 'jwksUri');
-  if (input.store !== undefined && !isRecord(input.store)) fail('store', 'must be a Keyv instance or Keyv store adapter');
-  if (input.cache !== undefined && (!isRecord(input.cache) || typeof input.cache.get !== 'function')) {
-    fail('cache', 'must be a cache-manager Cache (e.g. the injected CACHE_MANAGER)');
-  }
-  if (input.store !== undefined && input.cache !== undefined) fail('store', 'cannot be combined with "cache"; pass one of them');
-  for (const [option, type] of [['revocationBus', RevocationBus], ['sessionRegistry', SessionRegistry]] as const) {
-    if (input[option] !== undefined && !(input[option] instanceof type)) fail(option, `must be an instance of ${type.name}`);
-  }
-  if (input.sessionRegistry !== undefined && (input.store !== undefined || input.cache !== undefined)) {
-    fail('sessionRegistry', 'replaces the built-in registry; do not also pass "store" or "cache"');
-  }
-  if (input.sessionRegistry !== undefined && input.maxSessionsPerUser !== undefined) {
-    // It would be silently ignored: the module does not build that registry.
-    fail('maxSessionsPerUser', 'applies to the registries the module builds; set it on the "sessionRegistry" you pass instead');
+  const backend = logoutBackend(input.backend);
+  if (backend !== undefined && input.maxSessionsPerUser !== undefined) {
+    fail('maxSessionsPerUser', 'applies to the default registry; give it to the backend instead (createRedisLogoutBackend or cacheManagerBackend)');
   }
   const algorithmList = algorithms(input.algorithms, 'algorithms', DEFAULT_OPTIONS.algorithms);
   const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
@@ -294,10 +294,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     ),
     failurePolicy: failurePolicy(input.failurePolicy),
     maxBodyBytes: integer(input.maxBodyBytes, 'maxBodyBytes', DEFAULT_OPTIONS.maxBodyBytes, 1_024, 1_048_576),
-    store: input.store as ResolvedKeycloakLogoutOptions['store'],
-    cache: input.cache as ResolvedKeycloakLogoutOptions['cache'],
-    revocationBus: input.revocationBus as RevocationBus | undefined,
-    sessionRegistry: input.sessionRegistry as SessionRegistry | undefined,
+    backend,
     ...routing,
     ...browserFlowOptions(input, routing),
   };

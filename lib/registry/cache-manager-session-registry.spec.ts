@@ -41,7 +41,7 @@ async function registrationCosts(registry: CacheManagerSessionRegistry, touched:
 describe('CacheManagerSessionRegistry cost and limits', () => {
   it('touches as many cache keys for the 4,000th session of a user as for the 1st', async () => {
     const { cache, touched } = countingCache();
-    const registry = new CacheManagerSessionRegistry(cache, TTL_MS, { maxSessionsPerUser: 10_000 });
+    const registry = new CacheManagerSessionRegistry(cache, { maxSessionsPerUser: 10_000 });
     const costs = await registrationCosts(registry, touched, 4_000);
     expect(costs[3_999]).toBe(costs[0]);
     expect(new Set(costs)).toEqual(new Set([costs[0]]));
@@ -50,14 +50,14 @@ describe('CacheManagerSessionRegistry cost and limits', () => {
 
   it('at maxSessionsPerUser, each further registration touches the same number of cache keys', async () => {
     const { cache, touched } = countingCache();
-    const registry = new CacheManagerSessionRegistry(cache, TTL_MS, { maxSessionsPerUser: 100 });
+    const registry = new CacheManagerSessionRegistry(cache, { maxSessionsPerUser: 100 });
     const costs = await registrationCosts(registry, touched, 1_000);
     expect(new Set(costs.slice(100))).toEqual(new Set([costs[100]]));
     expect(await registry.findBySubject('alice')).toHaveLength(100);
   });
 
   it('dropping a user\'s oldest key spares it when it now holds another user\'s session', async () => {
-    const registry = new CacheManagerSessionRegistry(createCache({ ttl: TTL_MS }), TTL_MS, { maxSessionsPerUser: 2 });
+    const registry = new CacheManagerSessionRegistry(createCache({ ttl: TTL_MS }), { maxSessionsPerUser: 2 });
     await registry.register(session(1));
     await registry.register(session(2));
     // alice-1's app session now belongs to bob; alice's index still names it until it is dropped.
@@ -70,7 +70,7 @@ describe('CacheManagerSessionRegistry cost and limits', () => {
 
   it('refuses an out-of-range maxSessionsPerUser when constructed', () => {
     for (const maxSessionsPerUser of [0, 100_001, 2.5]) {
-      expect(() => new CacheManagerSessionRegistry(createCache(), TTL_MS, { maxSessionsPerUser })).toThrow(RangeError);
+      expect(() => new CacheManagerSessionRegistry(createCache(), { maxSessionsPerUser })).toThrow(RangeError);
     }
   });
 });

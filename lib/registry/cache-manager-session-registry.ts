@@ -23,7 +23,7 @@ export interface CacheManagerSessionRegistryOptions {
 /**
  * SessionRegistry on a cache-manager cache: any Keyv store (Redis, ...), or the app's own
  * cache. Records expire with their session; the sid and sub indexes are arrays of record keys,
- * oldest first, that expire `sessionTtl` after their last write. Registering reads and writes
+ * oldest first, that expire with the newest session written to them. Registering reads and writes
  * each index once, with no read of its members (a constant number of cache calls), and keeps a
  * user's index to the newest `maxSessionsPerUser` keys; members whose record expired or moved
  * to another user are skipped when an index is read. Freeing expired entries is the cache's job.
@@ -37,7 +37,6 @@ export class CacheManagerSessionRegistry extends SessionRegistry {
 
   constructor(
     private readonly cache: Cache,
-    private readonly sessionTtlMs: number,
     options: CacheManagerSessionRegistryOptions = {},
   ) {
     super();
@@ -47,12 +46,13 @@ export class CacheManagerSessionRegistry extends SessionRegistry {
   async register(record: SessionRecord): Promise<void> {
     const key = recordKey(record);
     if (key === undefined) throw new TypeError('a session record needs an adapterSessionId or a sid');
-    const ttl = Math.min(this.sessionTtlMs, record.expiresAt * 1000 - Date.now());
+    // A record lives until its own expiresAt (the module sets it `sessionTtl` after login).
+    const ttl = record.expiresAt * 1000 - Date.now();
     if (ttl <= 0) return;
     await this.cache.set(key, record, ttl);
     // A sid belongs to one user, so the user's cap bounds its index too.
-    if (record.sid !== undefined) await this.addToIndex(`${PREFIX}sid:${record.sid}`, key);
-    const dropped = await this.addToIndex(`${PREFIX}sub:${record.sub}`, key);
+    if (record.sid !== undefined) await this.addToIndex(`${PREFIX}sid:${record.sid}`, key, ttl);
+    const dropped = await this.addToIndex(`${PREFIX}sub:${record.sub}`, key, ttl);
     if (dropped.length > 0) await this.forget(dropped, record.sub);
   }
 
@@ -104,13 +104,14 @@ export class CacheManagerSessionRegistry extends SessionRegistry {
    * not read, so dead ones stay until the cap or the index's expiry drops them. Returns the
    * members dropped.
    */
-  private addToIndex(indexKey: string, member: string): Promise<string[]> {
+  private addToIndex(indexKey: string, member: string, ttl: number): Promise<string[]> {
     return this.serially(indexKey, async () => {
       const keys = (await this.cache.get<string[]>(indexKey)) ?? [];
       const members = keys.filter((key) => key !== member);
       members.push(member);
       const dropped = members.splice(0, Math.max(0, members.length - this.maxSessionsPerUser));
-      await this.cache.set(indexKey, members, this.sessionTtlMs);
+      // The newest member's lifetime: the sessions logged in before it expire earlier.
+      await this.cache.set(indexKey, members, ttl);
       return dropped;
     });
   }

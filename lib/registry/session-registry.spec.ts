@@ -17,7 +17,7 @@ const IMPLEMENTATIONS: Array<[string, (limits?: Limits) => SessionRegistry]> = [
   [
     'CacheManagerSessionRegistry',
     ({ ttlMs = 60_000, maxSessionsPerUser }: Limits = {}) =>
-      new CacheManagerSessionRegistry(createCache({ ttl: ttlMs }), ttlMs, { maxSessionsPerUser }),
+      new CacheManagerSessionRegistry(createCache({ ttl: ttlMs }), { maxSessionsPerUser }),
   ],
   ['MemorySessionRegistry', ({ maxSessionsPerUser }: Limits = {}) => new MemorySessionRegistry({ maxSessionsPerUser })],
 ];

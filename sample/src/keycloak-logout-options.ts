@@ -14,6 +14,5 @@ export async function keycloakLogoutOptions(config: SampleConfig): Promise<Keycl
   };
   if (config.redisUrl === undefined) return options;
   const { createRedisLogoutBackend } = await import('nestjs-keycloak-logout/redis');
-  const redis = createRedisLogoutBackend({ url: config.redisUrl });
-  return { ...options, revocationBus: redis.revocationBus, sessionRegistry: redis.sessionRegistry };
+  return { ...options, backend: createRedisLogoutBackend({ url: config.redisUrl }) };
 }

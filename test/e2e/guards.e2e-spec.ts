@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KeycloakLogoutModule,
+  MemorySessionRegistry,
   RevocationService,
   type RevocationBusHealth,
 } from '../../lib/index.js';
@@ -32,7 +33,7 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
 
   beforeAll(async () => {
     realm = await FakeRealm.start();
-    test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, revocationBus: bus }));
+    test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: { revocationBus: bus, sessionRegistry: new MemorySessionRegistry() } }));
   });
   afterAll(async () => {
     await test?.close();
@@ -241,7 +242,7 @@ describe('failure policy allow', () => {
     const realm = await FakeRealm.start();
     const bus = new SwitchableBus();
     bus.stale = true;
-    const test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, revocationBus: bus, failurePolicy: 'allow' }));
+    const test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: { revocationBus: bus, sessionRegistry: new MemorySessionRegistry() }, failurePolicy: 'allow' }));
     try {
       const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'kim', sid: 'kc-kim' });
       expect((await fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);

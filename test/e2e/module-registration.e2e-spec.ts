@@ -1,5 +1,6 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { createCache } from 'cache-manager';
 import Keyv from 'keyv';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -7,12 +8,14 @@ import {
   KeycloakBearerGuard,
   KeycloakLogoutConfigError,
   KeycloakLogoutModule,
+  cacheManagerBackend,
   MemorySessionRegistry,
   Public,
   SessionRegistry,
   type KeycloakLogoutAsyncResult,
   type KeycloakLogoutOptionsFactory,
 } from '../../lib/index.js';
+import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
 import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
@@ -125,15 +128,15 @@ describe('module registration', () => {
     expect((await postForm(`${test.url}/auth/backchannel-logout`, { logout_token: 'x' })).status).toBe(404);
   });
 
-  it('uses a given Keyv store for the session registry', async () => {
+  it('cacheManagerBackend keeps the session registry in the given cache (over a Keyv store)', async () => {
     const keyv = new Keyv();
-    test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, store: keyv }));
+    test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: cacheManagerBackend(createCache({ stores: [keyv] })) }));
     const now = Math.floor(Date.now() / 1000);
     await test.app.get(SessionRegistry).register({ adapterSessionId: 'sess-1', sid: 'kc-1', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
     expect(await keyv.get('keycloak-logout:session:a:sess-1')).toMatchObject({ sid: 'kc-1' });
   });
 
-  it('without store or cache, the registry is a MemorySessionRegistry that honours maxSessionsPerUser and sessionTtl, sweeps, and stops with the app', async () => {
+  it('without a backend, the registry is a MemorySessionRegistry that honours maxSessionsPerUser and sessionTtl, sweeps, and stops with the app', async () => {
     test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, maxSessionsPerUser: 2, sessionTtl: 60 }));
     const registry = test.app.get(SessionRegistry);
     expect(registry).toBeInstanceOf(MemorySessionRegistry);
@@ -153,8 +156,8 @@ describe('module registration', () => {
     expect(close).toHaveBeenCalled();
   });
 
-  it('with a Keyv store, the cache-manager registry honours maxSessionsPerUser', async () => {
-    test = await startTestApp('fastify', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, store: new Keyv(), maxSessionsPerUser: 1 }));
+  it('with cacheManagerBackend, the cache-manager registry honours its maxSessionsPerUser', async () => {
+    test = await startTestApp('fastify', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: cacheManagerBackend(createCache({ stores: [new Keyv()] }), { maxSessionsPerUser: 1 }) }));
     const registry = test.app.get(SessionRegistry);
     expect(registry).toBeInstanceOf(CacheManagerSessionRegistry);
     const now = Math.floor(Date.now() / 1000);
@@ -166,7 +169,7 @@ describe('module registration', () => {
 
   it('uses a given SessionRegistry instance (MemorySessionRegistry) for every lookup', async () => {
     const registry = new MemorySessionRegistry();
-    test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, sessionRegistry: registry }));
+    test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: { sessionRegistry: registry, revocationBus: new LocalRevocationBus() } }));
     expect(test.app.get(SessionRegistry)).toBe(registry);
     const now = Math.floor(Date.now() / 1000);
     await registry.register({ adapterSessionId: 'sess-m', sid: 'kc-m', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });

@@ -364,8 +364,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
         KeycloakLogoutModule.forRoot({
           issuer: realm.issuer,
           clientId: 'app-nest',
-          revocationBus: redisBackend.revocationBus,
-          sessionRegistry: redisBackend.sessionRegistry,
+          backend: redisBackend,
         }),
       );
       expect((await admin.clientList()).length).toBe(before + 2);

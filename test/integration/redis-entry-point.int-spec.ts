@@ -64,8 +64,7 @@ describe('createRedisLogoutBackend options', () => {
       KeycloakLogoutModule.forRoot({
         issuer: 'https://kc.example/realms/demo',
         clientId: 'app',
-        revocationBus: backend.revocationBus,
-        sessionRegistry: backend.sessionRegistry,
+        backend,
       }),
     ).not.toThrow();
     await backend.close();

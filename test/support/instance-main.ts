@@ -105,7 +105,7 @@ class InstanceController {
         issuer: config.issuer,
         clientId: config.clientId,
         failurePolicy: config.failurePolicy ?? 'refuse',
-        ...(backend ? { revocationBus: backend.revocationBus, sessionRegistry: backend.sessionRegistry } : {}),
+        ...(backend ? { backend } : {}),
       }),
     }),
   ],
