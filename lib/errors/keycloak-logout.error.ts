@@ -27,3 +27,14 @@ export abstract class KeycloakLogoutError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** An error whose `reason` its raiser chooses from a fixed set (`R`). */
+export abstract class KeycloakLogoutReasonedError<R extends string> extends KeycloakLogoutError {
+  constructor(
+    readonly reason: R,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

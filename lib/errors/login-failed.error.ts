@@ -1,4 +1,4 @@
-import { KeycloakLogoutError } from './keycloak-logout.error.js';
+import { KeycloakLogoutReasonedError } from './keycloak-logout.error.js';
 
 /**
  * - `callback_invalid`: the callback's `state` is missing, unknown, expired or malformed, or
@@ -13,18 +13,13 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
 export type LoginFailedReason = 'callback_invalid' | 'op_error' | 'access_denied' | 'id_token_invalid' | 'op_misbehaved' | 'misconfigured' | 'internal';
 
 /** A browser login could not complete. */
-export class LoginFailedError extends KeycloakLogoutError {
+export class LoginFailedError extends KeycloakLogoutReasonedError<LoginFailedReason> {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_LOGIN_FAILED';
-
-  constructor(
-    readonly reason: LoginFailedReason,
-    message: string,
-    options?: { cause?: unknown; opError?: string },
-  ) {
-    super(message, options);
-    this.opError = options?.opError;
-  }
-
   /** With `op_error`: the OAuth error code the OP answered (RFC 6749 §4.1.2.1). */
   readonly opError: string | undefined;
+
+  constructor(reason: LoginFailedReason, message: string, options?: { cause?: unknown; opError?: string }) {
+    super(reason, message, options);
+    this.opError = options?.opError;
+  }
 }

@@ -1,4 +1,4 @@
-import { KeycloakLogoutError } from './keycloak-logout.error.js';
+import { KeycloakLogoutReasonedError } from './keycloak-logout.error.js';
 
 /**
  * - `csrf`: an RP-initiated logout form without the session's CSRF token;
@@ -11,14 +11,6 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
 export type LogoutFailedReason = 'csrf' | 'cross_site' | 'unavailable' | 'not_recorded' | 'op_misbehaved' | 'misconfigured';
 
 /** A logout request could not be carried out. */
-export class LogoutFailedError extends KeycloakLogoutError {
+export class LogoutFailedError extends KeycloakLogoutReasonedError<LogoutFailedReason> {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_FAILED';
-
-  constructor(
-    readonly reason: LogoutFailedReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,4 +1,4 @@
-import { KeycloakLogoutError } from './keycloak-logout.error.js';
+import { KeycloakLogoutReasonedError } from './keycloak-logout.error.js';
 
 /**
  * Why a token failed: `signature` (its authenticity is not established: bad signature, key the
@@ -8,14 +8,6 @@ import { KeycloakLogoutError } from './keycloak-logout.error.js';
 export type TokenInvalidReason = 'signature' | 'expired' | 'claims';
 
 /** A token (logout token, access token, ID token, admin action) failed a validation rule. */
-export class TokenInvalidError extends KeycloakLogoutError {
+export class TokenInvalidError extends KeycloakLogoutReasonedError<TokenInvalidReason> {
   readonly code = 'ERR_KEYCLOAK_LOGOUT_TOKEN_INVALID';
-
-  constructor(
-    readonly reason: TokenInvalidReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
-import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
-import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { JwsVerifierService } from './jws-verifier.service.js';
+import { RealmTokenVerifier } from './realm-token-verifier.js';
 import type { AdminAction, AdminActionName } from './admin-action.interface.js';
 import { headerTypeAllowed, isIdentifier, isPlainObject } from './token-rules.js';
 
@@ -39,12 +37,7 @@ function epochSeconds(value: unknown, field: string, required: boolean): number 
  * equal to this client.
  */
 @Injectable()
-export class AdminActionVerifierService {
-  constructor(
-    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
-    private readonly jws: JwsVerifierService,
-  ) {}
-
+export class AdminActionVerifierService extends RealmTokenVerifier {
   async verify(token: string, expected: AdminActionName): Promise<AdminAction> {
     const { payload, header } = await this.jws.verifyJws(token, { kind: 'admin action' });
     // Other typed tokens (a logout token, `at+jwt`) are refused outright.

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
-import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
-import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { sameSecret } from '../utils/same-secret.js';
-import { JwsVerifierService } from './jws-verifier.service.js';
+import { RealmTokenVerifier } from './realm-token-verifier.js';
 import { headerTypeAllowed, isIdentifier, payloadType } from './token-rules.js';
 
 /** Oldest acceptable ID token at the login callback, in seconds: the code exchange minted it just now. */
@@ -25,12 +23,7 @@ function invalid(message: string): TokenInvalidError {
  * (Keycloak marks ID tokens with payload `typ` "ID", access tokens "Bearer", logout tokens "Logout").
  */
 @Injectable()
-export class IdTokenVerifierService {
-  constructor(
-    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
-    private readonly jws: JwsVerifierService,
-  ) {}
-
+export class IdTokenVerifierService extends RealmTokenVerifier {
   async verify(idToken: string, nonce: string): Promise<IdTokenClaims> {
     const { payload, header } = await this.jws.verifyJwt(idToken, {
       kind: 'ID token',

@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
-import { BACKCHANNEL_LOGOUT_EVENT, KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
-import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { JwsVerifierService } from './jws-verifier.service.js';
+import { BACKCHANNEL_LOGOUT_EVENT } from '../keycloak-logout.constants.js';
+import { RealmTokenVerifier } from './realm-token-verifier.js';
 import type { LogoutTokenClaims } from './logout-token-claims.interface.js';
 import { headerTypeAllowed, isIdentifier, isPlainObject } from './token-rules.js';
 
@@ -22,12 +21,7 @@ function optionalId(payload: JWTPayload, claim: 'sub' | 'sid'): string | undefin
  * by the caller against the registry, because it needs shared state.
  */
 @Injectable()
-export class LogoutTokenVerifierService {
-  constructor(
-    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
-    private readonly jws: JwsVerifierService,
-  ) {}
-
+export class LogoutTokenVerifierService extends RealmTokenVerifier {
   async verify(token: string): Promise<LogoutTokenClaims> {
     this.checkType(token);
     const rules = this.options.logoutToken;

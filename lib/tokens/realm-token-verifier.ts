@@ -1,0 +1,10 @@
+import { Inject } from '@nestjs/common';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { JwsVerifierService } from './jws-verifier.service.js';
+
+/** What the verifiers of realm-signed tokens share: the module's options and the signature check. */
+export abstract class RealmTokenVerifier {
+  @Inject(KEYCLOAK_LOGOUT_OPTIONS) protected readonly options!: ResolvedKeycloakLogoutOptions;
+  @Inject(JwsVerifierService) protected readonly jws!: JwsVerifierService;
+}
