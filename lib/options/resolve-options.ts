@@ -2,8 +2,8 @@ import { MAX_SESSIONS_PER_USER_RANGE } from '../registry/max-sessions-per-user.j
 import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
-import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
-import { normalizeReturnTo, returnToProblem } from '../session/return-to.js';
+import { browserFlowOptions } from './browser-flow-options.js';
+import { boolean, fail, httpUrl, integer, isRecord, optionalString, requiredString, section, type Input } from './option-checks.js';
 import { isSessionStore, type SessionStoreLike } from '../session/session-store.interface.js';
 import { normalizeMediaType } from '../tokens/token-rules.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
@@ -15,142 +15,12 @@ import type {
   ResolvedKeycloakLogoutOptions,
 } from './keycloak-logout-options.interface.js';
 
-type Input = Record<string, unknown>;
-
-/** Routes (below the prefix) the default redirect URI and post-logout redirect URI point at. */
-const CALLBACK_PATH = 'callback';
-const LOGOUT_RETURN_PATH = 'logout/return';
-
 const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
   'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'backend',
   'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
   'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost',
 ]);
-
-function fail(option: string, reason: string): never {
-  throw new KeycloakLogoutConfigError(option, reason);
-}
-
-function isRecord(value: unknown): value is Input {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function section(input: Input, name: string, keys: readonly string[]): Input {
-  const value = input[name];
-  if (value === undefined) return {};
-  if (!isRecord(value)) fail(name, 'must be an object');
-  for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) fail(`${name}.${key}`, `is not a known option (known: ${keys.join(', ')})`);
-  }
-  return value;
-}
-
-function requiredString(value: unknown, option: string): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(option, 'is required and must be a non-empty string');
-  return value;
-}
-
-function optionalString(value: unknown, option: string): string | undefined {
-  if (value === undefined) return undefined;
-  return requiredString(value, option);
-}
-
-function httpUrl(value: string, option: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(option, `must be an absolute URL, got "${value}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must be an http(s) URL');
-  if (url.search || url.hash) fail(option, 'must not contain a query or fragment');
-  return value;
-}
-
-/** An absolute http(s) URL a browser is sent to: no credentials, no fragment (query allowed when `allowQuery`). */
-function browserUrl(value: unknown, option: string, allowQuery: boolean): string {
-  const text = requiredString(value, option);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    fail(option, `must be an absolute URL, got ${JSON.stringify(text)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'must be an http(s) URL');
-  if (url.username || url.password) fail(option, 'must not contain credentials');
-  if (url.hash || text.includes('#')) fail(option, 'must not contain a fragment');
-  if (!allowQuery && url.search) fail(option, 'must not contain a query');
-  return text;
-}
-
-function scopes(value: unknown): string[] {
-  if (value === undefined) return [...DEFAULT_OPTIONS.scopes];
-  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
-    // RFC 6749 §3.3 scope-token characters.
-    fail('scopes', 'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes)');
-  }
-  return ['openid', ...new Set((value as string[]).filter((s) => s !== 'openid'))];
-}
-
-function returnTo(value: unknown, option: string): string {
-  if (value === undefined) return DEFAULT_OPTIONS.defaultReturnTo;
-  const problem = returnToProblem(value);
-  if (problem !== undefined) fail(option, problem);
-  return normalizeReturnTo(value as string);
-}
-
-/** `host` or `host:port`, as Keycloak compares it with the hosts of the client's URLs. */
-function sessionHost(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const host = requiredString(value, 'clientSessionHost');
-  if (host.length > 255 || !/^([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host)) {
-    fail('clientSessionHost', 'must be a bare host name or IP, optionally with ":port" (no scheme or path)');
-  }
-  return host;
-}
-
-/** The options of the browser flows (login, RP-initiated logout), checked against the routes that need them. */
-function browserFlowOptions(input: Input, routing: Pick<ResolvedKeycloakLogoutOptions, 'routePrefix' | 'routes'>) {
-  const publicUrl = input.publicUrl === undefined ? undefined : browserUrl(input.publicUrl, 'publicUrl', false).replace(/\/+$/, '');
-  for (const route of ['login', 'logout'] as const) {
-    if (routing.routes[route] && publicUrl === undefined) {
-      fail('publicUrl', `is required when routes.${route} is enabled (redirect URIs are built from it, never from the Host header)`);
-    }
-  }
-  const base = publicUrl === undefined ? undefined : [publicUrl, routing.routePrefix].filter(Boolean).join('/');
-  const redirectUri = input.redirectUri !== undefined
-    ? browserUrl(input.redirectUri, 'redirectUri', true)
-    : base && `${base}/${CALLBACK_PATH}`;
-  let postLogoutRedirectUris: string[] = base ? [`${base}/${LOGOUT_RETURN_PATH}`] : [];
-  if (input.postLogoutRedirectUris !== undefined) {
-    const list = input.postLogoutRedirectUris;
-    if (!Array.isArray(list) || list.length === 0) fail('postLogoutRedirectUris', 'must be a non-empty array of absolute URLs');
-    postLogoutRedirectUris = list.map((uri, i) => browserUrl(uri, `postLogoutRedirectUris[${i}]`, true));
-  }
-  return {
-    publicUrl,
-    redirectUri,
-    scopes: scopes(input.scopes),
-    postLogoutRedirectUris,
-    defaultReturnTo: returnTo(input.defaultReturnTo, 'defaultReturnTo'),
-    clientSessionHost: sessionHost(input.clientSessionHost),
-  };
-}
-
-function integer(value: unknown, option: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function boolean(value: unknown, option: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(option, `must be true or false, got ${JSON.stringify(value)}`);
-  return value;
-}
 
 function algorithms(value: unknown, option: string, fallback: readonly string[]): string[] {
   if (value === undefined) return [...fallback];
@@ -162,7 +32,6 @@ function algorithms(value: unknown, option: string, fallback: readonly string[])
   }
   return [...new Set(value as string[])];
 }
-
 
 function tokenTypes(value: unknown): string[] {
   if (value === undefined) return DEFAULT_OPTIONS.logoutToken.types.map(normalizeMediaType);
