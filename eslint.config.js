@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'bench/dist/**', 'node_modules/**', 'sample/**/dist/**', 'coverage/**', 'test-results/**'] },
+  // test/consumers: plain JS apps run in fresh installs of their own (see consumer-apps.e2e-spec.ts).
+  { ignores: ['dist/**', 'bench/dist/**', 'node_modules/**', 'sample/**/dist/**', 'coverage/**', 'test-results/**', 'test/consumers/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
