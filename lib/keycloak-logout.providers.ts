@@ -19,6 +19,7 @@ import { IdTokenVerifierService } from './tokens/id-token-verifier.service.js';
 import { JwsVerifierService } from './tokens/jws-verifier.service.js';
 import { LogoutTokenVerifierService } from './tokens/logout-token-verifier.service.js';
 import { SigningKeysService } from './tokens/signing-keys.service.js';
+import { KeycloakLogoutTelemetry } from './telemetry/keycloak-logout-telemetry.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from './keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from './options/keycloak-logout-options.interface.js';
 import { MemorySessionRegistry } from './registry/memory-session-registry.js';
@@ -66,6 +67,7 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   SessionStoreAccess,
   RevokedSessionDestroyer,
   RefusalLog,
+  KeycloakLogoutTelemetry,
   sessionRegistryProvider,
   revocationBusProvider,
 ];

@@ -7,6 +7,7 @@ import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import { clientAuthentication } from '../oidc/client-authentication.js';
 import { postToProvider } from '../oidc/provider-request.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 
 /** RFC 7009 §2.1 `token_type_hint` values. */
 export type TokenTypeHint = 'refresh_token' | 'access_token';
@@ -39,10 +40,15 @@ export class KeycloakSessionTerminator {
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly discovery: OidcDiscoveryService,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
   /** Logs the refresh token's session out at Keycloak. Resolves on 204 (also when the session was already gone). */
-  async logoutWithRefreshToken(refreshToken: string): Promise<void> {
+  logoutWithRefreshToken(refreshToken: string): Promise<void> {
+    return this.telemetry.logouts.handle('api', () => this.logoutAtProvider(refreshToken), 'logout_with_refresh_token');
+  }
+
+  private async logoutAtProvider(refreshToken: string): Promise<void> {
     assertToken(refreshToken, 'refresh token');
     const auth = clientAuthentication(this.options);
     await postToProvider({
@@ -52,12 +58,17 @@ export class KeycloakSessionTerminator {
       headers: auth.headers,
       timeoutMs: this.options.jwks.timeout,
       grant: 'refresh token',
+      fetch: this.telemetry.provider.fetchFor('logout'),
     });
     this.logger.log('session logged out at the OP with its refresh token');
   }
 
   /** Revokes an access or refresh token (RFC 7009). The OP answers 200 even for an unknown token (§2.2). */
-  async revokeToken(token: string, tokenTypeHint?: TokenTypeHint): Promise<void> {
+  revokeToken(token: string, tokenTypeHint?: TokenTypeHint): Promise<void> {
+    return this.telemetry.logouts.handle('api', () => this.revokeAtProvider(token, tokenTypeHint), 'revoke_token');
+  }
+
+  private async revokeAtProvider(token: string, tokenTypeHint?: TokenTypeHint): Promise<void> {
     assertToken(token, 'token');
     if (tokenTypeHint !== undefined && tokenTypeHint !== 'refresh_token' && tokenTypeHint !== 'access_token') {
       throw new RequestInvalidError('token_type_hint must be "refresh_token" or "access_token"');
@@ -70,6 +81,7 @@ export class KeycloakSessionTerminator {
       headers: auth.headers,
       timeoutMs: this.options.jwks.timeout,
       grant: 'token',
+      fetch: this.telemetry.provider.fetchFor('revocation'),
     });
   }
 

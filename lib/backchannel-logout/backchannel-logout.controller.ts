@@ -3,6 +3,7 @@ import { Public } from '../decorators/public.decorator.js';
 import { KeycloakLogoutExceptionFilter } from '../http/keycloak-logout-exception.filter.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import { readFormParameter, type IncomingRequest } from '../utils/request-body.js';
 import { BackchannelLogoutService } from './backchannel-logout.service.js';
 
@@ -17,12 +18,14 @@ export class BackchannelLogoutController {
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly backchannel: BackchannelLogoutService,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
   @Post('backchannel-logout')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async logout(@Req() request: IncomingRequest): Promise<void> {
-    await this.backchannel.logout(readFormParameter(request, 'logout_token', this.options.maxBodyBytes));
+    // Measured from the body read on, so a request without a logout token is counted too.
+    await this.telemetry.logouts.handle('backchannel', () => this.backchannel.logout(readFormParameter(request, 'logout_token', this.options.maxBodyBytes)));
   }
 }

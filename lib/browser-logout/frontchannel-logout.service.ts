@@ -7,6 +7,7 @@ import { RefusalLog } from '../refusals/refusal-log.service.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { readLoginRecord, type SessionObject } from '../session/session-access.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import { isIdentifier } from '../tokens/token-rules.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import { paramsOf } from '../utils/request-params.js';
@@ -23,6 +24,7 @@ export class FrontchannelLogoutService {
     private readonly revocations: RevocationService,
     private readonly registry: SessionRegistry,
     private readonly refusals: RefusalLog,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
   /**
@@ -33,7 +35,16 @@ export class FrontchannelLogoutService {
    * session's) is revoked; an unknown one is answered the same way but neither stored nor
    * published. Anything malformed revokes nothing and is answered 400.
    */
-  async logout(request: { query?: unknown; session?: SessionObject }): Promise<BrowserAnswer> {
+  logout(request: { query?: unknown; session?: SessionObject }): Promise<BrowserAnswer> {
+    return this.telemetry.logouts.handle('frontchannel', async (handling) => {
+      const known = await this.revokeKnownSid(request);
+      if (!known) handling.ignore('unknown_sid');
+      return { kind: 'page', status: 200, html: htmlPage('Signed out', '<p>Signed out.</p>'), frameAncestors: new URL(this.options.issuer).origin };
+    });
+  }
+
+  /** Checks the request and revokes its `sid` when it is one this app knows; false when it is not. */
+  private async revokeKnownSid(request: { query?: unknown; session?: SessionObject }): Promise<boolean> {
     const query = paramsOf(request.query);
     if (query.iss === undefined && query.sid === undefined) {
       throw new RequestInvalidError('front-channel logout needs "iss" and "sid" (turn on "Front channel logout session required" for this client); nothing was logged out');
@@ -54,8 +65,9 @@ export class FrontchannelLogoutService {
         status: 200,
         detail: 'no session of this app has that sid (already logged out, or made up); nothing was stored or published',
       });
+      return false;
     }
-    return { kind: 'page', status: 200, html: htmlPage('Signed out', '<p>Signed out.</p>'), frameAncestors: new URL(this.options.issuer).origin };
+    return true;
   }
 
 

@@ -18,6 +18,7 @@ import {
   sessionIdOf,
   type SessionRequest,
 } from '../session/session-access.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import { headerOf, optionalText, paramsOf } from '../utils/request-params.js';
 import { sameSecret } from '../utils/same-secret.js';
@@ -49,6 +50,7 @@ export class RpLogoutService {
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly discovery: OidcDiscoveryService,
     private readonly revocations: RevocationService,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
   /**
@@ -80,14 +82,21 @@ export class RpLogoutService {
   }
 
   /** `POST {prefix}/logout`: the RP-initiated logout itself. */
-  async logout(request: SessionRequest): Promise<BrowserAnswer> {
+  logout(request: SessionRequest): Promise<BrowserAnswer> {
+    return this.telemetry.logouts.handle('rp_initiated', (handling) => this.logoutSession(request, () => handling.ignore('not_signed_in')));
+  }
+
+  private async logoutSession(request: SessionRequest, notSignedIn: () => void): Promise<BrowserAnswer> {
     const session = requireSession(request);
     this.assertSameSite(request);
     const form = this.formOf(request);
     const returnTo = resolveReturnTo(optionalText(form, 'returnTo'), this.options.defaultReturnTo);
     const postLogoutRedirectUri = this.postLogoutRedirectUri(optionalText(form, 'post_logout_redirect_uri'));
     const record = readLoginRecord(session, this.options.sessionProperty);
-    if (record === undefined) return { kind: 'redirect', url: returnTo, status: 303 };
+    if (record === undefined) {
+      notSignedIn();
+      return { kind: 'redirect', url: returnTo, status: 303 };
+    }
 
     const csrfToken = optionalText(form, 'csrf_token');
     if (typeof record.logoutCsrfToken !== 'string' || csrfToken === undefined || !sameSecret(csrfToken, record.logoutCsrfToken)) {

@@ -4,7 +4,9 @@ import { KeycloakLogoutExceptionFilter } from '../http/keycloak-logout-exception
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import type { AdminActionName } from '../tokens/admin-action.interface.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import { readTextBody, type IncomingRequest } from '../utils/request-body.js';
+import { adminLogoutPath, measuresAdminAction } from './admin-logout-path.js';
 import { KeycloakAdminService } from './keycloak-admin.service.js';
 
 /**
@@ -18,6 +20,7 @@ export class KeycloakAdminController {
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly keycloakAdmin: KeycloakAdminService,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
   /** Single-session logout, or "Sign out all active sessions" as a not-before. */
@@ -45,6 +48,15 @@ export class KeycloakAdminController {
   }
 
   private async handle(request: IncomingRequest, action: AdminActionName): Promise<void> {
-    await this.keycloakAdmin.handle(await readTextBody(request, this.options.maxBodyBytes), action);
+    const run = async () => this.keycloakAdmin.handle(await readTextBody(request, this.options.maxBodyBytes), action);
+    if (!measuresAdminAction(action)) {
+      await run();
+      return;
+    }
+    await this.telemetry.logouts.handle(action === 'PUSH_NOT_BEFORE' ? 'not_before' : 'k_logout', async (handling) => {
+      const path = adminLogoutPath((await run()).action);
+      if (path === undefined) handling.ignore('nothing_named');
+      else handling.setPath(path);
+    });
   }
 }

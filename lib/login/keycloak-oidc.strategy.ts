@@ -24,6 +24,7 @@ import { LoginFailedError } from '../errors/login-failed.error.js';
 import { ProviderRejectedError } from '../errors/provider-rejected.error.js';
 import { clientAuthentication } from '../oidc/client-authentication.js';
 import { postToProvider } from '../oidc/provider-request.js';
+import type { ProviderFetch } from '../telemetry/provider-request-telemetry.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import type { OidcProviderMetadata } from '../oidc/oidc-metadata.interface.js';
 import type { LoginResult } from './login-result.interface.js';
@@ -51,6 +52,8 @@ export interface KeycloakOidcStrategyDependencies {
   metadata(): Promise<OidcProviderMetadata>;
   /** Verifies the ID token (signature with the realm keys, iss, aud, time claims) and its nonce. */
   verifyIdToken(idToken: string, nonce: string): Promise<LoginResult['claims']>;
+  /** How the code exchange reaches the token endpoint (measured by the module); default global fetch. */
+  tokenFetch?: ProviderFetch;
 }
 
 /** Query parameters of a callback, each at most once and bounded, or a refusal. */
@@ -207,7 +210,7 @@ export class KeycloakOidcStrategy extends PassportStrategy(OpenIDConnectStrategy
           ...(sessionId !== undefined ? { client_session_state: sessionId } : {}),
           ...(sessionId !== undefined && options.clientSessionHost !== undefined ? { client_session_host: options.clientSessionHost } : {}),
         };
-        postToProvider({ endpoint: 'token', url: tokenUrl, form, headers: auth.headers, timeoutMs: options.jwks.timeout, grant: 'authorization code' }).then(
+        postToProvider({ endpoint: 'token', url: tokenUrl, form, headers: auth.headers, timeoutMs: options.jwks.timeout, grant: 'authorization code', fetch: this.dependencies.tokenFetch }).then(
           ({ json }) => {
             if (json === undefined || typeof json.access_token !== 'string') {
               return callback(new ProviderRejectedError({ endpoint: 'token', status: 200, description: 'the token response is not a JSON object with an access_token' }));

@@ -18,6 +18,8 @@ import type { LoginResult } from './login-result.interface.js';
 import { LOGIN_TTL_MS, type LoginChallenge } from './login-transaction.store.js';
 import { resolveReturnTo } from '../session/return-to.js';
 import { limitSessionLifetime, requireSession, saveSession, sessionIdOf, type SessionRequest } from '../session/session-access.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
+import type { ProviderFetch } from '../telemetry/provider-request-telemetry.js';
 import { runStrategy, type StrategyOutcome } from './strategy-runner.js';
 
 
@@ -28,6 +30,7 @@ interface StrategyModule {
       options: ResolvedKeycloakLogoutOptions;
       metadata(): Promise<OidcProviderMetadata>;
       verifyIdToken(idToken: string, nonce: string): Promise<LoginResult['claims']>;
+      tokenFetch?: ProviderFetch;
     }): LoginStrategy;
     newCodeVerifier(): string;
   };
@@ -63,6 +66,7 @@ export class LoginService implements OnModuleInit {
     private readonly idTokens: IdTokenVerifierService,
     private readonly registry: SessionRegistry,
     private readonly stores: SessionStoreAccess,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
   /** Loads the optional passport packages only when the login routes are on; a missing one fails the bootstrap. */
@@ -82,6 +86,7 @@ export class LoginService implements OnModuleInit {
       options: this.options,
       metadata: () => this.discovery.metadata(),
       verifyIdToken: (idToken, nonce) => this.idTokens.verify(idToken, nonce),
+      tokenFetch: this.telemetry.provider.fetchFor('token'),
     });
   }
 

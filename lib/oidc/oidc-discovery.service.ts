@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import type { OidcProviderMetadata } from './oidc-metadata.interface.js';
 
 /** After a failed fetch, callers get the same error for this long instead of a new request each. */
@@ -18,7 +19,10 @@ export class OidcDiscoveryService {
   private pending?: Promise<OidcProviderMetadata>;
   private lastFailure?: { at: number; error: ProviderUnavailableError };
 
-  constructor(@Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions) {}
+  constructor(
+    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
+    private readonly telemetry: KeycloakLogoutTelemetry,
+  ) {}
 
   get discoveryUrl(): string {
     return `${this.options.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
@@ -42,7 +46,7 @@ export class OidcDiscoveryService {
   }
 
   private async fetchMetadata(): Promise<OidcProviderMetadata> {
-    const response = await fetch(this.discoveryUrl, {
+    const response = await this.telemetry.provider.fetchFor('discovery')(this.discoveryUrl, {
       headers: { accept: 'application/json' },
       redirect: 'error',
       signal: AbortSignal.timeout(this.options.jwks.timeout),

@@ -4,6 +4,7 @@ import type { ProviderAnswer } from '../errors/provider-answer.js';
 import { ProviderRejectedError } from '../errors/provider-rejected.error.js';
 import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
 import { TokenRejectedError } from '../errors/token-rejected.error.js';
+import type { ProviderFetch } from '../telemetry/provider-request-telemetry.js';
 import { printable } from '../utils/printable.js';
 
 /** Largest OP answer read; a token response is a few kilobytes. */
@@ -18,6 +19,8 @@ export interface ProviderPost {
   timeoutMs: number;
   /** What a 400 `invalid_grant` refuses, for the error message ("authorization code"). */
   grant: string;
+  /** How to send it; the module passes a measured fetch (KeycloakLogoutTelemetry). Default: global fetch. */
+  fetch?: ProviderFetch;
 }
 
 export interface ProviderResponse {
@@ -40,7 +43,7 @@ function cleanText(value: unknown): string | undefined {
 export async function postToProvider(request: ProviderPost): Promise<ProviderResponse> {
   let response: Response;
   try {
-    response = await fetch(request.url, {
+    response = await (request.fetch ?? fetch)(request.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...request.headers },
       body: new URLSearchParams(request.form).toString(),

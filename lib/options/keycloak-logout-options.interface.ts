@@ -1,4 +1,5 @@
 import type { LogoutBackend } from '../backend/logout-backend.interface.js';
+import type { ResolvedTelemetryOptions, TelemetryOptions } from '../telemetry/telemetry-options.js';
 import type { SessionStoreLike } from '../session/session-store.interface.js';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 
@@ -139,6 +140,8 @@ export interface KeycloakLogoutModuleOptions {
    * `cacheManagerBackend(cache)` to keep the session registry in a cache-manager cache.
    */
   backend?: LogoutBackend;
+  /** OpenTelemetry providers for the library's metrics and spans. Default: the global ones (no-ops without an SDK). */
+  telemetry?: TelemetryOptions;
   /** Route prefix of the logout controller. Default `auth`. */
   routePrefix?: string;
   routes?: KeycloakLogoutRoutes;
@@ -210,6 +213,7 @@ export interface ResolvedKeycloakLogoutOptions {
   failurePolicy: FailurePolicy;
   maxBodyBytes: number;
   backend: LogoutBackend | undefined;
+  telemetry: ResolvedTelemetryOptions;
   routePrefix: string;
   routes: Required<KeycloakLogoutRoutes>;
   publicUrl: string | undefined;

@@ -6,6 +6,7 @@ import { browserFlowOptions } from './browser-flow-options.js';
 import { boolean, fail, httpUrl, integer, isRecord, optionalString, requiredString, section, type Input } from './option-checks.js';
 import { isSessionStore, type SessionStoreLike } from '../session/session-store.interface.js';
 import { normalizeMediaType } from '../tokens/token-rules.js';
+import { resolveTelemetryOptions } from '../telemetry/telemetry-options.js';
 import { DEFAULT_OPTIONS, SUPPORTED_ALGORITHMS } from './default-options.js';
 import type {
   FailurePolicy,
@@ -19,7 +20,7 @@ const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
   'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'backend',
   'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
-  'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost',
+  'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost', 'telemetry',
 ]);
 
 function algorithms(value: unknown, option: string, fallback: readonly string[]): string[] {
@@ -164,6 +165,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     failurePolicy: failurePolicy(input.failurePolicy),
     maxBodyBytes: integer(input.maxBodyBytes, 'maxBodyBytes', DEFAULT_OPTIONS.maxBodyBytes, 1_024, 1_048_576),
     backend,
+    telemetry: resolveTelemetryOptions(input),
     ...routing,
     ...browserFlowOptions(input, routing),
   };

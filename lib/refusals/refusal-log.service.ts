@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 
 /** Where a refusal happened: a logout route, or a guard. */
 export type RefusalChannel =
@@ -22,6 +23,8 @@ export interface Refusal {
   detail: string;
   /** Expected refusals (no credentials at all) are logged at debug level only. */
   quiet?: boolean;
+  /** A guard's execution context type (`ExecutionContext.getType()`: `http`, `graphql`, `ws`, `rpc`). Default `http`. */
+  context?: string;
 }
 
 /** One warning per distinct refusal per window; the next one says how many were held back. */
@@ -51,11 +54,16 @@ export class RefusalLog {
   private readonly totals = new Map<string, number>();
   private readonly recent = new Map<string, { since: number; held: number }>();
 
-  constructor(@Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions) {}
+  constructor(
+    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
+    @Optional() private readonly telemetry?: KeycloakLogoutTelemetry,
+  ) {}
 
   record(refusal: Refusal): void {
     const count = `${refusal.channel}:${refusal.reason}`;
     this.totals.set(count, (this.totals.get(count) ?? 0) + 1);
+    // The one place every refusal passes: counted here, and nowhere else.
+    this.telemetry?.refusals.count(refusal);
     const line = `refused ${CHANNEL_NAMES[refusal.channel]}: ${refusal.reason} (${refusal.detail}), answered ${refusal.status}; issuer ${this.options.issuer}, client ${this.options.clientId}`;
     if (refusal.quiet === true) {
       this.logger.debug(line);

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import type { SessionRecord } from '../registry/session-record.interface.js';
 import type { LogoutEvent, LogoutListener } from './logout-event.interface.js';
 import { RevocationBus, type RevocationBusHealth } from './revocation-bus.js';
@@ -46,6 +47,7 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     private readonly store: RevocationStore,
     private readonly registry: SessionRegistry,
     private readonly bus: RevocationBus,
+    private readonly telemetry: KeycloakLogoutTelemetry,
   ) {
     bus.subscribe((revocations) => this.applyIncoming(revocations));
   }
@@ -54,8 +56,9 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
    * Starts the bus once this service has subscribed to it and before the app serves requests,
    * so that a shared bus catches up with the revocations it missed first.
    */
-  onApplicationBootstrap(): Promise<void> {
-    return this.bus.start();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.start();
+    this.telemetry.propagation.markCaughtUp();
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -67,14 +70,18 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
    * session guard reads the sid kept in the app session, so no per-session entries are needed.)
    */
   revokeSid(sid: string, options: RevokeOptions = {}): Promise<Revocation[]> {
-    return this.publish(options, [{ type: 'sid', sid, ...offline(options) }]);
+    return this.measured(options, 'revoke_sid', () => this.publish(options, [{ type: 'sid', sid, ...offline(options) }]));
   }
 
   /**
    * Ends everything issued to `sub` at or before `issuedBefore` (epoch seconds, default now).
    * Sessions and tokens the user obtains later keep working.
    */
-  async revokeSubject(sub: string, options: RevokeOptions & { issuedBefore?: number } = {}): Promise<Revocation[]> {
+  revokeSubject(sub: string, options: RevokeOptions & { issuedBefore?: number } = {}): Promise<Revocation[]> {
+    return this.measured(options, 'revoke_subject', () => this.revokeSubjectNow(sub, options));
+  }
+
+  private async revokeSubjectNow(sub: string, options: RevokeOptions & { issuedBefore?: number }): Promise<Revocation[]> {
     const issuedBefore = options.issuedBefore ?? Math.floor(Date.now() / 1000);
     const bodies: Array<Body<Revocation>> = [{ type: 'subject', sub, issuedBefore, ...offline(options) }];
     // Keycloak's lightweight access tokens carry `sid` but no `sub`, so the watermark cannot
@@ -84,7 +91,11 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Ends one app session, and the Keycloak session (`sid`) the registry links it to. */
-  async revokeAdapterSession(adapterSessionId: string, options: RevokeOptions = {}): Promise<Revocation[]> {
+  revokeAdapterSession(adapterSessionId: string, options: RevokeOptions = {}): Promise<Revocation[]> {
+    return this.measured(options, 'revoke_adapter_session', () => this.revokeAdapterSessionNow(adapterSessionId, options));
+  }
+
+  private async revokeAdapterSessionNow(adapterSessionId: string, options: RevokeOptions): Promise<Revocation[]> {
     const record = await this.registry.findByAdapterSessionId(adapterSessionId);
     const bodies: Array<Body<Revocation>> = [{ type: 'adapter-session', adapterSessionId }];
     if (record?.sid !== undefined) bodies.push({ type: 'sid', sid: record.sid });
@@ -93,7 +104,16 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
 
   /** Keycloak's client not-before: refuses every token and session with `iat < notBefore`. */
   setNotBefore(notBefore: number, options: RevokeOptions = {}): Promise<Revocation[]> {
-    return this.publish(options, [{ type: 'not-before', notBefore }]);
+    return this.measured(options, 'set_not_before', () => this.publish(options, [{ type: 'not-before', notBefore }]));
+  }
+
+  /**
+   * A call from the app's own code (source `api`) is a logout of its own and measured as one;
+   * the logout routes measure theirs where they receive them, so they are not counted twice.
+   */
+  private measured(options: RevokeOptions, operation: string, run: () => Promise<Revocation[]>): Promise<Revocation[]> {
+    if ((options.source ?? 'api') !== 'api') return run();
+    return this.telemetry.logouts.handle('api', run, operation);
   }
 
   /** Why a token (its claims) or a session is refused, or undefined. Local memory only. */
@@ -142,13 +162,15 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
       revokedAt,
       expiresAt: revokedAt + this.options.revocationTtl * 1000,
     }));
-    await this.bus.publish(revocations);
+    await this.telemetry.propagation.publish(revocations, () => this.bus.publish(revocations));
     return revocations;
   }
 
   private applyIncoming(revocations: Revocation[]): void {
     for (const revocation of revocations) {
-      if (this.store.apply(revocation) && this.listeners.size > 0) void this.emit(revocation);
+      if (!this.store.apply(revocation)) continue;
+      this.telemetry.propagation.applied(revocation);
+      if (this.listeners.size > 0) void this.emit(revocation);
     }
   }
 
