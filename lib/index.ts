@@ -47,6 +47,10 @@ export { KeycloakSessionTerminator, type TokenTypeHint } from './api-logout/keyc
 export type { KeycloakLoginRecord } from './session/keycloak-login-record.interface.js';
 
 export { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
+export { KeycloakLogoutHealth } from './health/keycloak-logout-health.service.js';
+export type { KeycloakLogoutHealthReport, KeycloakLogoutHealthStatus } from './health/keycloak-logout-health-report.interface.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
+export type { LogoutOutcome, LogoutPath } from './telemetry/telemetry-names.js';
 export type { OidcProviderMetadata } from './oidc/oidc-metadata.interface.js';
 export type { LogoutTokenClaims } from './tokens/logout-token-claims.interface.js';
 

@@ -20,6 +20,7 @@ import { JwsVerifierService } from './tokens/jws-verifier.service.js';
 import { LogoutTokenVerifierService } from './tokens/logout-token-verifier.service.js';
 import { SigningKeysService } from './tokens/signing-keys.service.js';
 import { KeycloakLogoutTelemetry } from './telemetry/keycloak-logout-telemetry.js';
+import { KeycloakLogoutHealth } from './health/keycloak-logout-health.service.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from './keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from './options/keycloak-logout-options.interface.js';
 import { MemorySessionRegistry } from './registry/memory-session-registry.js';
@@ -68,6 +69,7 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   RevokedSessionDestroyer,
   RefusalLog,
   KeycloakLogoutTelemetry,
+  KeycloakLogoutHealth,
   sessionRegistryProvider,
   revocationBusProvider,
 ];
@@ -85,4 +87,5 @@ export const KEYCLOAK_LOGOUT_EXPORTS = [
   KeycloakSessionTerminator,
   RefusalLog,
   SessionStoreAccess,
+  KeycloakLogoutHealth,
 ];

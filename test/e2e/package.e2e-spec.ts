@@ -24,6 +24,7 @@ describe('the packed package', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/redis/index.d.ts');
+    expect(files).toContain('dist/terminus/index.d.ts');
     expect(files).toContain('LICENSE');
     expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/') || f.endsWith('.spec.js'))).toBe(false);
     // Source maps would point at sources the package does not ship.
@@ -38,6 +39,11 @@ describe('the packed package', () => {
       homepage?: unknown;
     };
     expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(manifest.exports['./terminus']).toEqual({ types: './dist/terminus/index.d.ts', default: './dist/terminus/index.js' });
+    // The optional peer stays out of the main entry point's import graph: only dist/terminus imports it.
+    const unpacked = join(work, 'node_modules', 'nestjs-keycloak-logout');
+    const namingTerminus = packed!.files.map((f) => f.path).filter((f) => f.endsWith('.js') && readFileSync(join(unpacked, f), 'utf8').match(/(?:from|import\()\s*['"]@nestjs\/terminus['"]/) !== null);
+    expect(namingTerminus).toEqual(['dist/terminus/keycloak-logout-health.indicator.js']);
     expect(manifest.scripts.prepack).toBe('npm run build');
     expect(manifest).toMatchObject({ repository: expect.anything(), bugs: expect.anything(), homepage: expect.any(String) });
 
@@ -47,13 +53,15 @@ describe('the packed package', () => {
       const missing = names.filter((n) => typeof m[n] !== 'function');
       if (missing.length) throw new Error('missing exports: ' + missing.join(', '));
       const dynamic = m.KeycloakLogoutModule.forRoot({ issuer: 'https://kc.example/realms/demo', clientId: 'app' });
+      const terminus = await import('nestjs-keycloak-logout/terminus');
+      if (typeof terminus.KeycloakLogoutHealthIndicator !== 'function' || typeof m.KeycloakLogoutHealth !== 'function') throw new Error('no health indicator');
       console.log(JSON.stringify({ ok: true, global: dynamic.global }));
     `;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', `import 'reflect-metadata';${script}`], { cwd: work, encoding: 'utf8' });
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ ok: true, global: true });
   });
 
-  it('compiles and runs in a CommonJS app with moduleResolution node10, the ./redis entry point included', () => {
+  it('compiles and runs in a CommonJS app with moduleResolution node10, the ./redis and ./terminus entry points included', () => {
     const work = join(root, 'test-results', 'pack');
     expect(existsSync(join(work, 'node_modules', 'nestjs-keycloak-logout', 'package.json')), 'run the packing test first').toBe(true);
     const app = join(work, 'cjs-consumer');
@@ -75,14 +83,15 @@ describe('the packed package', () => {
       `import 'reflect-metadata';
 import { KeycloakLogoutModule, type KeycloakLogoutModuleOptions } from 'nestjs-keycloak-logout';
 import { createRedisLogoutBackend, type RedisLogoutBackendOptions } from 'nestjs-keycloak-logout/redis';
+import { KeycloakLogoutHealthIndicator } from 'nestjs-keycloak-logout/terminus';
 const options: KeycloakLogoutModuleOptions = { issuer: 'https://kc.example/realms/demo', clientId: 'app' };
 const redis: RedisLogoutBackendOptions = { url: 'redis://127.0.0.1:1' };
-console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).global, redis: typeof createRedisLogoutBackend, url: redis.url }));
+console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).global, redis: typeof createRedisLogoutBackend, url: redis.url, terminus: typeof KeycloakLogoutHealthIndicator }));
 `,
     );
     execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
     // Node >= 20.19 loads the ES module package through require().
     const output = execFileSync(process.execPath, [join(app, 'out', 'main.js')], { cwd: app, encoding: 'utf8' });
-    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ global: true, redis: 'function', url: 'redis://127.0.0.1:1' });
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ global: true, redis: 'function', url: 'redis://127.0.0.1:1', terminus: 'function' });
   });
 });

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { reasonOf } from '../http/error-answers.js';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
+import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { RevocationBus } from '../revocation/revocation-bus.js';
+import { isSharedLogConnected, sharedLogStatusOf } from '../telemetry/shared-log-status.js';
+import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import type { KeycloakLogoutHealthReport, KeycloakLogoutHealthStatus } from './keycloak-logout-health-report.interface.js';
+
+const RANK: Record<KeycloakLogoutHealthStatus, number> = { up: 0, degraded: 1, down: 2 };
+
+function worst(...statuses: KeycloakLogoutHealthStatus[]): KeycloakLogoutHealthStatus {
+  return statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'up');
+}
+
+/**
+ * The module's health as plain data, for any health endpoint (`nestjs-keycloak-logout/terminus`
+ * wraps it for @nestjs/terminus): discovery and JWKS reachability, and the revocation view's
+ * freshness. Cheap enough for frequent probes: discovery is cached once loaded, the JWKS is
+ * requested only while no keys were ever fetched (and not during an outage pause), and the view
+ * is read from memory.
+ */
+@Injectable()
+export class KeycloakLogoutHealth {
+  constructor(
+    @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
+    private readonly discovery: OidcDiscoveryService,
+    private readonly signingKeys: SigningKeysService,
+    private readonly revocations: RevocationService,
+    private readonly bus: RevocationBus,
+  ) {}
+
+  async check(): Promise<KeycloakLogoutHealthReport> {
+    const [discovery, jwks] = await Promise.all([this.checkDiscovery(), this.checkJwks()]);
+    const revocationView = this.checkRevocationView();
+    return { status: worst(discovery.status, jwks.status, revocationView.status), discovery, jwks, revocationView };
+  }
+
+  private async checkDiscovery(): Promise<KeycloakLogoutHealthReport['discovery']> {
+    // A configured jwksUri needs no discovery for the guards and the back-channel route.
+    try {
+      await this.discovery.metadata();
+      return { status: 'up' };
+    } catch (error) {
+      return { status: 'down', error: reasonOf(error) };
+    }
+  }
+
+  private async checkJwks(): Promise<KeycloakLogoutHealthReport['jwks']> {
+    try {
+      const { keys, outage } = await this.signingKeys.availability();
+      return { status: keys === 0 ? 'down' : outage ? 'degraded' : 'up', keys, outage };
+    } catch (error) {
+      return { status: 'down', keys: 0, outage: true, error: reasonOf(error) };
+    }
+  }
+
+  private checkRevocationView(): KeycloakLogoutHealthReport['revocationView'] {
+    const { stale, detail } = this.revocations.health();
+    const log = sharedLogStatusOf(this.bus);
+    const sharedLog = log === undefined
+      ? undefined
+      : { state: log.state, connected: isSharedLogConnected(log), lagMs: log.lagMs, unsharedRevocations: log.unsharedRevocations };
+    // Stale refuses guarded requests under the default policy; under 'allow' they are served from the last view.
+    let status: KeycloakLogoutHealthStatus = stale ? (this.options.failurePolicy === 'refuse' ? 'down' : 'degraded') : 'up';
+    if (sharedLog !== undefined && !sharedLog.connected) status = worst(status, 'degraded');
+    return { status, stale, detail, ...(sharedLog !== undefined ? { sharedLog } : {}) };
+  }
+}
