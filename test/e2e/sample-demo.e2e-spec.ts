@@ -9,6 +9,26 @@ import { freePort } from '../support/free-port.js';
 const root = join(import.meta.dirname, '..', '..');
 const screenshots = join(root, 'test-results', 'screenshots');
 
+/** Samples of one metric in a Prometheus text exposition, each with its labels. */
+async function scrape(appUrl: string, metric: string): Promise<Array<{ labels: Record<string, string>; value: number }>> {
+  const response = await fetch(`${appUrl}/metrics`);
+  expect(response.status).toBe(200);
+  const samples = [];
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
+    if (match?.[1] !== metric) continue;
+    const labels = Object.fromEntries([...match[2]!.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    samples.push({ labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The sum of a counter's samples whose labels include `subset`. */
+async function counter(appUrl: string, metric: string, subset: Record<string, string>): Promise<number> {
+  const samples = await scrape(appUrl, metric);
+  return samples.filter((s) => Object.entries(subset).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+}
+
 /**
  * The demo as a newcomer runs it (`npm start` → sample/dist/src/demo.js), driven by a real
  * headless Chromium: sign in to app-a, single sign-on into app-b, sign out of app-a, and
@@ -98,6 +118,11 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
       (globalThis as unknown as { marker: string }).marker = 'no-reload';
     });
 
+    const rpLogouts = { keycloak_logout_path: 'rp_initiated', keycloak_logout_outcome: 'success' };
+    const backchannelLogouts = { keycloak_logout_path: 'backchannel', keycloak_logout_outcome: 'success' };
+    expect(await counter(appA(), 'keycloak_logout_logouts_total', rpLogouts)).toBe(0);
+    expect(await counter(appB(), 'keycloak_logout_logouts_total', backchannelLogouts)).toBe(0);
+
     // 3. Sign out of app-a: RP-initiated logout at the IdP, which calls app-b's back-channel URL.
     await pageA.click('#sign-out');
     await pageA.waitForURL(`${appA()}/`);
@@ -110,6 +135,19 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
     const after = await fetch(`${appB()}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(after.status).toBe(401);
     expect(await after.json()).toMatchObject({ error: 'invalid_token' });
+
+    // 5. Each app's /metrics shows its side of the logout: app-a the RP-initiated one, app-b the
+    // back-channel one and the refused token; /health is up on both.
+    expect(await counter(appA(), 'keycloak_logout_logouts_total', rpLogouts)).toBe(1);
+    expect(await counter(appB(), 'keycloak_logout_logouts_total', backchannelLogouts)).toBe(1);
+    expect(await counter(appB(), 'keycloak_logout_logouts_total', rpLogouts)).toBe(0);
+    expect(await counter(appB(), 'keycloak_logout_refusals_total', { keycloak_logout_channel: 'bearer_guard', keycloak_logout_reason: 'revoked_sid' })).toBe(1);
+    expect(await counter(appB(), 'keycloak_logout_revocation_propagation_duration_count', { keycloak_logout_revocation_origin: 'local' })).toBeGreaterThanOrEqual(1);
+    for (const app of [appA(), appB()]) {
+      const health = await fetch(`${app}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', info: { keycloak_logout: { status: 'up', jwks: { status: 'up' } } } });
+    }
 
     // A reload of app-b confirms the server-side session is gone.
     await pageB.reload();
@@ -125,6 +163,15 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
     await context.close();
     if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(join(screenshots, 'demo-steps.png'), join(root, 'docs', 'demo-steps.png'));
   }, 60_000);
+
+  it('the library\'s metrics and health are served by each app in Prometheus and terminus form', async () => {
+    const metrics = await fetch(`${appA()}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(text).toContain('# TYPE keycloak_logout_logouts_total counter');
+    expect(text).toContain('target_info{service_name="app-a"} 1');
+    expect(await scrape(appA(), 'keycloak_logout_revocation_view_stale')).toEqual([{ labels: { otel_scope_name: 'nestjs-keycloak-logout' }, value: 0 }]);
+  });
 
   it('the public and guarded API routes answer the same shape', async () => {
     const open = await fetch(`${appA()}/api/public`);
