@@ -1,5 +1,6 @@
-import { SpanKind, SpanStatusCode, ValueType, type Attributes, type Counter, type Histogram, type Meter, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes, type Meter, type Tracer } from '@opentelemetry/api';
 import { logoutFailureOf } from './logout-failure.js';
+import { measuredOperation, type MeasuredOperation } from './measured-operation.js';
 import { ATTRIBUTE, METRIC, SPAN_PREFIX, attributeCode, type LogoutOutcome, type LogoutPath } from './telemetry-names.js';
 
 /** Buckets (s) for handling a logout: milliseconds normally, seconds when the OP or Redis is slow. */
@@ -18,19 +19,12 @@ export interface LogoutHandling {
  * logout that throws is counted as `refused` or `error` with its reason code, and rethrown.
  */
 export class LogoutTelemetry {
-  private readonly logouts: Counter;
-  private readonly duration: Histogram;
+  private readonly logouts: MeasuredOperation;
 
   constructor(meter: Meter, private readonly tracer: Tracer) {
-    this.logouts = meter.createCounter(METRIC.logouts, {
-      description: 'Logouts received, by path (how they arrived) and outcome',
-      unit: '{logout}',
-      valueType: ValueType.INT,
-    });
-    this.duration = meter.createHistogram(METRIC.logoutDuration, {
-      description: 'Time to handle a logout, by path and outcome',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    this.logouts = measuredOperation(meter, {
+      count: { name: METRIC.logouts, description: 'Logouts received, by path (how they arrived) and outcome', unit: '{logout}' },
+      duration: { name: METRIC.logoutDuration, description: 'Time to handle a logout, by path and outcome', buckets: DURATION_BUCKETS },
     });
   }
 
@@ -63,8 +57,8 @@ export class LogoutTelemetry {
         span.end();
         // The operation stays on the span only: the metric's series are path × outcome × reason.
         delete measured[ATTRIBUTE.operation];
-        this.logouts.add(1, measured);
-        this.duration.record((performance.now() - started) / 1000, measured);
+        this.logouts.count.add(1, measured);
+        this.logouts.duration.record((performance.now() - started) / 1000, measured);
       }
     });
   }

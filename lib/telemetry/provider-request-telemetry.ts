@@ -1,4 +1,5 @@
-import { SpanKind, SpanStatusCode, ValueType, type Attributes, type Counter, type Histogram, type Meter, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes, type Meter, type Tracer } from '@opentelemetry/api';
+import { measuredOperation, type MeasuredOperation } from './measured-operation.js';
 import { ATTRIBUTE, METRIC, SPAN_PREFIX, type OpEndpoint } from './telemetry-names.js';
 
 /** Buckets (s) for requests to the OP: a few ms on a LAN up to the default 5 s timeout. */
@@ -28,19 +29,16 @@ function errorName(error: unknown): string {
  * answer came. Only the URL, method and status are recorded: never a request or response body.
  */
 export class ProviderRequestTelemetry {
-  private readonly requests: Counter;
-  private readonly duration: Histogram;
+  private readonly requests: MeasuredOperation;
 
   constructor(meter: Meter, private readonly tracer: Tracer) {
-    this.requests = meter.createCounter(METRIC.opRequests, {
-      description: 'Requests to the OpenID Provider (discovery, JWKS, token, logout, revocation endpoints), failures with error.type',
-      unit: '{request}',
-      valueType: ValueType.INT,
-    });
-    this.duration = meter.createHistogram(METRIC.opRequestDuration, {
-      description: 'Duration of requests to the OpenID Provider, until the answer\'s headers',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    this.requests = measuredOperation(meter, {
+      count: {
+        name: METRIC.opRequests,
+        description: 'Requests to the OpenID Provider (discovery, JWKS, token, logout, revocation endpoints), failures with error.type',
+        unit: '{request}',
+      },
+      duration: { name: METRIC.opRequestDuration, description: 'Duration of requests to the OpenID Provider, until the answer\'s headers', buckets: DURATION_BUCKETS },
     });
   }
 
@@ -71,8 +69,8 @@ export class ProviderRequestTelemetry {
           span.setAttributes(measured);
           if (measured[ATTRIBUTE.errorType] !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: String(measured[ATTRIBUTE.errorType]) });
           span.end();
-          this.requests.add(1, measured);
-          this.duration.record((performance.now() - started) / 1000, measured);
+          this.requests.count.add(1, measured);
+          this.requests.duration.record((performance.now() - started) / 1000, measured);
         }
       });
     };

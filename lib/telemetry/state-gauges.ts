@@ -23,30 +23,13 @@ function sizeOf(registry: object): number | undefined {
  * state is not reported, nor kept alive, by a provider that outlives it).
  */
 export function observeStateGauges(meter: Meter, sources: GaugeSources): () => void {
-  const sessions = meter.createObservableGauge(METRIC.sessionCount, {
-    description: 'Sessions the session registry tracks (registries that can count without I/O)',
-    unit: '{session}',
-    valueType: ValueType.INT,
-  });
-  const revocations = meter.createObservableGauge(METRIC.revocationCount, {
-    description: 'Live revocations in this instance\'s view',
-    unit: '{revocation}',
-    valueType: ValueType.INT,
-  });
-  const stale = meter.createObservableGauge(METRIC.viewStale, {
-    description: '1 while this instance\'s revocation view may be stale (guards apply the failure policy), else 0',
-    unit: '1',
-    valueType: ValueType.INT,
-  });
-  const lag = meter.createObservableGauge(METRIC.viewLag, {
-    description: 'Time since the revocation view was last known complete (shared log only)',
-    unit: 's',
-  });
-  const unshared = meter.createObservableGauge(METRIC.viewUnshared, {
-    description: 'Revocations enforced on this instance but not yet written to the shared log',
-    unit: '{revocation}',
-    valueType: ValueType.INT,
-  });
+  const gauge = (name: string, unit: string, description: string, valueType = ValueType.INT) =>
+    meter.createObservableGauge(name, { description, unit, valueType });
+  const sessions = gauge(METRIC.sessionCount, '{session}', 'Sessions the session registry tracks (registries that can count without I/O)');
+  const revocations = gauge(METRIC.revocationCount, '{revocation}', 'Live revocations in this instance\'s view');
+  const stale = gauge(METRIC.viewStale, '1', '1 while this instance\'s revocation view may be stale (guards apply the failure policy), else 0');
+  const lag = gauge(METRIC.viewLag, 's', 'Time since the revocation view was last known complete (shared log only)', ValueType.DOUBLE);
+  const unshared = gauge(METRIC.viewUnshared, '{revocation}', 'Revocations enforced on this instance but not yet written to the shared log');
   const callback: BatchObservableCallback = (observer) => {
     const sessionCount = sizeOf(sources.sessionRegistry);
     if (sessionCount !== undefined) observer.observe(sessions, sessionCount);
