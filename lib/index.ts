@@ -29,6 +29,7 @@ export type { LogoutEvent, LogoutListener } from './revocation/logout-event.inte
 export type { LogoutBackend } from './backend/logout-backend.interface.js';
 export { cacheManagerBackend } from './backend/cache-manager-backend.js';
 export { SessionRegistry } from './registry/session-registry.js';
+export type { SessionCache } from './registry/session-cache.interface.js';
 export { CacheManagerSessionRegistry, type CacheManagerSessionRegistryOptions } from './registry/cache-manager-session-registry.js';
 export { MemorySessionRegistry, type MemorySessionRegistryOptions } from './registry/memory-session-registry.js';
 export type { SessionRecord } from './registry/session-record.interface.js';
