@@ -325,8 +325,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
               issuer: realm.issuer,
               clientId: 'app-nest',
               failurePolicy,
-              revocationBus: redisBackend.revocationBus,
-              sessionRegistry: redisBackend.sessionRegistry,
+              backend: redisBackend,
             }),
           }),
         );
