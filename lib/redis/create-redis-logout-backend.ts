@@ -5,6 +5,7 @@ import { DEFAULT_OPTIONS } from '../options/default-options.js';
 import { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
+import { readerBlockTime } from './revocation-log-reader.js';
 import { DEFAULT_MAX_SESSIONS_PER_USER, RedisSessionRegistry } from './redis-session-registry.js';
 
 export interface RedisLogoutBackendOptions {
@@ -133,7 +134,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   const recoveryGrace = integer(raw, 'recoveryGrace', maxReconnectDelay + 1_000, 0, 600_000);
   const logger = options.logger ?? new Logger('KeycloakLogoutRedis');
 
-  const blockMs = RedisRevocationBus.blockTime(maxStaleness);
+  const blockMs = readerBlockTime(maxStaleness);
   let lastConnectionError: string | undefined;
   const connection = new RedisConnection(
     {
