@@ -22,7 +22,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /** Shape check of a revocation read back from Redis (never trust a shared store's bytes blindly). */
-export function isRevocation(value: unknown): value is Revocation {
+function isRevocation(value: unknown): value is Revocation {
   if (!isRecord(value)) return false;
   if (typeof value.id !== 'string' || typeof value.source !== 'string' || !finite(value.revokedAt) || !finite(value.expiresAt)) {
     return false;
@@ -64,8 +64,12 @@ export function compareStreamIds(a: string, b: string): number {
   return 0;
 }
 
+/** Largest sequence number of a stream id (both parts are unsigned 64-bit integers). */
+const MAX_SEQUENCE = 2n ** 64n - 1n;
+
 /** The smallest id after `id`, for an exclusive XTRIM MINID. */
 export function nextStreamId(id: string): string {
-  const [ms = '0', seq = '0'] = id.split('-');
-  return `${ms}-${BigInt(seq) + 1n}`;
+  const [ms = 0n, seq = 0n] = id.split('-').map(BigInt);
+  // Past the largest sequence comes the next millisecond (Redis refuses a larger sequence).
+  return seq < MAX_SEQUENCE ? `${ms}-${seq + 1n}` : `${ms + 1n}-0`;
 }
