@@ -1,4 +1,5 @@
 import type { Revocation } from '../revocation/revocation.interface.js';
+import { isFiniteNumber, isJsonObject } from './json-shape.js';
 
 /** One stream entry: a batch of revocations published together, and when the last of them expires. */
 export interface StreamEntryFields {
@@ -15,16 +16,10 @@ export function encodeEntry(revocations: readonly Revocation[]): StreamEntryFiel
   return { r: JSON.stringify(revocations), x: String(expiresAt) };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-
 /** Shape check of a revocation read back from Redis (never trust a shared store's bytes blindly). */
 function isRevocation(value: unknown): value is Revocation {
-  if (!isRecord(value)) return false;
-  if (typeof value.id !== 'string' || typeof value.source !== 'string' || !finite(value.revokedAt) || !finite(value.expiresAt)) {
+  if (!isJsonObject(value)) return false;
+  if (typeof value.id !== 'string' || typeof value.source !== 'string' || !isFiniteNumber(value.revokedAt) || !isFiniteNumber(value.expiresAt)) {
     return false;
   }
   switch (value.type) {
@@ -33,9 +28,9 @@ function isRevocation(value: unknown): value is Revocation {
     case 'adapter-session':
       return typeof value.adapterSessionId === 'string';
     case 'subject':
-      return typeof value.sub === 'string' && finite(value.issuedBefore);
+      return typeof value.sub === 'string' && isFiniteNumber(value.issuedBefore);
     case 'not-before':
-      return finite(value.notBefore);
+      return isFiniteNumber(value.notBefore);
     default:
       return false;
   }

@@ -93,15 +93,15 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       expect(await registry.findBySubject('user-1')).toHaveLength(3);
       expect(await registry.findBySubject('user-2')).toHaveLength(1);
 
-      // createKeyv sets the namespace once: no "ns::ns:" double prefix.
+      // Exactly these keys: the records (plain JSON strings) and the two indexes, under the one prefix.
       const keys = (await admin.keys('reg-a:*')).sort();
       expect(keys).toEqual(
         [
           'reg-a:epoch',
-          'reg-a:session:a:as-1',
-          'reg-a:session:a:as-2',
-          'reg-a:session:a:as-3',
-          'reg-a:session:k:sid-2',
+          'reg-a:record:a:as-1',
+          'reg-a:record:a:as-2',
+          'reg-a:record:a:as-3',
+          'reg-a:record:k:sid-2',
           'reg-a:sid-index:sid-1',
           'reg-a:sid-index:sid-2',
           'reg-a:sid-index:sid-3',
@@ -120,9 +120,11 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       const { sessionRegistry: registry } = backend({ keyPrefix: 'reg-b:' });
       await registry.register(record({ adapterSessionId: 'short', sid: 'sid-x', expiresAt: Math.floor(Date.now() / 1000) + 1 }));
       await registry.register(record({ adapterSessionId: 'long', sid: 'sid-x' }));
-      expect(await admin.pTTL('reg-b:session:a:short')).toBeLessThanOrEqual(1_000);
-      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(35_000_000);
-      await within(3_000, async () => (await admin.exists('reg-b:session:a:short')) === 0, 'record expired');
+      expect(await admin.pTTL('reg-b:record:a:short')).toBeLessThanOrEqual(1_000);
+      // The index outlives its short-lived member: it lives as long as the longest-lived one (10 minutes).
+      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(590_000);
+      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeLessThanOrEqual(600_000);
+      await within(3_000, async () => (await admin.exists('reg-b:record:a:short')) === 0, 'record expired');
       expect((await registry.findBySid('sid-x')).map((r) => r.adapterSessionId)).toEqual(['long']);
       expect(await indexMembers(admin, 'reg-b:sid-index:sid-x')).toEqual(['a:long']);
     });
