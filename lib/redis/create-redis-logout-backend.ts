@@ -1,8 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
 import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
-import { RedisConnection } from './redis-connection.js';
+import { isAppRedisClient, RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
 import { readerBlockTime } from './revocation-log-reader.js';
@@ -109,7 +108,7 @@ function integer(options: Record<string, unknown>, name: string, fallback: numbe
  */
 export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): RedisLogoutBackend {
   if (typeof options !== 'object' || options === null) throw new KeycloakLogoutConfigError('redis', 'options must be an object');
-  const raw = options as Record<string, unknown>;
+  const raw: Record<string, unknown> = { ...options };
   for (const key of Object.keys(raw)) {
     if (!KNOWN_OPTIONS.has(key)) throw new KeycloakLogoutConfigError(`redis.${key}`, `is not a known option${REMOVED_OPTIONS[key] ?? ''}`);
   }
@@ -119,12 +118,9 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new KeycloakLogoutConfigError('redis.url', 'must be a redis:// or rediss:// URL');
   }
-  if (options.client !== undefined) {
-    const client = options.client as { duplicate?: unknown; isReady?: unknown };
-    // A plain client has both; a cluster has no isReady, a sentinel no duplicate().
-    if (typeof client !== 'object' || client === null || typeof client.duplicate !== 'function' || typeof client.isReady !== 'boolean') {
-      throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client from createClient() (Cluster and Sentinel clients are not supported)');
-    }
+  const client = options.client;
+  if (client !== undefined && !isAppRedisClient(client)) {
+    throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client from createClient() (Cluster and Sentinel clients are not supported)');
   }
   const keyPrefix = options.keyPrefix ?? 'keycloak-logout:';
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');
@@ -143,7 +139,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   const connection = new RedisConnection(
     {
       url: options.url,
-      client: options.client as RedisClientType | undefined,
+      client,
       commandTimeout,
       readerIdleTimeout: blockMs + Math.max(1_000, blockMs),
       maxReconnectDelay,

@@ -2,9 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import type { RevocationBusHealth } from '../revocation/revocation-bus.js';
 
 /** Where the view stands. `fresh` includes a reader that is reconnecting but still within `maxStaleness`. */
-export type FreshnessPhase = 'idle' | 'starting' | 'recovering' | 'stale' | 'fresh' | 'closed';
+type FreshnessPhase = 'idle' | 'starting' | 'recovering' | 'stale' | 'fresh' | 'closed';
 
-export interface FreshnessClockOptions {
+interface FreshnessClockOptions {
   /** Ms the view may go without a complete read of the log before it counts as stale. */
   maxStaleness: number;
   /** Ms the view stays stale once an outage ends (see holdForRecovery). */

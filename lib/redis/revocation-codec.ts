@@ -2,7 +2,7 @@ import type { Revocation } from '../revocation/revocation.interface.js';
 import { isFiniteNumber, isJsonObject } from './json-shape.js';
 
 /** One stream entry: a batch of revocations published together, and when the last of them expires. */
-export interface StreamEntryFields {
+interface StreamEntryFields {
   /** JSON array of revocations. */
   r: string;
   /** Largest `expiresAt` of the batch (epoch ms): the entry may be trimmed after it. */

@@ -21,7 +21,7 @@ export function readerBlockTime(maxStaleness: number): number {
   return Math.max(20, Math.min(1_000, Math.floor(maxStaleness / 4)));
 }
 
-export interface RevocationLogReaderParts {
+interface RevocationLogReaderParts {
   clock: FreshnessClock;
   outbox: RevocationOutbox;
   known: KnownRevocations;
