@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../lib/index.js';
 import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { indexMembers, quietLogger, waitUntil } from '../support/redis-test-helpers.js';
+import { indexMembers, quietLogger } from '../support/redis-test-helpers.js';
+import { waitFor } from '../support/wait-for.js';
 
 /* The Redis session registry's indexes: bounded per user, pruned of expired members, O(1) to write. */
 
@@ -70,7 +71,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'prune:' });
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'brief', expiresAt: nowSeconds() + 1 }));
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-1' }));
-    await waitUntil(3_000, async () => (await admin.exists('prune:record:a:brief')) === 0, 'the brief record expired');
+    await waitFor(async () => (await admin.exists('prune:record:a:brief')) === 0, 'the brief record expired', 3_000);
 
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-2' }));
     // No findBy* ran: the registration itself dropped the expired member from both indexes.
@@ -133,7 +134,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     const commandsSoFar = async (): Promise<string[][]> => {
       const marker = `o1:marker-${++marks}`;
       await admin.get(marker);
-      await waitUntil(2_000, () => lines.some((line) => line.includes(marker)), 'the marker reached MONITOR');
+      await waitFor(() => lines.some((line) => line.includes(marker)), 'the marker reached MONITOR', 2_000);
       const commands = lines.splice(0).map(monitorArgs);
       return commands.slice(0, commands.findIndex((args) => args.includes(marker)));
     };
