@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RevocationBusHealth } from '../revocation/revocation-bus.js';
+import { settlesWithin } from './settles-within.js';
 
 /** Where the view stands. `fresh` includes a reader that is reconnecting but still within `maxStaleness`. */
 type FreshnessPhase = 'idle' | 'starting' | 'recovering' | 'stale' | 'fresh' | 'closed';
@@ -62,14 +63,7 @@ export class FreshnessClock {
 
   /** Resolves true at the first complete read, false when `ms` pass before it (the view stays stale meanwhile). */
   async waitForFirstRead(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([
-      this.firstRead.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
-    clearTimeout(timer);
+    const inTime = await settlesWithin(this.firstRead, ms);
     if (!inTime) this.firstReadOverdue = true;
     return inTime;
   }

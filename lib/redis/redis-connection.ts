@@ -1,4 +1,5 @@
 import { createClient, type RedisClientType } from 'redis';
+import { settlesWithin } from './settles-within.js';
 
 /** What the backend uses of an app's node-redis client: its settings, which duplicate() copies. */
 type AppRedisClient = Pick<RedisClientType, 'duplicate' | 'isReady' | 'options'>;
@@ -145,16 +146,7 @@ export class RedisConnection {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       if (this.reader.isOpen) this.reader.destroy();
-      if (this.inflight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.allSettled([...this.inflight]),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, 1_000);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      if (this.inflight.size > 0) await settlesWithin(Promise.allSettled([...this.inflight]), 1_000);
       if (this.writer.isOpen) this.writer.destroy();
     })();
     // Writes still waiting for the connection fail now rather than at their timeout.
