@@ -62,7 +62,8 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
       for (const indexKey of record.sid === undefined ? [subIndex] : [this.keys.sidIndex(record.sid), subIndex]) {
         // Scored by expiry, so that expired members go here, without reading the index.
         multi.zAdd(indexKey, { score: expiresAt, value: member }).zRemRangeByScore(indexKey, '-inf', now);
-        // GT alone would never set a first expiry (it counts none as infinite): NX does, GT only extends it.
+        // GT alone never sets a first expiry ("a non-volatile key is treated as an infinite TTL for
+        // the purpose of GT", https://redis.io/commands/pexpireat/): NX sets it, GT only extends it.
         multi.pExpireAt(indexKey, expiresAt, 'NX').pExpireAt(indexKey, expiresAt, 'GT');
       }
       // Beyond the cap: read then drop the lowest ranks, in one transaction (empty below the cap).
