@@ -121,7 +121,7 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     await this.run((redis) => redis.del(redisKey));
   }
 
-  /** Nest calls this when the registry is the module's `sessionRegistry`: release the backend's connections. */
+  /** Nest calls this when the registry is part of the module's `backend`: release the backend's connections. */
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close();
   }
