@@ -41,6 +41,9 @@ export type { AccessTokenClaims } from './tokens/access-token-claims.interface.j
 export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
 
 export { Public } from './decorators/public.decorator.js';
+export { Roles } from './decorators/roles.decorator.js';
+export { Scopes } from './decorators/scopes.decorator.js';
+export type { AccessRequirementInput, MatchMode } from './authorization/access-requirement.js';
 export { CurrentToken } from './decorators/current-token.decorator.js';
 export { CurrentSession } from './decorators/current-session.decorator.js';
 
