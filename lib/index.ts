@@ -29,6 +29,7 @@ export type { LogoutEvent, LogoutListener } from './revocation/logout-event.inte
 export type { LogoutBackend } from './backend/logout-backend.interface.js';
 export { cacheManagerBackend } from './backend/cache-manager-backend.js';
 export { SessionRegistry } from './registry/session-registry.js';
+export type { SessionCache } from './registry/session-cache.interface.js';
 export { CacheManagerSessionRegistry, type CacheManagerSessionRegistryOptions } from './registry/cache-manager-session-registry.js';
 export { MemorySessionRegistry, type MemorySessionRegistryOptions } from './registry/memory-session-registry.js';
 export type { SessionRecord } from './registry/session-record.interface.js';
@@ -40,6 +41,9 @@ export type { AccessTokenClaims } from './tokens/access-token-claims.interface.j
 export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
 
 export { Public } from './decorators/public.decorator.js';
+export { Roles } from './decorators/roles.decorator.js';
+export { Scopes } from './decorators/scopes.decorator.js';
+export type { AccessRequirementInput, MatchMode } from './authorization/access-requirement.js';
 export { CurrentToken } from './decorators/current-token.decorator.js';
 export { CurrentSession } from './decorators/current-session.decorator.js';
 

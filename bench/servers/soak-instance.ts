@@ -54,7 +54,7 @@ const config = readConfig<SoakInstanceConfig>();
 const redis = await loadRedisSubpath();
 const create = redis?.createRedisLogoutBackend as ((options: RedisLogoutBackendOptions) => RedisLogoutBackend) | undefined;
 if (create === undefined) throw new Error('nestjs-keycloak-logout/redis is not built (npm run bench:build)');
-const backend = create({ url: config.redisUrl, keyPrefix: config.keyPrefix, sessionTtl: config.sessionTtl, trimInterval: config.trimInterval });
+const backend = create({ url: config.redisUrl, keyPrefix: config.keyPrefix, trimInterval: config.trimInterval });
 
 @Controller('api')
 class SoakController {

@@ -1,5 +1,5 @@
-import type { Cache } from 'cache-manager';
 import { CacheManagerSessionRegistry, type CacheManagerSessionRegistryOptions } from '../registry/cache-manager-session-registry.js';
+import type { SessionCache } from '../registry/session-cache.interface.js';
 import { LocalRevocationBus } from '../revocation/revocation-bus.js';
 import type { LogoutBackend } from './logout-backend.interface.js';
 
@@ -15,6 +15,6 @@ import type { LogoutBackend } from './logout-backend.interface.js';
  *   useFactory: (cache: Cache) => ({ issuer, clientId, backend: cacheManagerBackend(cache) }),
  * })
  */
-export function cacheManagerBackend(cache: Cache, options: CacheManagerSessionRegistryOptions = {}): LogoutBackend {
+export function cacheManagerBackend(cache: SessionCache, options: CacheManagerSessionRegistryOptions = {}): LogoutBackend {
   return { revocationBus: new LocalRevocationBus(), sessionRegistry: new CacheManagerSessionRegistry(cache, options) };
 }

@@ -54,6 +54,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
       this.setHeader(context, 'WWW-Authenticate', 'Bearer error="invalid_token"');
       throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`);
     }
+    this.assertAllowed(context, claims);
     request.accessTokenClaims = claims;
     return true;
   }

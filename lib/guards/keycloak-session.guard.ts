@@ -1,8 +1,22 @@
 import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { decodeJwt } from 'jose';
 import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
 import { destroySession, readLoginRecord, sessionIdOf, type SessionRequest } from '../session/session-access.js';
 import { SessionStoreAccess } from '../session/session-store-access.service.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
+
+/**
+ * The claims of the access token the login stored in the session: it came straight from the
+ * OP's token endpoint (OIDC Core §3.1.3.7: TLS vouches for it), so its payload is read, not verified.
+ */
+function accessTokenClaims(token: unknown): Record<string, unknown> | undefined {
+  if (typeof token !== 'string') return undefined;
+  try {
+    return decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The parts of an express-session / @fastify/session request the guard reads. */
 export type RequestWithSession = SessionRequest;
@@ -42,6 +56,7 @@ export class KeycloakSessionGuard extends RevocationGuardBase implements CanActi
       await this.destroySession(request);
       throw this.refusal(401, 'login_required', `session has been logged out (${reason})`, `revoked_${reason}`);
     }
+    this.assertAllowed(context, accessTokenClaims(data.accessToken));
     request.keycloakSession = data;
     return true;
   }

@@ -1,7 +1,9 @@
 import { HttpException, Inject, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
-import { IS_PUBLIC_KEY, KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import { checkAccess, type AccessRefusal, type AccessRequirements } from '../authorization/access-check.js';
+import type { AccessRequirement } from '../authorization/access-requirement.js';
+import { IS_PUBLIC_KEY, KEYCLOAK_LOGOUT_OPTIONS, REQUIRED_ROLES_KEY, REQUIRED_SCOPES_KEY } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { answerFor, reasonOf, type ErrorBody } from '../http/error-answers.js';
@@ -25,6 +27,28 @@ export abstract class RevocationGuardBase {
 
   protected isPublic(context: ExecutionContext): boolean {
     return this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
+  }
+
+  /**
+   * `@Roles()` / `@Scopes()` of the route, checked against the claims of an authenticated
+   * token: 403 when they are not met, with a body that names no claim value.
+   */
+  protected assertAllowed(context: ExecutionContext, claims: Record<string, unknown> | undefined): void {
+    const requirements = this.requirementsOf(context);
+    if (requirements.roles === undefined && requirements.scopes === undefined) return;
+    const refusal: AccessRefusal | undefined = claims === undefined ? 'no_roles_in_token' : checkAccess(claims, requirements, this.options.clientId);
+    if (refusal === undefined) return;
+    if (refusal === 'missing_scope') throw this.refusal(403, 'insufficient_scope', 'the access token lacks a scope this route requires', refusal);
+    if (refusal === 'missing_role') throw this.refusal(403, 'access_denied', 'the access token lacks a role this route requires', refusal);
+    throw this.refusal(403, 'access_denied', 'this route requires roles, but the access token carries none (a lightweight access token?)', refusal);
+  }
+
+  private requirementsOf(context: ExecutionContext): AccessRequirements {
+    const targets = [context.getHandler(), context.getClass()];
+    return {
+      roles: this.reflector.getAllAndOverride<AccessRequirement | undefined>(REQUIRED_ROLES_KEY, targets),
+      scopes: this.reflector.getAllAndOverride<AccessRequirement | undefined>(REQUIRED_SCOPES_KEY, targets),
+    };
   }
 
   /** With `failurePolicy: 'refuse'`, a possibly stale revocation view refuses every request. */

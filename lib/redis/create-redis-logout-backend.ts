@@ -1,10 +1,10 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
+import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
-import { DEFAULT_OPTIONS } from '../options/default-options.js';
-import { RedisConnection } from './redis-connection.js';
+import { isAppRedisClient, RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
+import { readerBlockTime } from './revocation-log-reader.js';
 import { DEFAULT_MAX_SESSIONS_PER_USER, RedisSessionRegistry } from './redis-session-registry.js';
 
 export interface RedisLogoutBackendOptions {
@@ -24,8 +24,6 @@ export interface RedisLogoutBackendOptions {
    * (guards then apply `failurePolicy`: refuse with 503 by default). Default 3000.
    */
   maxStaleness?: number;
-  /** Seconds a session stays in the registry; keep equal to the module's `sessionTtl`. Default 36000. */
-  sessionTtl?: number;
   /**
    * Sessions the registry keeps per user (1 to 100000). Beyond it, the user's sessions that
    * expire first (with the module's login, the oldest) leave the registry: they are not logged
@@ -58,10 +56,9 @@ export interface RedisLogoutHealth extends RedisBusStatus {
   status: 'up' | 'down';
 }
 
-export interface RedisLogoutBackend {
-  /** Pass as `revocationBus` to `KeycloakLogoutModule.forRoot`/`forRootAsync`. */
+/** Pass it whole as the module's `backend` option. */
+export interface RedisLogoutBackend extends LogoutBackend {
   readonly revocationBus: RedisRevocationBus;
-  /** Pass as `sessionRegistry`. */
   readonly sessionRegistry: RedisSessionRegistry;
   /** Current state, for logs, metrics and health endpoints. No I/O. */
   readonly health: () => RedisLogoutHealth;
@@ -73,6 +70,16 @@ export interface RedisLogoutBackend {
   /** Closes both Redis connections. Nest's shutdown hooks do it when the module owns the backend. */
   readonly close: () => Promise<void>;
 }
+
+const KNOWN_OPTIONS = new Set<string>([
+  'url', 'client', 'keyPrefix', 'maxStaleness', 'maxSessionsPerUser', 'commandTimeout', 'startTimeout',
+  'trimInterval', 'maxReconnectDelay', 'recoveryGrace', 'logger',
+]);
+
+/** Why an option of an earlier version is gone, appended to its refusal. */
+const REMOVED_OPTIONS: Partial<Record<string, string>> = {
+  sessionTtl: ' (removed: the registry keeps a session until its record\'s expiresAt, which the module\'s own "sessionTtl" option sets)',
+};
 
 function integer(options: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   const value = options[name];
@@ -93,38 +100,32 @@ function integer(options: Record<string, unknown>, name: string, fallback: numbe
  * @example
  * KeycloakLogoutModule.forRootAsync({
  *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => {
- *     const redis = createRedisLogoutBackend({ url: config.getOrThrow('REDIS_URL') });
- *     return { issuer: ..., clientId: ..., revocationBus: redis.revocationBus, sessionRegistry: redis.sessionRegistry };
- *   },
+ *   useFactory: (config: ConfigService) => ({
+ *     issuer: ..., clientId: ...,
+ *     backend: createRedisLogoutBackend({ url: config.getOrThrow('REDIS_URL') }),
+ *   }),
  * })
  */
 export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): RedisLogoutBackend {
   if (typeof options !== 'object' || options === null) throw new KeycloakLogoutConfigError('redis', 'options must be an object');
-  const raw = options as Record<string, unknown>;
-  const known = new Set([
-    'url', 'client', 'keyPrefix', 'maxStaleness', 'sessionTtl', 'maxSessionsPerUser', 'commandTimeout', 'startTimeout',
-    'trimInterval', 'maxReconnectDelay', 'recoveryGrace', 'logger',
-  ]);
-  for (const key of Object.keys(raw)) if (!known.has(key)) throw new KeycloakLogoutConfigError(`redis.${key}`, 'is not a known option');
+  const raw: Record<string, unknown> = { ...options };
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new KeycloakLogoutConfigError(`redis.${key}`, `is not a known option${REMOVED_OPTIONS[key] ?? ''}`);
+  }
   if ((options.url === undefined) === (options.client === undefined)) {
     throw new KeycloakLogoutConfigError('redis.url', 'give exactly one of "url" or "client"');
   }
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new KeycloakLogoutConfigError('redis.url', 'must be a redis:// or rediss:// URL');
   }
-  if (options.client !== undefined) {
-    const client = options.client as { duplicate?: unknown; isReady?: unknown };
-    // A plain client has both; a cluster has no isReady, a sentinel no duplicate().
-    if (typeof client !== 'object' || client === null || typeof client.duplicate !== 'function' || typeof client.isReady !== 'boolean') {
-      throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client from createClient() (Cluster and Sentinel clients are not supported)');
-    }
+  const client = options.client;
+  if (client !== undefined && !isAppRedisClient(client)) {
+    throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client from createClient() (Cluster and Sentinel clients are not supported)');
   }
   const keyPrefix = options.keyPrefix ?? 'keycloak-logout:';
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');
 
   const maxStaleness = integer(raw, 'maxStaleness', 3_000, 100, 600_000);
-  const sessionTtl = integer(raw, 'sessionTtl', DEFAULT_OPTIONS.revocationTtl, 60, 31_536_000);
   const maxSessionsPerUser = integer(raw, 'maxSessionsPerUser', DEFAULT_MAX_SESSIONS_PER_USER, 1, 100_000);
   const commandTimeout = integer(raw, 'commandTimeout', 1_000, 50, 60_000);
   const startTimeout = integer(raw, 'startTimeout', 10_000, 0, 600_000);
@@ -133,12 +134,12 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   const recoveryGrace = integer(raw, 'recoveryGrace', maxReconnectDelay + 1_000, 0, 600_000);
   const logger = options.logger ?? new Logger('KeycloakLogoutRedis');
 
-  const blockMs = RedisRevocationBus.blockTime(maxStaleness);
+  const blockMs = readerBlockTime(maxStaleness);
   let lastConnectionError: string | undefined;
   const connection = new RedisConnection(
     {
       url: options.url,
-      client: options.client as RedisClientType | undefined,
+      client,
       commandTimeout,
       readerIdleTimeout: blockMs + Math.max(1_000, blockMs),
       maxReconnectDelay,
@@ -153,7 +154,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   );
   const keys = redisKeys(keyPrefix);
   const revocationBus = new RedisRevocationBus(connection, keys, { maxStaleness, commandTimeout, recoveryGrace, startTimeout, trimInterval, logger });
-  const sessionRegistry = new RedisSessionRegistry(connection, keys, sessionTtl * 1000, commandTimeout, logger, maxSessionsPerUser);
+  const sessionRegistry = new RedisSessionRegistry(connection, keys, commandTimeout, logger, maxSessionsPerUser);
 
   const health = (): RedisLogoutHealth => {
     const status = revocationBus.status();

@@ -1,7 +1,7 @@
 /**
  * `nestjs-keycloak-logout/redis`: the session registry and the revocation bus on Redis, for apps
- * running as several instances. Needs the optional peer dependencies `redis` (node-redis v5)
- * and `@keyv/redis`. The main entry point never imports this one.
+ * running as several instances. Needs the optional peer dependency `redis` (node-redis v5) and
+ * Redis 7 or later. The main entry point never imports this one.
  */
 export {
   createRedisLogoutBackend,

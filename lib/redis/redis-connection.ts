@@ -1,15 +1,28 @@
-import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
+import { settlesWithin } from './settles-within.js';
 
-export interface RedisConnectionOptions {
+/** What the backend uses of an app's node-redis client: its settings, which duplicate() copies. */
+type AppRedisClient = Pick<RedisClientType, 'duplicate' | 'isReady' | 'options'>;
+
+/** A plain node-redis v5 client has both; a cluster has no `isReady`, a sentinel no `duplicate()`. */
+export function isAppRedisClient(value: unknown): value is AppRedisClient {
+  return typeof value === 'object' && value !== null && 'duplicate' in value && typeof value.duplicate === 'function' &&
+    'isReady' in value && typeof value.isReady === 'boolean';
+}
+
+/** Settings of our clients: node-redis' default modules, RESP2 replies, no type mapping (what `RedisClientType` is). */
+type OurClientOptions = Partial<NonNullable<RedisClientType['options']>>;
+
+interface RedisConnectionOptions {
   url: string | undefined;
-  client: RedisClientType | undefined;
+  client: AppRedisClient | undefined;
   commandTimeout: number;
   /** Idle time after which the reader's socket is considered dead (its blocking reads return well before). */
   readerIdleTimeout: number;
   maxReconnectDelay: number;
 }
 
-export type ConnectionRole = 'writer' | 'reader';
+type ConnectionRole = 'writer' | 'reader';
 
 /**
  * The two connections of a backend. The writer carries commands (XADD, SET NX, the registry);
@@ -40,29 +53,27 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions, onError: (role: ConnectionRole, error: unknown) => void) {
     const reconnectStrategy = (retries: number) =>
       Math.min(25 * 2 ** Math.min(retries, 10), options.maxReconnectDelay) + Math.floor(Math.random() * 25);
-    const base: RedisClientType =
-      options.client ?? (createClient({ url: options.url }) as unknown as RedisClientType);
-    const baseSocket = { ...(base.options?.socket ?? {}) } as Record<string, unknown>;
-    const writerOptions: Partial<RedisClientOptions> = {
+    const { client, url } = options;
+    // The app's client's socket settings (host, TLS, ...) with ours on top; a URL's come from the URL.
+    const socket = { ...client?.options?.socket, reconnectStrategy };
+    const open = (overrides: OurClientOptions): RedisClientType =>
+      client ? client.duplicate(overrides) : createClient({ url, ...overrides });
+    const ours = {
       // Replies are parsed as RESP2 shapes (arrays, not maps) whatever the app's client uses.
       RESP: 2,
       // RESP3-only; the app's client may use it, ours never read cached keys.
       clientSideCache: undefined,
       disableOfflineQueue: true,
+    } as const;
+    this.writer = open({
+      ...ours,
       commandOptions: { timeout: options.commandTimeout },
       // Keeps an idle writer from being dropped (server `timeout`, NATs) right before a logout needs it.
       pingInterval: 15_000,
-      socket: { ...baseSocket, reconnectStrategy },
-    };
-    this.writer = base.duplicate(writerOptions) as unknown as RedisClientType;
-    this.reader = base.duplicate({
-      RESP: 2,
-      clientSideCache: undefined,
-      disableOfflineQueue: true,
-      // No command timeout: the reader's XREAD blocks on purpose.
-      commandOptions: {},
-      socket: { ...baseSocket, reconnectStrategy, socketTimeout: options.readerIdleTimeout } as RedisClientOptions['socket'],
+      socket,
     });
+    // No command timeout: the reader's XREAD blocks on purpose.
+    this.reader = open({ ...ours, commandOptions: {}, socket: { ...socket, socketTimeout: options.readerIdleTimeout } });
     // node-redis throws an unhandled 'error' event without a listener.
     this.writer.on('error', (error: unknown) => {
       if (!this.writer.isReady) this.writerDownSince ??= Date.now();
@@ -114,18 +125,6 @@ export class RedisConnection {
     for (const wake of [...this.readyWaiters]) wake();
   }
 
-  /** Starts connecting and waits at most `ms` for it; never rejects for a slow Redis. */
-  async connectWithin(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.connect().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, ms);
-      }),
-    ]);
-    clearTimeout(timer);
-  }
-
   /**
    * Runs a writer operation that close() should wait for. Every writer use goes through here
    * (publish, trim, the registry), so close() can wait for them and then destroy the socket
@@ -147,16 +146,7 @@ export class RedisConnection {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       if (this.reader.isOpen) this.reader.destroy();
-      if (this.inflight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.allSettled([...this.inflight]),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, 1_000);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      if (this.inflight.size > 0) await settlesWithin(Promise.allSettled([...this.inflight]), 1_000);
       if (this.writer.isOpen) this.writer.destroy();
     })();
     // Writes still waiting for the connection fail now rather than at their timeout.

@@ -1,7 +1,8 @@
 import type { Revocation } from '../revocation/revocation.interface.js';
+import { isFiniteNumber, isJsonObject } from './json-shape.js';
 
 /** One stream entry: a batch of revocations published together, and when the last of them expires. */
-export interface StreamEntryFields {
+interface StreamEntryFields {
   /** JSON array of revocations. */
   r: string;
   /** Largest `expiresAt` of the batch (epoch ms): the entry may be trimmed after it. */
@@ -15,16 +16,10 @@ export function encodeEntry(revocations: readonly Revocation[]): StreamEntryFiel
   return { r: JSON.stringify(revocations), x: String(expiresAt) };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-
 /** Shape check of a revocation read back from Redis (never trust a shared store's bytes blindly). */
-export function isRevocation(value: unknown): value is Revocation {
-  if (!isRecord(value)) return false;
-  if (typeof value.id !== 'string' || typeof value.source !== 'string' || !finite(value.revokedAt) || !finite(value.expiresAt)) {
+function isRevocation(value: unknown): value is Revocation {
+  if (!isJsonObject(value)) return false;
+  if (typeof value.id !== 'string' || typeof value.source !== 'string' || !isFiniteNumber(value.revokedAt) || !isFiniteNumber(value.expiresAt)) {
     return false;
   }
   switch (value.type) {
@@ -33,9 +28,9 @@ export function isRevocation(value: unknown): value is Revocation {
     case 'adapter-session':
       return typeof value.adapterSessionId === 'string';
     case 'subject':
-      return typeof value.sub === 'string' && finite(value.issuedBefore);
+      return typeof value.sub === 'string' && isFiniteNumber(value.issuedBefore);
     case 'not-before':
-      return finite(value.notBefore);
+      return isFiniteNumber(value.notBefore);
     default:
       return false;
   }
@@ -64,8 +59,12 @@ export function compareStreamIds(a: string, b: string): number {
   return 0;
 }
 
+/** Largest sequence number of a stream id (both parts are unsigned 64-bit integers). */
+const MAX_SEQUENCE = 2n ** 64n - 1n;
+
 /** The smallest id after `id`, for an exclusive XTRIM MINID. */
 export function nextStreamId(id: string): string {
-  const [ms = '0', seq = '0'] = id.split('-');
-  return `${ms}-${BigInt(seq) + 1n}`;
+  const [ms = 0n, seq = 0n] = id.split('-').map(BigInt);
+  // Past the largest sequence comes the next millisecond (Redis refuses a larger sequence).
+  return seq < MAX_SEQUENCE ? `${ms}-${seq + 1n}` : `${ms + 1n}-0`;
 }

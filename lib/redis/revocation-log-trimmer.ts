@@ -9,7 +9,7 @@ const PAGES_PER_ROUND = 50;
  * The longest a revocation can live (the `revocationTtl` option's maximum, one year), plus a day
  * for clocks that disagree: no entry is kept longer than that after Redis stamped it.
  */
-export const MAX_ENTRY_LIFETIME_MS = (31_536_000 + 86_400) * 1_000;
+const MAX_ENTRY_LIFETIME_MS = (31_536_000 + 86_400) * 1_000;
 /**
  * A live entry at the head that expires within this is waited for: XTRIM MINID then drops it
  * and everything expired behind it at once, freeing whole stream nodes. One that lives longer
@@ -28,7 +28,7 @@ interface LogEntry {
  * years ahead, a misconfiguration, a hand-written entry) thus cannot pin the entry forever.
  * An entry without a numeric `x` is not one of ours: it may go at once.
  */
-export function entryExpiry(entry: LogEntry): number {
+function entryExpiry(entry: LogEntry): number {
   const claimed = Number(entry.message.x);
   if (!Number.isFinite(claimed)) return 0;
   const stampedAt = Number(entry.id.split('-')[0]);

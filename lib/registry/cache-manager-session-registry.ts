@@ -1,4 +1,4 @@
-import type { Cache } from 'cache-manager';
+import type { SessionCache } from './session-cache.interface.js';
 import { checkMaxSessionsPerUser } from './max-sessions-per-user.js';
 import { SessionRegistry } from './session-registry.js';
 import type { SessionRecord } from './session-record.interface.js';
@@ -36,7 +36,7 @@ export class CacheManagerSessionRegistry extends SessionRegistry {
   private readonly maxSessionsPerUser: number;
 
   constructor(
-    private readonly cache: Cache,
+    private readonly cache: SessionCache,
     options: CacheManagerSessionRegistryOptions = {},
   ) {
     super();

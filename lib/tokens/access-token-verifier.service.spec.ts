@@ -62,6 +62,37 @@ describe('AccessTokenVerifierService cache', () => {
     await verifier.verify(`good-alice.${TAIL}`);
     expect(calls).toHaveLength(2);
   });
+
+  it('answers a cached token synchronously, and nothing else', async () => {
+    const { verifier, calls } = setup();
+    expect(verifier.cached(`good-alice.${TAIL}`)).toBeUndefined();
+    expect(verifier.isCached(`good-alice.${TAIL}`)).toBe(false);
+    const claims = await verifier.verify(`good-alice.${TAIL}`);
+    expect(verifier.isCached(['good-alice.', TAIL].join(''))).toBe(true);
+    expect(verifier.cached(['good-alice.', TAIL].join(''))).toBe(claims);
+    // Same tail, same length, another token: never the cached entry.
+    expect(verifier.isCached(`good-alicf.${TAIL}`)).toBe(false);
+    expect(verifier.cached(`good-alicf.${TAIL}`)).toBeUndefined();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('throws synchronously for a cached token that has expired, and forgets it', async () => {
+    const { verifier } = setup();
+    await verifier.verify(`good-expiring.${TAIL}`);
+    expect(() => verifier.cached(`good-expiring.${TAIL}`)).toThrow('access token has expired');
+    expect(verifier.isCached(`good-expiring.${TAIL}`)).toBe(false);
+  });
+
+  it('does not report a token as cached once it has been evicted, even right after asking about it', async () => {
+    const { verifier } = setup(1);
+    const first = `good-a.${'a'.repeat(40)}`;
+    await verifier.verify(first);
+    expect(verifier.isCached(first)).toBe(true); // remembered as the last answer
+    await verifier.verify(`good-b.${'b'.repeat(40)}`); // evicts the first
+    expect(verifier.isCached(first)).toBe(false);
+    expect(verifier.cached(first)).toBeUndefined();
+  });
+
 });
 
 /** A verifier whose signature check accepts any token and returns these claims and header. */

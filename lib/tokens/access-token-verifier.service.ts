@@ -5,6 +5,7 @@ import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { JwsVerifierService } from './jws-verifier.service.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 import { headerTypeAllowed, normalizeMediaType, payloadType } from './token-rules.js';
 
 /**
@@ -20,14 +21,6 @@ const RFC_9068_TYPE = 'at+jwt';
  * (services/src/main/java/org/keycloak/protocol/oidc/TokenManager.java, generateIDToken).
  */
 const ID_TOKEN_HASH_CLAIMS = ['at_hash', 'c_hash'] as const;
-
-/**
- * Characters of the token that key the cache: its tail, which lies in the signature. A cache
- * hit then hashes these few characters instead of the whole token (about 1 KB for a Keycloak
- * RS256 access token, hashed anew for every request because each request brings a fresh
- * string); the whole token is still compared on every hit.
- */
-const CACHE_KEY_LENGTH = 32;
 
 function invalid(message: string): TokenInvalidError {
   return new TokenInvalidError('claims', message);
@@ -100,26 +93,38 @@ function assertAccessToken(payload: JWTPayload, header: JWTHeaderParameters): vo
  */
 @Injectable()
 export class AccessTokenVerifierService {
-  /** Keyed by the token's tail; `token` is the whole token, compared on each hit. */
-  private readonly verified = new Map<string, { token: string; claims: AccessTokenClaims }>();
+  private readonly verified: VerifiedTokenCache;
 
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly jws: JwsVerifierService,
-  ) {}
+  ) {
+    this.verified = new VerifiedTokenCache(options.bearer.cacheSize, options.clockTolerance);
+  }
 
   async verify(token: string): Promise<AccessTokenClaims> {
-    const key = token.slice(-CACHE_KEY_LENGTH);
-    const cached = this.verified.get(key);
-    // Another token with the same tail is a miss: verified in full, and then replaces the entry.
-    if (cached !== undefined && cached.token === token) {
-      if (cached.claims.exp + this.options.clockTolerance > Date.now() / 1000) return cached.claims;
-      this.verified.delete(key);
-      throw new TokenInvalidError('expired', 'access token has expired');
-    }
+    const cached = this.verified.claims(token);
+    if (cached !== undefined) return cached;
     const claims = await this.verifyFresh(token);
-    this.remember(key, token, claims);
+    this.verified.remember(token, claims);
     return claims;
+  }
+
+  /**
+   * Synchronously, the claims of a token verified before: undefined when it is not cached (then
+   * `verify` it); throws when it has expired since. Lets a guard answer without a promise in the
+   * steady state.
+   */
+  cached(token: string): AccessTokenClaims | undefined {
+    return this.verified.claims(token);
+  }
+
+  /**
+   * Whether this exact token was verified before (expired or not). Everything cached passed the
+   * compact-JWS syntax check, so a guard may skip its own scan for these.
+   */
+  isCached(token: string): boolean {
+    return this.verified.has(token);
   }
 
   private async verifyFresh(token: string): Promise<AccessTokenClaims> {
@@ -144,18 +149,5 @@ export class AccessTokenVerifierService {
     const { clientId } = this.options;
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     return claims.azp === clientId || audience.includes(clientId);
-  }
-
-  private remember(key: string, token: string, claims: AccessTokenClaims): void {
-    const max = this.options.bearer.cacheSize;
-    if (max === 0) return;
-    // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
-    this.verified.delete(key);
-    if (this.verified.size >= max) {
-      // Evict the oldest entry: Map iterates in insertion order.
-      const oldest = this.verified.keys().next();
-      if (!oldest.done) this.verified.delete(oldest.value);
-    }
-    this.verified.set(key, { token, claims });
   }
 }

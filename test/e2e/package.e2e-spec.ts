@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -93,5 +93,21 @@ console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).globa
     // Node >= 20.19 loads the ES module package through require().
     const output = execFileSync(process.execPath, [join(app, 'out', 'main.js')], { cwd: app, encoding: 'utf8' });
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ global: true, redis: 'function', url: 'redis://127.0.0.1:1', terminus: 'function' });
+  });
+
+  it('the main entry point\'s typings reference no optional peer (an app without them type-checks)', () => {
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+        if (specifier!.startsWith('.')) walk(resolve(dirname(file), specifier!.replace(/\.js$/, '.d.ts')));
+        else bare.add(specifier!);
+      }
+    };
+    walk(join(root, 'dist', 'index.d.ts'));
+    // @opentelemetry/api is a dependency (the `telemetry` option's provider types), not a peer.
+    expect([...bare].sort()).toEqual(['@nestjs/common', '@nestjs/core', '@opentelemetry/api', 'jose']);
   });
 });

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { LoggerService } from '@nestjs/common';
 import KeyvRedis from '@keyv/redis';
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,37 +6,13 @@ import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBack
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { indexMembers } from '../support/redis-test-helpers.js';
+import { indexMembers, quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 /* The Redis backend's parts in this process, against a private redis-server. */
 
 const enabled = checkRedisForSuite('Redis backend integration tests');
-
-async function within(deadlineMs: number, probe: () => boolean | Promise<boolean>, what: string): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function captureLogger(): LoggerService & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    log: (message: unknown) => lines.push(`log ${String(message)}`),
-    warn: (message: unknown) => lines.push(`warn ${String(message)}`),
-    error: (message: unknown) => lines.push(`error ${String(message)}`),
-    debug: () => undefined,
-  };
-}
-
-function sidRevocation(sid: string, lifetimeMs = 60_000): Revocation {
-  const now = Date.now();
-  return { type: 'sid', sid, id: randomUUID(), source: 'api', revokedAt: now, expiresAt: now + lifetimeMs };
-}
 
 describe.skipIf(!enabled)('Redis logout backend', () => {
   let redis: RedisServer;
@@ -50,7 +24,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
     const created = createRedisLogoutBackend({
       url: server.url,
       keyPrefix: `unit${++prefixCounter}:`,
-      logger: captureLogger(),
+      logger: quietLogger(),
       ...options,
     });
     open.push(created);
@@ -93,15 +67,15 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       expect(await registry.findBySubject('user-1')).toHaveLength(3);
       expect(await registry.findBySubject('user-2')).toHaveLength(1);
 
-      // createKeyv sets the namespace once: no "ns::ns:" double prefix.
+      // Exactly these keys: the records (plain JSON strings) and the two indexes, under the one prefix.
       const keys = (await admin.keys('reg-a:*')).sort();
       expect(keys).toEqual(
         [
           'reg-a:epoch',
-          'reg-a:session:a:as-1',
-          'reg-a:session:a:as-2',
-          'reg-a:session:a:as-3',
-          'reg-a:session:k:sid-2',
+          'reg-a:record:a:as-1',
+          'reg-a:record:a:as-2',
+          'reg-a:record:a:as-3',
+          'reg-a:record:k:sid-2',
           'reg-a:sid-index:sid-1',
           'reg-a:sid-index:sid-2',
           'reg-a:sid-index:sid-3',
@@ -120,9 +94,11 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       const { sessionRegistry: registry } = backend({ keyPrefix: 'reg-b:' });
       await registry.register(record({ adapterSessionId: 'short', sid: 'sid-x', expiresAt: Math.floor(Date.now() / 1000) + 1 }));
       await registry.register(record({ adapterSessionId: 'long', sid: 'sid-x' }));
-      expect(await admin.pTTL('reg-b:session:a:short')).toBeLessThanOrEqual(1_000);
-      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(35_000_000);
-      await within(3_000, async () => (await admin.exists('reg-b:session:a:short')) === 0, 'record expired');
+      expect(await admin.pTTL('reg-b:record:a:short')).toBeLessThanOrEqual(1_000);
+      // The index outlives its short-lived member: it lives as long as the longest-lived one (10 minutes).
+      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(590_000);
+      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeLessThanOrEqual(600_000);
+      await waitFor(async () => (await admin.exists('reg-b:record:a:short')) === 0, 'record expired', 3_000);
       expect((await registry.findBySid('sid-x')).map((r) => r.adapterSessionId)).toEqual(['long']);
       expect(await indexMembers(admin, 'reg-b:sid-index:sid-x')).toEqual(['a:long']);
     });
@@ -146,7 +122,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
 
       expect(await a.sessionRegistry.claimTokenId('short-lived', 200)).toBe(true);
       expect(await b.sessionRegistry.claimTokenId('short-lived', 200)).toBe(false);
-      await within(2_000, () => b.sessionRegistry.claimTokenId('short-lived', 200), 'claim expired');
+      await waitFor(() => b.sessionRegistry.claimTokenId('short-lived', 200), 'claim expired', 2_000);
       // The key is hashed: claims come from token contents and must not grow keys unboundedly.
       expect((await admin.keys('jti:jti:*')).every((key) => /^jti:jti:[\w-]{43}$/.test(key))).toBe(true);
     });
@@ -175,7 +151,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       // And from then on, live: a publish elsewhere arrives within milliseconds.
       const started = Date.now();
       await writer.revocationBus.publish([sidRevocation('s-4')]);
-      await within(1_000, () => received.some((r) => r.type === 'sid' && r.sid === 's-4'), 'live delivery');
+      await waitFor(() => received.some((r) => r.type === 'sid' && r.sid === 's-4'), 'live delivery', 1_000);
       expect(Date.now() - started).toBeLessThan(1_000);
     });
 
@@ -188,7 +164,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       await bus.revocationBus.publish([sidRevocation('brief-4', 300)]);
       expect(await admin.xLen('bus-trim:revocations')).toBe(4);
       // The expired head goes; an expired entry behind a live one waits for it (the log is trimmed from its start).
-      await within(4_000, async () => (await admin.xLen('bus-trim:revocations')) === 2, 'expired head trimmed');
+      await waitFor(async () => (await admin.xLen('bus-trim:revocations')) === 2, 'expired head trimmed', 4_000);
       const entries = await admin.xRange('bus-trim:revocations', '-', '+');
       expect(entries.map((e) => JSON.parse(e.message.r!)[0].sid)).toEqual(['lasting', 'brief-4']);
     });
@@ -196,7 +172,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
     it('health(): stale only after maxStaleness without a complete read; one log line per state change; terminus-shaped check()', async () => {
       const server = await RedisServer.start();
       try {
-        const logger = captureLogger();
+        const logger = quietLogger();
         const { revocationBus: bus, health, check } = backend({ keyPrefix: 'health:', maxStaleness: 300, maxReconnectDelay: 100, recoveryGrace: 300, logger }, server);
         expect(bus.health().stale).toBe(true);
         expect(health().state).toBe('idle');
@@ -207,18 +183,18 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
         await server.stop();
         // A blip shorter than the bound changes nothing for the guards...
         expect(bus.health().stale).toBe(false);
-        await within(1_000, () => health().state === 'reconnecting', 'reconnecting');
+        await waitFor(() => health().state === 'reconnecting', 'reconnecting', 1_000);
         expect(health()).toMatchObject({ status: 'up', stale: false, detail: expect.stringMatching(/^reconnecting/) });
         // ...a longer outage makes the view stale.
-        await within(3_000, () => bus.health().stale, 'stale');
+        await waitFor(() => bus.health().stale, 'stale', 3_000);
         expect(bus.health().detail).toMatch(/no complete read of the revocation log from Redis for \d+ ms \(limit 300 ms\)/);
         expect(check('redis-logout')).toEqual({ 'redis-logout': expect.objectContaining({ status: 'down', state: 'stale' }) });
 
         await server.restart();
         // Back, but other instances may still have to write what they revoked meanwhile: stale a little longer.
-        await within(5_000, () => health().state === 'recovering', 'recovering');
+        await waitFor(() => health().state === 'recovering', 'recovering', 5_000);
         expect(bus.health()).toMatchObject({ stale: true, detail: expect.stringMatching(/^recovering from a Redis outage/) });
-        await within(5_000, () => !bus.health().stale, 'fresh again');
+        await waitFor(() => !bus.health().stale, 'fresh again', 5_000);
         expect(health().state).toBe('fresh');
         // The restarted Redis is empty (nothing persisted): the reader notices the lost log too.
         expect(logger.lines.map((line) => line.replace(/[:;(].*$/s, '').trim())).toEqual([
@@ -262,9 +238,9 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
         await expect(a.sessionRegistry.findBySid('any')).rejects.toThrow(/cannot reach Redis/);
 
         await server.restart();
-        await within(5_000, () => seenByB.some((r) => r.id === revocation.id), 'shared after recovery');
+        await waitFor(() => seenByB.some((r) => r.id === revocation.id), 'shared after recovery', 5_000);
         // B can read the entry before A's XADD reply arrives and A empties its outbox: wait for both.
-        await within(5_000, () => a.health().unsharedRevocations === 0, 'outbox emptied');
+        await waitFor(() => a.health().unsharedRevocations === 0, 'outbox emptied', 5_000);
       } finally {
         await Promise.all(open.splice(0).map((b) => b.close()));
         await server.stop();
@@ -290,7 +266,9 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
     });
 
     it('close() releases both connections and is idempotent', async () => {
-      const before = (await admin.clientList()).length;
+      // Redis may still list the connections an earlier test just closed: count from when only the admin's is left.
+      await waitFor(async () => (await admin.clientList()).length === 1, 'the connections of earlier tests gone');
+      const before = 1;
       const b = backend();
       await b.revocationBus.start();
       await b.sessionRegistry.claimTokenId('x', 1_000);
@@ -317,7 +295,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
     it.each(['refuse', 'allow'] as const)('failurePolicy %s while the view is stale', async (failurePolicy) => {
       const server = await RedisServer.start();
       try {
-        const redisBackend = createRedisLogoutBackend({ url: server.url, maxStaleness: 200, logger: captureLogger() });
+        const redisBackend = createRedisLogoutBackend({ url: server.url, maxStaleness: 200, logger: quietLogger() });
         app = await startTestApp(
           'express',
           KeycloakLogoutModule.forRootAsync({
@@ -334,7 +312,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
         expect((await me()).status).toBe(200);
 
         await server.stop();
-        await within(3_000, () => redisBackend.health().stale, 'stale');
+        await waitFor(() => redisBackend.health().stale, 'stale', 3_000);
         const response = await me();
         if (failurePolicy === 'refuse') {
           expect(response.status).toBe(503);
@@ -356,7 +334,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
     });
 
     it('app.close() leaves no connection on Redis', async () => {
-      const redisBackend = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'nest:', logger: captureLogger() });
+      const redisBackend = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'nest:', logger: quietLogger() });
       const before = (await admin.clientList()).length;
       app = await startTestApp(
         'fastify',

@@ -47,6 +47,7 @@ describe('createRedisLogoutBackend options', () => {
     ['not a client', { client: {} }, /"redis.client" must be a node-redis v5 client/],
     ['a cluster client', { client: { duplicate: () => undefined } }, /Cluster and Sentinel clients are not supported/],
     ['an unknown option', { url: 'redis://x', maxStale: 5 }, /"redis.maxStale" is not a known option/],
+    ['the removed sessionTtl option', { url: 'redis://x', sessionTtl: 36_000 }, /"redis.sessionTtl" is not a known option \(removed: .* the module's own "sessionTtl" option sets\)/],
     ['a too small maxStaleness', { url: 'redis://x', maxStaleness: 10 }, /"redis.maxStaleness" must be an integer between 100 and 600000, got 10/],
     ['a fractional commandTimeout', { url: 'redis://x', commandTimeout: 1.5 }, /"redis.commandTimeout" must be an integer/],
     ['an empty keyPrefix', { url: 'redis://x', keyPrefix: '' }, /"redis.keyPrefix" must be a non-empty string/],

@@ -4,7 +4,8 @@ import type { Revocation } from '../../lib/index.js';
 import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 import { RevocationLogTrimmer } from '../../lib/redis/revocation-log-trimmer.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { quietLogger, sidRevocation, waitUntil } from '../support/redis-test-helpers.js';
+import { quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
+import { waitFor } from '../support/wait-for.js';
 
 /* Trimming the shared revocation log when an entry claims an absurd expiry. */
 
@@ -61,7 +62,7 @@ describe.skipIf(!enabled)('Redis revocation log trimming', () => {
     }
     expect(await admin.xLen(stream)).toBe(252);
 
-    await waitUntil(10_000, async () => (await admin.xLen(stream)) === 2, 'expired entries behind the year-3000 entry removed');
+    await waitFor(async () => (await admin.xLen(stream)) === 2, 'expired entries behind the year-3000 entry removed', 10_000);
     expect(await sidsOf(stream)).toEqual(['absurd', 'lasting']);
 
     // The live revocations still reach an instance that starts now.
@@ -81,7 +82,7 @@ describe.skipIf(!enabled)('Redis revocation log trimming', () => {
     await bus.revocationBus.publish([sidRevocation('brief', 300)]);
     await bus.revocationBus.publish([sidRevocation('lasting', 120_000)]);
 
-    await waitUntil(10_000, async () => (await admin.xLen(stream)) === 1, 'the year-old entry and the expired one trimmed');
+    await waitFor(async () => (await admin.xLen(stream)) === 1, 'the year-old entry and the expired one trimmed', 10_000);
     expect(await sidsOf(stream)).toEqual(['lasting']);
   });
   it('bounds the work of one trim round and resumes where it stopped, until the whole log is swept', async () => {

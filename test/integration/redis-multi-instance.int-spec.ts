@@ -8,6 +8,7 @@ import { InstanceProcess } from '../support/instance-process.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
 import { postForm } from '../support/test-app.js';
+import { waitFor, waitForElapsed } from '../support/wait-for.js';
 
 /*
  * Three (then four) app instances, each a separate Node process with its own Redis
@@ -17,16 +18,6 @@ import { postForm } from '../support/test-app.js';
 const CLIENT = 'app-multi';
 const now = () => Math.floor(Date.now() / 1000);
 const enabled = checkRedisForSuite('Redis multi-instance integration tests');
-
-/** Polls `probe` until it returns true; resolves the ms it took, or rejects at the deadline. */
-async function within(deadlineMs: number, probe: () => Promise<boolean>, what: string): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe.skipIf(!enabled)('three instances on one Redis (separate processes)', () => {
   let redis: RedisServer;
@@ -62,7 +53,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     expect(response.status).toBe(200);
     // Instance 1 applied it before answering; the others follow within milliseconds.
     expect(await instances[0]!.me(token)).toBe(401);
-    const took = await within(2_000, async () => (await statuses(token, instances.slice(1))).every((s) => s === 401), 'refused on 2 and 3');
+    const took = await waitForElapsed(async () => (await statuses(token, instances.slice(1))).every((s) => s === 401), 'refused on 2 and 3', 2_000, 5);
     expect(took).toBeLessThan(2_000);
     expect(await statuses(bystander)).toEqual([200, 200, 200]);
   });
@@ -73,7 +64,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     const after = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'carol', sid: newSid(), iat: logoutAt + 2 });
     const logout = await mutatedLogoutToken({ realm, clientId: CLIENT, sub: 'carol', iat: logoutAt }, { sid: undefined });
     expect((await bcl(instances[1]!, logout)).status).toBe(200);
-    await within(2_000, async () => (await statuses(before)).every((s) => s === 401), 'watermark everywhere');
+    await waitFor(async () => (await statuses(before)).every((s) => s === 401), 'watermark everywhere', 2_000, 5);
     expect(await statuses(after)).toEqual([200, 200, 200]);
   });
 
@@ -82,7 +73,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     const fresh = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'dave', sid: newSid(), iat: now() - 10 });
     expect(await statuses(old)).toEqual([200, 200, 200]);
     await instances[0]!.call({ cmd: 'setNotBefore', notBefore: now() - 120 });
-    await within(2_000, async () => (await statuses(old)).every((s) => s === 401), 'not-before everywhere');
+    await waitFor(async () => (await statuses(old)).every((s) => s === 401), 'not-before everywhere', 2_000, 5);
     expect(await statuses(fresh)).toEqual([200, 200, 200]);
   });
 
@@ -107,7 +98,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
       body: await realm.signRaw(action),
     });
     expect(response.status).toBe(200);
-    await within(2_000, async () => (await statuses(old, instances.slice(1))).every((s) => s === 401), 'k_logout not-before on 2 and 3');
+    await waitFor(async () => (await statuses(old, instances.slice(1))).every((s) => s === 401), 'k_logout not-before on 2 and 3', 2_000, 5);
     expect(await statuses(fresh)).toEqual([200, 200, 200]);
   });
 
@@ -124,7 +115,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     const query = new URLSearchParams({ iss: realm.issuer, sid }).toString();
     const response = await fetch(`${instances[2]!.url}/auth/frontchannel-logout?${query}`);
     expect(response.status).toBe(200);
-    await within(2_000, async () => (await statuses(token)).every((s) => s === 401), 'front-channel logout everywhere');
+    await waitFor(async () => (await statuses(token)).every((s) => s === 401), 'front-channel logout everywhere', 2_000, 5);
     // The OP may load the iframe again (or at every instance): harmless.
     expect((await fetch(`${instances[0]!.url}/auth/frontchannel-logout?${query}`)).status).toBe(200);
     expect(await statuses(token)).toEqual([401, 401, 401]);
@@ -140,7 +131,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     expect(codes).toEqual([200, 400, 400]);
     const refused = await Promise.all(responses.filter((r) => r.status === 400).map((r) => r.json() as Promise<{ error_description: string }>));
     for (const body of refused) expect(body.error_description).toMatch(/already used/);
-    await within(2_000, async () => (await statuses(token)).every((s) => s === 401), 'refused everywhere');
+    await waitFor(async () => (await statuses(token)).every((s) => s === 401), 'refused everywhere', 2_000, 5);
   });
 
   it('an instance started after the logouts refuses the revoked tokens from its first request', async () => {
@@ -163,7 +154,7 @@ describe.skipIf(!enabled)('three instances on one Redis (separate processes)', (
     const oldToken = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'heidi', sid: newSid(), iat: now() - 250 });
     const valid = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'heidi', sid: newSid() });
     expect((await bcl(instances[0]!, await keycloak26LogoutToken({ realm, clientId: CLIENT, sid, sub: 'heidi' }))).status).toBe(200);
-    await within(2_000, async () => (await instances[1]!.me(revoked)) === 401, 'refused on 2');
+    await waitFor(async () => (await instances[1]!.me(revoked)) === 401, 'refused on 2', 2_000, 5);
 
     await instances[1]!.kill();
     const restarted = await InstanceProcess.start('instance-2b', config);

@@ -6,6 +6,7 @@ import { InstanceProcess } from '../support/instance-process.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
 import { postForm } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 /*
  * Redis goes away while a logout arrives, then comes back empty (it persists nothing, like a
@@ -17,15 +18,6 @@ const CLIENT = 'app-outage';
 // Generous enough that a starved process on a busy CI machine is not stale before the outage starts.
 const MAX_STALENESS = 1_200;
 const enabled = checkRedisForSuite('Redis outage integration tests');
-
-async function within(deadlineMs: number, probe: () => Promise<boolean>, what: string): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe.skipIf(!enabled)('Redis outage while a logout arrives (separate processes)', () => {
   let redis: RedisServer;
@@ -63,7 +55,7 @@ describe.skipIf(!enabled)('Redis outage while a logout arrives (separate process
         postForm(`${instance.url}/auth/backchannel-logout`, { logout_token: logout }),
       );
     expect((await bcl(instances[1]!, earlierSid, 'ivan')).status).toBe(200);
-    await within(2_000, async () => (await statuses(earlier)).every((s) => s === 401), 'earlier logout everywhere');
+    await waitFor(async () => (await statuses(earlier)).every((s) => s === 401), 'earlier logout everywhere', 2_000);
 
     const sid = 'outage-victim';
     const victim = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'judy', sid });
@@ -71,7 +63,7 @@ describe.skipIf(!enabled)('Redis outage while a logout arrives (separate process
     expect(await statuses(victim)).toEqual([200, 200, 200]);
 
     await redis.stop();
-    await within(5_000, async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.stale), 'every view stale');
+    await waitFor(async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.stale), 'every view stale', 5_000);
     // Stale + policy "refuse": every guarded request is refused with a clear 503.
     const refused = await fetch(`${instances[2]!.url}/api/me`, { headers: { authorization: `Bearer ${bystander}` } });
     expect(refused.status).toBe(503);
@@ -93,12 +85,12 @@ describe.skipIf(!enabled)('Redis outage while a logout arrives (separate process
 
     await redis.restart();
     try {
-      await within(
-        10_000,
+      await waitFor(
         async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.state === 'fresh' && h.unsharedRevocations === 0),
         'every instance fresh again with nothing left unshared',
+        10_000,
       );
-      await within(2_000, async () => (await statuses(victim)).every((s) => s === 401), 'victim refused everywhere');
+      await waitFor(async () => (await statuses(victim)).every((s) => s === 401), 'victim refused everywhere', 2_000);
     } finally {
       watching = false;
       await watcher;

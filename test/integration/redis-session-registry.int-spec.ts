@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../lib/index.js';
 import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { indexMembers, quietLogger, waitUntil } from '../support/redis-test-helpers.js';
+import { indexMembers, quietLogger } from '../support/redis-test-helpers.js';
+import { waitFor } from '../support/wait-for.js';
 
 /* The Redis session registry's indexes: bounded per user, pruned of expired members, O(1) to write. */
 
@@ -62,7 +63,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
       expect(await registry.findBySid(dropped.sid!)).toEqual([]);
       expect(await registry.findByAdapterSessionId(dropped.adapterSessionId!)).toBeUndefined();
     }
-    expect(await admin.exists(['cap:session:a:cap-e', 'cap:session:a:cap-d'])).toBe(0);
+    expect(await admin.exists(['cap:record:a:cap-e', 'cap:record:a:cap-d'])).toBe(0);
     expect(await indexMembers(admin, 'cap:sub-index:capped')).toHaveLength(3);
   });
 
@@ -70,12 +71,54 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'prune:' });
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'brief', expiresAt: nowSeconds() + 1 }));
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-1' }));
-    await waitUntil(3_000, async () => (await admin.exists('prune:session:a:brief')) === 0, 'the brief record expired');
+    await waitFor(async () => (await admin.exists('prune:record:a:brief')) === 0, 'the brief record expired', 3_000);
 
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-2' }));
     // No findBy* ran: the registration itself dropped the expired member from both indexes.
     expect(await indexMembers(admin, 'prune:sid-index:shared-sid')).toEqual(['a:lasting-1', 'a:lasting-2']);
     expect(await indexMembers(admin, 'prune:sub-index:pruned')).toEqual(['a:lasting-1', 'a:lasting-2']);
+  });
+
+  it('keeps a record until its own expiresAt (a year at most), and an index as long as its longest-lived member', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'ttl:' });
+    const pTtlSeconds = async (key: string) => Math.round((await admin.pTTL(key)) / 1000);
+    const login = (adapterSessionId: string, lifetime: number, sid = 'ttl-sid') =>
+      registry.register(session({ sub: 'ttl-user', sid, adapterSessionId, expiresAt: nowSeconds() + lifetime }));
+    // Two days: longer than the module's default sessionTtl (ten hours), which no longer caps it here.
+    await login('long', 172_800);
+    await login('short', 60);
+    expect(await pTtlSeconds('ttl:record:a:long')).toBeGreaterThan(172_790);
+    expect(await pTtlSeconds('ttl:record:a:short')).toBeLessThanOrEqual(60);
+    // A shorter-lived member registered later does not shorten the indexes...
+    for (const index of ['ttl:sid-index:ttl-sid', 'ttl:sub-index:ttl-user']) expect(await pTtlSeconds(index)).toBeGreaterThan(172_790);
+    // ...a longer-lived one lengthens them; a new index starts at its first member's expiry.
+    await login('longer', 259_200);
+    await login('other-sid', 120, 'ttl-sid-2');
+    for (const index of ['ttl:sid-index:ttl-sid', 'ttl:sub-index:ttl-user']) {
+      expect(await pTtlSeconds(index)).toBeGreaterThan(259_190);
+      expect(await pTtlSeconds(index)).toBeLessThanOrEqual(259_200);
+    }
+    expect(await pTtlSeconds('ttl:sid-index:ttl-sid-2')).toBeGreaterThan(110);
+    expect(await pTtlSeconds('ttl:sid-index:ttl-sid-2')).toBeLessThanOrEqual(120);
+    // An expiry years ahead is kept a year, like the module's longest sessionTtl.
+    await login('years', 10 * 31_536_000, 'ttl-sid-3');
+    expect(await pTtlSeconds('ttl:record:a:years')).toBeLessThanOrEqual(31_536_000);
+    expect(await pTtlSeconds('ttl:sid-index:ttl-sid-3')).toBeLessThanOrEqual(31_536_000);
+  });
+
+  it('reads a stored value that is not a record as no record, and a failed read as a failure, not a miss', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'odd:' });
+    await registry.register(session({ sub: 'odd-user', sid: 'odd-sid', adapterSessionId: 'fine' }));
+    await registry.register(session({ sub: 'odd-user', sid: 'odd-sid', adapterSessionId: 'garbled' }));
+    await admin.set('odd:record:a:garbled', '{"sub": "odd-user"', { KEEPTTL: true });
+    expect(await registry.findByAdapterSessionId('garbled')).toBeUndefined();
+    expect((await registry.findBySid('odd-sid')).map((r) => r.adapterSessionId)).toEqual(['fine']);
+    // Present but unreadable: it stays in the index (only a missing record leaves it).
+    expect(await indexMembers(admin, 'odd:sid-index:odd-sid')).toEqual(['a:fine', 'a:garbled']);
+
+    await admin.del('odd:record:a:fine');
+    await admin.hSet('odd:record:a:fine', 'not', 'a string');
+    await expect(registry.findByAdapterSessionId('fine')).rejects.toThrow(/WRONGTYPE/);
   });
 
   it('registering a session sends the same few commands whatever the user has, none reading the whole index', async () => {
@@ -91,7 +134,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     const commandsSoFar = async (): Promise<string[][]> => {
       const marker = `o1:marker-${++marks}`;
       await admin.get(marker);
-      await waitUntil(2_000, () => lines.some((line) => line.includes(marker)), 'the marker reached MONITOR');
+      await waitFor(() => lines.some((line) => line.includes(marker)), 'the marker reached MONITOR', 2_000);
       const commands = lines.splice(0).map(monitorArgs);
       return commands.slice(0, commands.findIndex((args) => args.includes(marker)));
     };

@@ -10,9 +10,10 @@ import { createRedisLogoutBackend } from '../../lib/redis/index.js';
 import { ATTRIBUTE, METRIC } from '../../lib/telemetry/telemetry-names.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { OtelTestSdk } from '../support/otel-test-sdk.js';
-import { quietLogger, waitUntil } from '../support/redis-test-helpers.js';
+import { quietLogger } from '../support/redis-test-helpers.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CLIENT = 'app-redis-telemetry';
 const MAX_STALENESS = 500;
@@ -56,7 +57,7 @@ describe.skipIf(!enabled)('telemetry and health on a Redis revocation log', () =
     expect(await propagated(sdkB, 'remote')).toBe(0);
 
     await a.app.get(RevocationService).revokeSid('kc-live');
-    await waitUntil(2_000, () => b.app.get(RevocationService).revocationReason({ sid: 'kc-live' }) === 'sid', 'B applies the revocation');
+    await waitFor(() => b.app.get(RevocationService).revocationReason({ sid: 'kc-live' }) === 'sid', 'B applies the revocation', 2_000);
     expect(await propagated(sdkB, 'remote')).toBe(1);
     const [remote] = await sdkB.points(METRIC.propagationDuration, { [ATTRIBUTE.revocationOrigin]: 'remote' });
     expect(remote!.value).toBeGreaterThanOrEqual(0);
@@ -75,7 +76,7 @@ describe.skipIf(!enabled)('telemetry and health on a Redis revocation log', () =
 
     // Redis goes away: the view turns stale, health is down (policy refuse), the gauges say so.
     await redis.stop();
-    await waitUntil(5_000, async () => (await healthB.check()).revocationView.stale, 'B notices the outage');
+    await waitFor(async () => (await healthB.check()).revocationView.stale, 'B notices the outage', 5_000);
     expect((await healthB.check()).revocationView).toMatchObject({ status: 'down', stale: true, sharedLog: { connected: false } });
     expect(await gauge(sdkB, METRIC.viewStale)).toBe(1);
     expect(await gauge(sdkB, METRIC.viewLag)).toBeGreaterThanOrEqual(MAX_STALENESS / 1000);
@@ -86,8 +87,8 @@ describe.skipIf(!enabled)('telemetry and health on a Redis revocation log', () =
 
     // Back: both instances catch up, B applies A's queued revocation, health is up again.
     await redis.restart();
-    await waitUntil(10_000, async () => (await healthB.check()).status === 'up', 'B is fresh again');
-    await waitUntil(5_000, () => b.app.get(RevocationService).revocationReason({ sid: 'kc-during-outage' }) === 'sid', 'B gets the queued revocation');
+    await waitFor(async () => (await healthB.check()).status === 'up', 'B is fresh again', 10_000);
+    await waitFor(() => b.app.get(RevocationService).revocationReason({ sid: 'kc-during-outage' }) === 'sid', 'B gets the queued revocation', 5_000);
     expect(await gauge(sdkA, METRIC.viewUnshared)).toBe(0);
     expect(await propagated(sdkB, 'remote')).toBe(2);
   });

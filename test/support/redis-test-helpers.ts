@@ -3,15 +3,6 @@ import type { LoggerService } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import type { Revocation } from '../../lib/index.js';
 
-/** Polls `probe` until it holds; throws at the deadline. Waits for a state, asserts nothing about time. */
-export async function waitUntil(deadlineMs: number, probe: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export function quietLogger(): LoggerService & { lines: string[] } {
   const lines: string[] = [];
   return {

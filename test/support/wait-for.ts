@@ -9,3 +9,15 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** waitFor, resolving the ms the condition took to hold: for tests that bound how soon an effect arrives. */
+export async function waitForElapsed(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+  intervalMs = 10,
+): Promise<number> {
+  const started = Date.now();
+  await waitFor(condition, what, timeoutMs, intervalMs);
+  return Date.now() - started;
+}

@@ -1,0 +1,189 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoggerService } from '@nestjs/common';
+import type { RedisClientType } from 'redis';
+import type { Revocation } from '../revocation/revocation.interface.js';
+import type { FreshnessClock } from './freshness-clock.js';
+import type { KnownRevocations } from './known-revocations.js';
+import { LogContinuity } from './log-continuity.js';
+import type { RedisConnection } from './redis-connection.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { RevocationOutbox } from './revocation-outbox.js';
+import { decodeEntry, encodeEntry } from './revocation-codec.js';
+import { describeError } from './describe-error.js';
+
+/** Entries read per XREAD; a full page means more may follow, so the view is not yet known complete. */
+const READ_BATCH = 500;
+/** Revocations per stream entry when re-publishing a lost log. */
+const RESEED_BATCH = 250;
+
+/** How long the reader's XREAD blocks: a quarter of `maxStaleness`, so a healthy view is never older than about half of it. */
+export function readerBlockTime(maxStaleness: number): number {
+  return Math.max(20, Math.min(1_000, Math.floor(maxStaleness / 4)));
+}
+
+interface RevocationLogReaderParts {
+  clock: FreshnessClock;
+  outbox: RevocationOutbox;
+  known: KnownRevocations;
+  /** Applies revocations read from the log on this instance. */
+  deliver: (revocations: Revocation[]) => void;
+  logger: LoggerService;
+}
+
+/**
+ * Reads the shared revocation log on the reader connection, from the last entry applied here:
+ * after every (re)connection it checks whether Redis lost the log (and then re-publishes what
+ * this instance knows), writes the outbox, catches up without blocking, then waits for new
+ * entries with a blocking XREAD. Each read that reaches the end of the log tells the freshness
+ * clock the view is complete as of when that read was sent. Runs until stop().
+ */
+export class RevocationLogReader {
+  private lastApplied = '0-0';
+  private isConnected = false;
+  private lastFailure: string | undefined;
+  private readonly stopping = new AbortController();
+  private readonly continuity: LogContinuity;
+  private readonly blockMs: number;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly keys: RedisKeys,
+    private readonly parts: RevocationLogReaderParts,
+  ) {
+    this.continuity = new LogContinuity(keys);
+    this.blockMs = readerBlockTime(parts.clock.maxStaleness);
+  }
+
+  /** Id of the last log entry applied here. */
+  get lastEntryId(): string {
+    return this.lastApplied;
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /** Why the reader last lost its connection, or failed to make one. */
+  get lastError(): string | undefined {
+    return this.lastFailure;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Ends the loop; the returned promise settles once it has (after the connection is closed too, if it is in a read). */
+  stop(): Promise<void> {
+    this.stopping.abort();
+    return this.loop ?? Promise.resolve();
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted || this.connection.closed;
+  }
+
+  private async run(): Promise<void> {
+    const reader = this.connection.reader;
+    let resync = true;
+    // Catching up reads without blocking: a blocking XREAD on a log with nothing new would only
+    // return at its timeout, delaying the first complete read (and start()) by that much.
+    let catchingUp = true;
+    let backoff = 0;
+    while (!this.stopped) {
+      try {
+        if (!reader.isReady) {
+          await this.readerReady(reader);
+          continue;
+        }
+        if (resync) {
+          await this.resync(reader);
+          resync = false;
+          catchingUp = true;
+        }
+        if (this.parts.outbox.needsFlush) await this.flushOutbox(reader);
+        catchingUp = !(await this.readOnce(reader, !catchingUp));
+        backoff = 0;
+      } catch (error) {
+        if (this.stopped) break;
+        resync = true;
+        this.lastFailure = describeError(error);
+        if (this.isConnected) {
+          this.isConnected = false;
+          this.parts.logger.warn(
+            `lost the connection to Redis (${this.lastFailure}); reconnecting, the view stays usable for up to ${this.parts.clock.maxStaleness} ms`,
+          );
+        }
+        backoff = Math.min(backoff * 2 || 25, 1_000);
+        await sleep(backoff, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Waits for the reader's 'ready' event, at most 250 ms, or until stop(). */
+  private async readerReady(reader: RedisClientType): Promise<void> {
+    const signal = this.stopping.signal;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        reader.off('ready', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 250);
+      reader.once('ready', done);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** After a (re)connection: ends an outage on the clock, and re-publishes what this instance knows when Redis lost the log. */
+  private async resync(reader: RedisClientType): Promise<void> {
+    const first = this.continuity.firstCheck;
+    const endsAnOutage = this.parts.clock.endsAnOutage(first);
+    const lost = await this.continuity.lostSince(reader, this.lastApplied);
+    if (!this.isConnected) {
+      this.isConnected = true;
+      this.parts.logger.log(first ? 'connected to Redis; reading the revocation log' : `reconnected to Redis; catching up after log entry ${this.lastApplied}`);
+    }
+    if (endsAnOutage || lost) this.parts.clock.holdForRecovery(lost ? 'Redis lost the revocation log' : 'back from a Redis outage');
+    if (!lost) return;
+    // So that instances started from now on still learn them.
+    const live = this.parts.known.live();
+    this.parts.logger.warn(
+      `the shared revocation log was lost (Redis restarted without persistence, was flushed or failed over); ` +
+        `re-publishing the ${live.length} live revocation(s) this instance knows`,
+    );
+    this.lastApplied = '0-0';
+    for (let i = 0; i < live.length; i += RESEED_BATCH) {
+      await reader.xAdd(this.keys.stream, '*', encodeEntry(live.slice(i, i + RESEED_BATCH)));
+    }
+  }
+
+  /** On the reader: it is connected now, while the writer may still be reconnecting. */
+  private async flushOutbox(reader: RedisClientType): Promise<void> {
+    const written = await this.parts.outbox.flush((batch) => reader.xAdd(this.keys.stream, '*', encodeEntry(batch)));
+    if (written > 0) this.parts.logger.log(`wrote ${written} revocation(s) made while Redis was unreachable to the log`);
+  }
+
+  /** One XREAD from the last applied entry; resolves true when it reached the end of the log. */
+  private async readOnce(reader: RedisClientType, block: boolean): Promise<boolean> {
+    const sentAt = Date.now();
+    const reply = await reader.xRead(
+      { key: this.keys.stream, id: this.lastApplied },
+      block ? { BLOCK: this.blockMs, COUNT: READ_BATCH } : { COUNT: READ_BATCH },
+    );
+    const messages = reply?.[0]?.messages ?? [];
+    for (const { id, message } of messages) {
+      this.lastApplied = id;
+      const revocations = decodeEntry(message);
+      if (revocations === undefined) {
+        this.parts.logger.warn(`skipped log entry ${id}: not a revocation batch`);
+        continue;
+      }
+      if (revocations.length > 0) this.parts.deliver(revocations);
+    }
+    if (messages.length >= READ_BATCH) return false;
+    this.parts.clock.markFresh(sentAt);
+    return true;
+  }
+}
