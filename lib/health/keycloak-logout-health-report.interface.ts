@@ -13,8 +13,8 @@ export type KeycloakLogoutHealthStatus = 'up' | 'degraded' | 'down';
 export interface KeycloakLogoutHealthReport {
   /** The worst of the three parts. */
   status: KeycloakLogoutHealthStatus;
-  /** The OP's discovery document: loaded (and cached), or not obtainable now. */
-  discovery: { status: 'up' | 'down'; error?: string };
+  /** The OP's discovery document: loaded (and cached), or not obtainable now (degraded with a configured `jwksUri`). */
+  discovery: { status: KeycloakLogoutHealthStatus; error?: string };
   /** The realm's signing keys: how many are in hand, and whether the JWKS endpoint is in an outage. */
   jwks: { status: KeycloakLogoutHealthStatus; keys: number; outage: boolean; error?: string };
   /** This instance's revocation view, and the shared log behind it when there is one (Redis). */

@@ -39,12 +39,13 @@ export class KeycloakLogoutHealth {
   }
 
   private async checkDiscovery(): Promise<KeycloakLogoutHealthReport['discovery']> {
-    // A configured jwksUri needs no discovery for the guards and the back-channel route.
     try {
       await this.discovery.metadata();
       return { status: 'up' };
     } catch (error) {
-      return { status: 'down', error: reasonOf(error) };
+      // With a configured jwksUri the guards and the logout routes work without discovery; login,
+      // RP-initiated logout and KeycloakSessionTerminator still need it.
+      return { status: this.options.jwksUri !== undefined ? 'degraded' : 'down', error: reasonOf(error) };
     }
   }
 

@@ -102,6 +102,19 @@ describe('the @nestjs/terminus health indicator', () => {
     expect(JSON.stringify(body)).not.toContain('127.0.0.1');
   });
 
+  it('degraded, not down, when discovery fails but jwksUri is configured (the guards need no discovery)', async () => {
+    const realm = await newRealm();
+    realm.discoveryStatus = 503;
+    await start({ issuer: realm.issuer, clientId: CLIENT, jwksUri: realm.jwksUri });
+    const { status, body } = await getHealth();
+    expect(status).toBe(200);
+    expect(body.details.keycloak_logout).toMatchObject({
+      status: 'degraded',
+      discovery: { status: 'degraded', error: 'provider_unavailable' },
+      jwks: { status: 'up', keys: 1 },
+    });
+  });
+
   it('degraded while the JWKS endpoint is in an outage but the keys fetched before still verify', async () => {
     const realm = await newRealm();
     const app = await start({ issuer: realm.issuer, clientId: CLIENT, jwks: { cooldown: COOLDOWN_MS } });
