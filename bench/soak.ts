@@ -29,6 +29,7 @@ import http from 'node:http';
 import { createClient } from 'redis';
 import { keycloakLogoutAction } from '../test/fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../test/support/clock.js';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import type { SoakInstanceConfig, SoakSession, SoakStats } from './servers/soak-instance.js';
 import { ChildServer, stopAll } from './support/processes.js';
@@ -139,7 +140,6 @@ interface Session {
   revokedAt?: number;
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 const live: Session[] = [];

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService } from '../../lib/index.js';
 import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { CapturingLogger, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
-const now = () => Math.floor(Date.now() / 1000);
 
 /**
  * Attacks on every token-consuming route: the back-channel endpoint, k_logout, and the bearer
@@ -45,9 +45,9 @@ describe('adversarial tokens', () => {
     await new Promise((resolve) => attackerServer?.close(resolve));
   });
 
-  const logoutClaims = () => ({ iss: realm.issuer, aud: CLIENT, sub: 'victim', sid: 'victim-sid', jti: `j-${Math.random()}`, iat: now(), exp: now() + 60, events: { [BACKCHANNEL_EVENT]: {} } });
-  const accessClaims = () => ({ iss: realm.issuer, aud: 'account', azp: CLIENT, sub: 'victim', sid: 'victim-sid', typ: 'Bearer', iat: now(), exp: now() + 300 });
-  const adminPayload = () => JSON.stringify({ id: 'x', expiration: now() + 30, resource: CLIENT, action: 'LOGOUT', adapterSessionIds: null, notBefore: now(), keycloakSessionIds: null });
+  const logoutClaims = () => ({ iss: realm.issuer, aud: CLIENT, sub: 'victim', sid: 'victim-sid', jti: `j-${Math.random()}`, iat: nowSeconds(), exp: nowSeconds() + 60, events: { [BACKCHANNEL_EVENT]: {} } });
+  const accessClaims = () => ({ iss: realm.issuer, aud: 'account', azp: CLIENT, sub: 'victim', sid: 'victim-sid', typ: 'Bearer', iat: nowSeconds(), exp: nowSeconds() + 300 });
+  const adminPayload = () => JSON.stringify({ id: 'x', expiration: nowSeconds() + 30, resource: CLIENT, action: 'LOGOUT', adapterSessionIds: null, notBefore: nowSeconds(), keycloakSessionIds: null });
 
   async function attacker() {
     return createRealmKey('key-1');
@@ -104,7 +104,7 @@ describe('adversarial tokens', () => {
       async (payload, route) => {
         const wrong =
           route === 'admin'
-            ? { action: 'LOGOUT', resource: [CLIENT], expiration: `${now() + 30}`, notBefore: { at: now() } }
+            ? { action: 'LOGOUT', resource: [CLIENT], expiration: `${nowSeconds() + 30}`, notBefore: { at: nowSeconds() } }
             : { ...(payload as Record<string, unknown>), aud: 12345, iat: 'now', sid: { id: 'x' }, events: [BACKCHANNEL_EVENT] };
         return realm.signRaw(JSON.stringify(wrong));
       },
@@ -120,7 +120,7 @@ describe('adversarial tokens', () => {
       'a token from another issuer',
       async (payload, route) =>
         route === 'admin'
-          ? realm.signRaw(JSON.stringify({ ...JSON.parse(payload as string), expiration: now() - 100 }))
+          ? realm.signRaw(JSON.stringify({ ...JSON.parse(payload as string), expiration: nowSeconds() - 100 }))
           : realm.sign({ ...(payload as Record<string, unknown>), iss: 'https://evil.example/realms/demo' }),
     ],
   ];

@@ -7,12 +7,12 @@ import {
   mutatedLogoutToken,
   BACKCHANNEL_EVENT,
 } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
-const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(ADAPTERS)('back-channel logout endpoint (%s)', (adapter) => {
   let realm: FakeRealm;
@@ -95,7 +95,7 @@ describe.each(ADAPTERS)('back-channel logout endpoint (%s)', (adapter) => {
   });
 
   it('logs out every earlier session of a user for a sub-only token, but not the user\'s later logins', async () => {
-    const logoutAt = now() - 5;
+    const logoutAt = nowSeconds() - 5;
     const before = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'dave', sid: newSid(), iat: logoutAt - 60 });
     const atLogout = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'dave', sid: newSid(), iat: logoutAt });
     const after = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'dave', sid: newSid(), iat: logoutAt + 2 });
@@ -126,9 +126,9 @@ describe.each(ADAPTERS)('back-channel logout endpoint (%s)', (adapter) => {
       ['aud a number', async () => ({ logout_token: await mutatedLogoutToken(base(), { aud: 42 }) }), /"aud"|malformed/],
       ['missing iat', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: undefined }) }), /"iat"/],
       ['iat a string', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: 'yesterday' }) }), /"iat"|malformed/],
-      ['iat in the future', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: now() + 600, exp: now() + 720 }) }), /"iat"/],
-      ['iat too old', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: now() - 3600, exp: now() + 60 }) }), /"iat"/],
-      ['expired', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: now() - 200, exp: now() - 60 }) }), /expired/],
+      ['iat in the future', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: nowSeconds() + 600, exp: nowSeconds() + 720 }) }), /"iat"/],
+      ['iat too old', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: nowSeconds() - 3600, exp: nowSeconds() + 60 }) }), /"iat"/],
+      ['expired', async () => ({ logout_token: await mutatedLogoutToken(base(), { iat: nowSeconds() - 200, exp: nowSeconds() - 60 }) }), /expired/],
       ['missing jti', async () => ({ logout_token: await mutatedLogoutToken(base(), { jti: undefined }) }), /"jti"/],
       ['jti a number', async () => ({ logout_token: await mutatedLogoutToken(base(), { jti: 7 }) }), /"jti"/],
       ['neither sub nor sid', async () => ({ logout_token: await mutatedLogoutToken(base(), { sub: undefined, sid: undefined }) }), /neither "sub" nor "sid"/],
@@ -152,7 +152,7 @@ describe.each(ADAPTERS)('back-channel logout endpoint (%s)', (adapter) => {
     }
     function tamper(token: string) {
       const [header, , signature] = token.split('.');
-      return `${header}.${b64({ iss: realm.issuer, aud: CLIENT, sid: 'someone-else', jti: 'x', iat: now(), exp: now() + 60, events: { [BACKCHANNEL_EVENT]: {} } })}.${signature}`;
+      return `${header}.${b64({ iss: realm.issuer, aud: CLIENT, sid: 'someone-else', jti: 'x', iat: nowSeconds(), exp: nowSeconds() + 60, events: { [BACKCHANNEL_EVENT]: {} } })}.${signature}`;
     }
     async function signWithForeignKey() {
       const foreign = await createRealmKey('key-1');
@@ -208,7 +208,7 @@ describe.each(ADAPTERS)('realm key rotation and unknown-kid floods (%s)', (adapt
       Array.from({ length: 25 }, async (_, i) => {
         const foreign = await createRealmKey(`bogus-${i}`);
         const token = await realm.sign(
-          { iss: realm.issuer, aud: CLIENT, sub: 'x', jti: `j${i}`, iat: now(), exp: now() + 60, events: { [BACKCHANNEL_EVENT]: {} } },
+          { iss: realm.issuer, aud: CLIENT, sub: 'x', jti: `j${i}`, iat: nowSeconds(), exp: nowSeconds() + 60, events: { [BACKCHANNEL_EVENT]: {} } },
           { typ: 'logout+jwt' },
           foreign,
         );
@@ -244,7 +244,7 @@ describe('configured for Keycloak < 24 (requireExp: false)', () => {
     const sid = 'kc22-session';
     const access = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'frank', sid });
     const url = `${test.url}/auth/backchannel-logout`;
-    const stale = await keycloak22LogoutToken({ realm, clientId: CLIENT, sid, iat: now() - 3600 });
+    const stale = await keycloak22LogoutToken({ realm, clientId: CLIENT, sid, iat: nowSeconds() - 3600 });
     expect((await postForm(url, { logout_token: stale })).status).toBe(400);
     expect((await postForm(url, { logout_token: await keycloak22LogoutToken({ realm, clientId: CLIENT, sid }) })).status).toBe(200);
     expect((await fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${access}` } })).status).toBe(401);

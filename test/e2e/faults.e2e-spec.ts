@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, type KeycloakLogoutModuleOptions } from '../../lib/index.js';
 import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm, type RealmKey } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { CapturingLogger, postForm, startTestApp, type TestApp } from '../support/test-app.js';
@@ -23,7 +24,6 @@ const TIMEOUT = 300;
 const MARGIN = 1_000;
 /** How long the fake OP holds a "slow" answer: well past the timeout. */
 const HANG = 10_000;
-const now = () => Math.floor(Date.now() / 1000);
 
 interface Answer {
   status: number;
@@ -297,10 +297,10 @@ describe('a discovery document whose issuer does not match', () => {
     expect(logout.status).toBe(400);
     expect(logout.body.error_description).toMatch(/cannot be reached right now/);
     expect(logout.body.error_description).not.toMatch(/evil\.example|127\.0\.0\.1/);
-    expect((await api.kLogout(await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: now() + 60 }))).status).toBe(503);
+    expect((await api.kLogout(await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: nowSeconds() + 60 }))).status).toBe(503);
 
     expect(realm.jwksFetches).toBe(0);
-    expect(test.app.get(RevocationService).revocationReason({ sid: 'mismatch', sub: 'gina', iat: now() })).toBeUndefined();
+    expect(test.app.get(RevocationService).revocationReason({ sid: 'mismatch', sub: 'gina', iat: nowSeconds() })).toBeUndefined();
     expect(test.app.get(RevocationService).notBefore).toBe(0);
     expect(logger.lines.join('\n')).toMatch(/does not match the configured issuer/);
     // The refused logout is logged with its reason code, the issuer and the client.
@@ -341,28 +341,28 @@ describe('clock skew at the edges of clockTolerance (5 s)', () => {
     [
       'logout token iat in the future',
       4,
-      async (offset) => api.backchannel(await mutatedLogoutToken({ realm, clientId: CLIENT, sid: unique('iat'), iat: now() + offset }, {})),
+      async (offset) => api.backchannel(await mutatedLogoutToken({ realm, clientId: CLIENT, sid: unique('iat'), iat: nowSeconds() + offset }, {})),
       400,
       /"iat"/,
     ],
     [
       'logout token exp in the past',
       -4,
-      async (offset) => api.backchannel(await mutatedLogoutToken({ realm, clientId: CLIENT, sid: unique('exp'), iat: now() - 30 }, { exp: now() + offset })),
+      async (offset) => api.backchannel(await mutatedLogoutToken({ realm, clientId: CLIENT, sid: unique('exp'), iat: nowSeconds() - 30 }, { exp: nowSeconds() + offset })),
       400,
       /expired/,
     ],
     [
       'access token exp in the past',
       -4,
-      async (offset) => api.bearer(await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'hank', sid: unique('at-exp'), iat: now() - 60, exp: now() + offset })),
+      async (offset) => api.bearer(await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'hank', sid: unique('at-exp'), iat: nowSeconds() - 60, exp: nowSeconds() + offset })),
       401,
       /expired/,
     ],
     [
       'access token nbf in the future',
       4,
-      async (offset) => api.bearer(await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'hank', sid: unique('at-nbf'), extra: { nbf: now() + offset } })),
+      async (offset) => api.bearer(await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'hank', sid: unique('at-nbf'), extra: { nbf: nowSeconds() + offset } })),
       401,
       /"nbf"/,
     ],

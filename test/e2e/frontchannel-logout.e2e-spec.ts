@@ -7,13 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, SessionRegistry, type LogoutEvent } from '../../lib/index.js';
 import { RevocationStore } from '../../lib/revocation/revocation-store.js';
+import { nowSeconds } from '../support/clock.js';
 import { CapturingLogger } from '../support/test-app.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
-const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
   let realm: FakeRealm;
@@ -30,9 +30,9 @@ describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
     counter += 1;
     const sid = `kc-session-${adapter}-${counter}`;
     const sessionId = `express-${adapter}-${counter}`;
-    test.sessions.set(sessionId, { keycloak: { sub, sid, issuedAt: now() } });
+    test.sessions.set(sessionId, { keycloak: { sub, sid, issuedAt: nowSeconds() } });
     // As the login route does: the registry is what tells a real sid from a made-up one.
-    await test.app.get(SessionRegistry).register({ adapterSessionId: sessionId, sid, sub, clientId: CLIENT, issuedAt: now(), expiresAt: now() + 600 });
+    await test.app.get(SessionRegistry).register({ adapterSessionId: sessionId, sid, sub, clientId: CLIENT, issuedAt: nowSeconds(), expiresAt: nowSeconds() + 600 });
     const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub, sid });
     return { sid, sessionId, token };
   }
@@ -91,7 +91,7 @@ describe.each(ADAPTERS)('front-channel logout (%s)', (adapter) => {
     counter += 1;
     const sid = `kc-unregistered-${adapter}-${counter}`;
     const sessionId = `own-${adapter}-${counter}`;
-    test.sessions.set(sessionId, { keycloak: { sub: 'dora', sid, issuedAt: now() } });
+    test.sessions.set(sessionId, { keycloak: { sub: 'dora', sid, issuedAt: nowSeconds() } });
     const response = await frontchannel(`iss=${encodeURIComponent(realm.issuer)}&sid=${encodeURIComponent(sid)}`, { 'x-test-session': sessionId });
     expect(response.status).toBe(200);
     expect(events.at(-1)?.revocation).toMatchObject({ type: 'sid', sid, source: 'frontchannel-logout' });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService } from '../../lib/index.js';
 import { keycloakLogoutAction } from '../fixtures/keycloak-admin-actions.js';
 import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -11,7 +12,6 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const CLIENT = 'app-a';
 const ROUTES = ['backchannel-logout', 'k_logout', 'k_push_not_before', 'k_test_available'];
 const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'text/plain', 'application/json', 'application/octet-stream', 'multipart/form-data; boundary=x', 'text/plain; charset=utf-16', ''];
-const now = () => Math.floor(Date.now() / 1000);
 
 function decodePayload(token: string): unknown {
   try {
@@ -25,7 +25,7 @@ function decodePayload(token: string): unknown {
 function isValidLogoutClaims(claims: any, issuer: string): boolean {
   if (typeof claims !== 'object' || claims === null) return false;
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  const t = now();
+  const t = nowSeconds();
   return (
     claims.iss === issuer &&
     aud.includes(CLIENT) &&
@@ -132,8 +132,8 @@ describe.each(ADAPTERS)('fuzzing the logout endpoints (%s)', (adapter) => {
         fc.record({
           iss: fc.oneof(fc.constant(realm.issuer), claimValue),
           aud: fc.oneof(fc.constant(CLIENT), fc.constant([CLIENT, 'x']), claimValue),
-          iat: fc.oneof(fc.constant(now()), fc.integer({ min: now() - 1000, max: now() + 1000 }), claimValue),
-          exp: fc.oneof(fc.constant(now() + 120), fc.integer({ min: now() - 1000, max: now() + 1000 }), claimValue),
+          iat: fc.oneof(fc.constant(nowSeconds()), fc.integer({ min: nowSeconds() - 1000, max: nowSeconds() + 1000 }), claimValue),
+          exp: fc.oneof(fc.constant(nowSeconds() + 120), fc.integer({ min: nowSeconds() - 1000, max: nowSeconds() + 1000 }), claimValue),
           jti: fc.oneof(fc.uuid(), claimValue),
           sub: fc.oneof(fc.constant('user'), claimValue),
           sid: fc.oneof(fc.uuid(), claimValue),

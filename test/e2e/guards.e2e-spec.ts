@@ -7,12 +7,12 @@ import {
 } from '../../lib/index.js';
 import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
-const now = () => Math.floor(Date.now() / 1000);
 
 /** A bus whose health the test controls, to exercise the failure policy. */
 class SwitchableBus extends LocalRevocationBus {
@@ -70,7 +70,7 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
       await expectRefused(await bearer(token), 401, 'invalid_token', /not issued for this client/);
     });
     it('an expired token: 401', async () => {
-      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', iat: now() - 600, exp: now() - 300 });
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', iat: nowSeconds() - 600, exp: nowSeconds() - 300 });
       await expectRefused(await bearer(token), 401, 'invalid_token', /expired/);
     });
     it('an ID token (typ "ID"): 401', async () => {
@@ -105,7 +105,7 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
 
     /** An ID token as an OP other than Keycloak issues it: no `typ` claim, `aud` the client. */
     function idTokenWithoutTyp(sub: string, sid: string, extra: Record<string, unknown>) {
-      return realm.sign({ iss: realm.issuer, sub, aud: CLIENT, sid, iat: now(), exp: now() + 300, auth_time: now(), ...extra });
+      return realm.sign({ iss: realm.issuer, sub, aud: CLIENT, sid, iat: nowSeconds(), exp: nowSeconds() + 300, auth_time: nowSeconds(), ...extra });
     }
 
     describe('token kinds', () => {
@@ -175,10 +175,10 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
     });
 
     it('a subject watermark refuses older tokens and accepts the user\'s later login', async () => {
-      const older = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: now() - 10 });
-      await test.app.get(RevocationService).revokeSubject(`hank-${adapter}`, { issuedBefore: now() - 5 });
+      const older = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: nowSeconds() - 10 });
+      await test.app.get(RevocationService).revokeSubject(`hank-${adapter}`, { issuedBefore: nowSeconds() - 5 });
       await expectRefused(await bearer(older), 401, 'invalid_token', /revoked \(subject\)/);
-      const later = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: now() });
+      const later = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: nowSeconds() });
       expect((await bearer(later)).status).toBe(200);
     });
 
@@ -209,8 +209,8 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
 
     it('a subject watermark ends older sessions of the user but not a later one', async () => {
       const sub = `ivy-${adapter}`;
-      test.sessions.set(`old-${adapter}`, { keycloak: { sub, sid: 'kc-old', issuedAt: now() - 100 } });
-      test.sessions.set(`new-${adapter}`, { keycloak: { sub, sid: 'kc-new', issuedAt: now() + 100 } });
+      test.sessions.set(`old-${adapter}`, { keycloak: { sub, sid: 'kc-old', issuedAt: nowSeconds() - 100 } });
+      test.sessions.set(`new-${adapter}`, { keycloak: { sub, sid: 'kc-new', issuedAt: nowSeconds() + 100 } });
       await test.app.get(RevocationService).revokeSubject(sub);
       expect((await page(`old-${adapter}`)).status).toBe(401);
       expect(test.sessions.has(`old-${adapter}`)).toBe(false);
@@ -221,7 +221,7 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
   describe('failure policy', () => {
     it('refuse (default): 503 while the revocation view may be stale, then recovers', async () => {
       const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'jack' });
-      test.sessions.set(`policy-${adapter}`, { keycloak: { sub: 'jack', issuedAt: now() } });
+      test.sessions.set(`policy-${adapter}`, { keycloak: { sub: 'jack', issuedAt: nowSeconds() } });
       bus.stale = true;
       try {
         const refused = await bearer(token);

@@ -6,12 +6,12 @@ import {
   keycloakTestAvailabilityAction,
   postAdminAction,
 } from '../fixtures/keycloak-admin-actions.js';
+import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
-const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
   let realm: FakeRealm;
@@ -27,7 +27,7 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
   const page = (sessionId: string) => fetch(`${test.url}/api/page`, { headers: { 'x-test-session': sessionId } });
 
   /** An app session as the login flow leaves it: in the server-side session and in the registry. */
-  async function appSession(sub: string, issuedAt = now()) {
+  async function appSession(sub: string, issuedAt = nowSeconds()) {
     const adapterSessionId = unique('express-sid');
     const sid = unique('kc-session');
     test.sessions.set(adapterSessionId, { keycloak: { sub, sid, issuedAt } });
@@ -117,7 +117,7 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
       expect((await page(victim.adapterSessionId)).status).toBe(200);
     }
 
-    const logoutAll = () => ({ realm, clientId: CLIENT, notBefore: now() });
+    const logoutAll = () => ({ realm, clientId: CLIENT, notBefore: nowSeconds() });
 
     it('signed by a key the realm does not publish', async () => {
       const foreign = await createRealmKey('key-1');
@@ -125,7 +125,7 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
     });
     it('forged payload under a real signature', async () => {
       const [header, , signature] = (await keycloakLogoutAction(logoutAll())).split('.');
-      const forged = Buffer.from(JSON.stringify({ action: 'LOGOUT', resource: CLIENT, expiration: now() + 30, notBefore: now() })).toString('base64url');
+      const forged = Buffer.from(JSON.stringify({ action: 'LOGOUT', resource: CLIENT, expiration: nowSeconds() + 30, notBefore: nowSeconds() })).toString('base64url');
       await expectRefused('k_logout', `${header}.${forged}.${signature}`, 401, /signature/);
     });
     it('an algorithm that is not allowed (ES256 key published by the realm)', async () => {
@@ -135,7 +135,7 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
     });
     it('admin action with alg none', async () => {
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-      const payload = Buffer.from(JSON.stringify({ action: 'LOGOUT', resource: CLIENT, expiration: now() + 30, notBefore: now() })).toString('base64url');
+      const payload = Buffer.from(JSON.stringify({ action: 'LOGOUT', resource: CLIENT, expiration: nowSeconds() + 30, notBefore: nowSeconds() })).toString('base64url');
       await expectRefused('k_logout', `${header}.${payload}.`, 401, /compact JWS|algorithm/);
     });
     it('expired admin action', async () => {
@@ -184,8 +184,8 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
 
   // Last: a not-before refuses everything older for the rest of the suite.
   it('logout all (notBefore) refuses older tokens and sessions and accepts newer ones; push not-before likewise', async () => {
-    const old = await appSession('erin', now() - 30);
-    const notBefore = now() - 10;
+    const old = await appSession('erin', nowSeconds() - 30);
+    const notBefore = nowSeconds() - 10;
     const action = await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore });
     expect((await postAdminAction(admin('k_logout'), action)).status).toBe(200);
     expect(revocations.notBefore).toBe(notBefore);
@@ -198,7 +198,7 @@ describe.each(ADAPTERS)('Keycloak Admin URL routes (%s)', (adapter) => {
     // A push with an older not-before does not move it back.
     expect((await postAdminAction(admin('k_push_not_before'), await keycloakPushNotBeforeAction({ realm, clientId: CLIENT, notBefore: notBefore - 100 }))).status).toBe(200);
     expect(revocations.notBefore).toBe(notBefore);
-    const pushed = now();
+    const pushed = nowSeconds();
     expect((await postAdminAction(admin('k_push_not_before'), await keycloakPushNotBeforeAction({ realm, clientId: CLIENT, notBefore: pushed }))).status).toBe(200);
     expect(revocations.notBefore).toBe(pushed);
     expect((await me(fresh.token)).status).toBe(401);

@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, SessionRegistry, type LogoutEvent } from '../../lib/index.js';
 import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CLIENT = 'app-fidelity';
-const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(ADAPTERS)('Keycloak fidelity (%s)', (adapter) => {
   let realm: FakeRealm;
@@ -46,7 +46,7 @@ describe.each(ADAPTERS)('Keycloak fidelity (%s)', (adapter) => {
   it('a sub-only logout token ends the lightweight access tokens (sid, no sub) of that user\'s registered sessions', async () => {
     const sub = nextId('user');
     const sid = nextId('kc-session');
-    await test.app.get(SessionRegistry).register({ adapterSessionId: nextId('app-session'), sid, sub, clientId: CLIENT, issuedAt: now() - 5, expiresAt: now() + 600 });
+    await test.app.get(SessionRegistry).register({ adapterSessionId: nextId('app-session'), sid, sub, clientId: CLIENT, issuedAt: nowSeconds() - 5, expiresAt: nowSeconds() + 600 });
     // "Always use lightweight access token": azp and sid, but neither sub nor aud.
     const lightweight = await keycloakAccessToken(realm, { clientId: CLIENT, sub: '', sid, extra: { sub: undefined, aud: undefined } });
     const bystander = await keycloakAccessToken(realm, { clientId: CLIENT, sub: '', sid: nextId('kc-session'), extra: { sub: undefined, aud: undefined } });
@@ -76,18 +76,18 @@ describe.each(ADAPTERS)('Keycloak fidelity (%s)', (adapter) => {
 
   it('admin actions are checked against adminAlgorithms (the realm default), logout tokens against algorithms', async () => {
     const ecKey = realm.keys.find((k) => k.alg === 'ES256')!;
-    const notBefore = now() - 1;
+    const notBefore = nowSeconds() - 1;
     const accepted = await postAdminAction(`${test.url}/auth/k_logout`, await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore, key: ecKey }));
     expect(accepted.status).toBe(200);
     expect(test.app.get(RevocationService).notBefore).toBe(notBefore);
 
     // An RS256 admin action is refused, as is an ES256 logout token: each kind has its own list.
-    const rsaAction = await postAdminAction(`${test.url}/auth/k_logout`, await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: now() + 5 }));
+    const rsaAction = await postAdminAction(`${test.url}/auth/k_logout`, await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: nowSeconds() + 5 }));
     expect(rsaAction.status).toBe(401);
     expect(await rsaAction.json()).toMatchObject({ error_description: expect.stringMatching(/algorithm is not allowed/) });
     const ecSid = nextId('kc-ec');
     const ecLogout = await realm.sign(
-      { jti: nextId('jti'), iat: now(), exp: now() + 120, iss: realm.issuer, aud: CLIENT, sid: ecSid, typ: 'Logout', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
+      { jti: nextId('jti'), iat: nowSeconds(), exp: nowSeconds() + 120, iss: realm.issuer, aud: CLIENT, sid: ecSid, typ: 'Logout', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
       { typ: 'logout+jwt' },
       ecKey,
     );

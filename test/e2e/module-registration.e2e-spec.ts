@@ -18,6 +18,7 @@ import {
 import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
 import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { postForm, startTestApp, type TestApp } from '../support/test-app.js';
@@ -131,7 +132,7 @@ describe('module registration', () => {
   it('cacheManagerBackend keeps the session registry in the given cache (over a Keyv store)', async () => {
     const keyv = new Keyv();
     test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: cacheManagerBackend(createCache({ stores: [keyv] })) }));
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     await test.app.get(SessionRegistry).register({ adapterSessionId: 'sess-1', sid: 'kc-1', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
     expect(await keyv.get('keycloak-logout:session:a:sess-1')).toMatchObject({ sid: 'kc-1' });
   });
@@ -141,7 +142,7 @@ describe('module registration', () => {
     const registry = test.app.get(SessionRegistry);
     expect(registry).toBeInstanceOf(MemorySessionRegistry);
     const memory = registry as MemorySessionRegistry;
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     for (const n of [1, 2, 3]) {
       await registry.register({ adapterSessionId: `sess-${n}`, sid: `kc-${n}`, sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 3_600 });
     }
@@ -160,7 +161,7 @@ describe('module registration', () => {
     test = await startTestApp('fastify', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: cacheManagerBackend(createCache({ stores: [new Keyv()] }), { maxSessionsPerUser: 1 }) }));
     const registry = test.app.get(SessionRegistry);
     expect(registry).toBeInstanceOf(CacheManagerSessionRegistry);
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     for (const n of [1, 2]) {
       await registry.register({ adapterSessionId: `sess-${n}`, sid: `kc-${n}`, sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
     }
@@ -171,7 +172,7 @@ describe('module registration', () => {
     const registry = new MemorySessionRegistry();
     test = await startTestApp('express', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, backend: { sessionRegistry: registry, revocationBus: new LocalRevocationBus() } }));
     expect(test.app.get(SessionRegistry)).toBe(registry);
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     await registry.register({ adapterSessionId: 'sess-m', sid: 'kc-m', sub: 'u', clientId: CLIENT, issuedAt: now, expiresAt: now + 60 });
     const access = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'u', sid: 'kc-m' });
     // k_logout naming only the app session: the registry links it to the Keycloak session.

@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, KeycloakLogoutConfigError, RevocationService } from '../../lib/index.js';
 import { RevocationStore } from '../../lib/revocation/revocation-store.js';
+import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-horizon';
 const HORIZON = 60;
-const now = () => Math.floor(Date.now() / 1000);
 
 describe.each(ADAPTERS)('revocation horizon (%s)', (adapter) => {
   let realm: FakeRealm;
@@ -31,12 +31,12 @@ describe.each(ADAPTERS)('revocation horizon (%s)', (adapter) => {
   });
 
   it('a session revoked 65 s ago, whose revocation has been forgotten, stays refused and is destroyed', async () => {
-    const loginAt = now() - 66;
+    const loginAt = nowSeconds() - 66;
     test.sessions.set('revoked-long-ago', { keycloak: { sub: 'alice', sid: 'kc-old', issuedAt: loginAt } });
     // The logout happened a second after login; 65 s later its revocation has expired and been pruned.
     await test.app.get(RevocationService).revokeSid('kc-old');
     test.app.get(RevocationStore).prune(Date.now() + (HORIZON + 1) * 1000);
-    expect(test.app.get(RevocationService).revocationReason({ sid: 'kc-old', sub: 'alice', iat: now() })).toBeUndefined();
+    expect(test.app.get(RevocationService).revocationReason({ sid: 'kc-old', sub: 'alice', iat: nowSeconds() })).toBeUndefined();
 
     const refused = await page('revoked-long-ago');
     expect(refused.status).toBe(401);
@@ -45,16 +45,16 @@ describe.each(ADAPTERS)('revocation horizon (%s)', (adapter) => {
   });
 
   it('a session within the horizon is accepted, and a newer login of the same user too', async () => {
-    test.sessions.set('recent', { keycloak: { sub: 'alice', sid: 'kc-new', issuedAt: now() - HORIZON + 5 } });
+    test.sessions.set('recent', { keycloak: { sub: 'alice', sid: 'kc-new', issuedAt: nowSeconds() - HORIZON + 5 } });
     expect((await page('recent')).status).toBe(200);
   });
 
   it('an access token issued before the horizon is refused even though it has not expired', async () => {
-    const old = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bob', sid: 'kc-long-token', iat: now() - HORIZON - 10, exp: now() + 300 });
+    const old = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bob', sid: 'kc-long-token', iat: nowSeconds() - HORIZON - 10, exp: nowSeconds() + 300 });
     const refused = await me(old);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: 'invalid_token', error_description: 'access token has been revoked (horizon)' });
-    const fresh = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bob', sid: 'kc-long-token', iat: now() - HORIZON + 5 });
+    const fresh = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bob', sid: 'kc-long-token', iat: nowSeconds() - HORIZON + 5 });
     expect((await me(fresh)).status).toBe(200);
   });
 });

@@ -6,6 +6,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakBearerGuard, KeycloakLogoutModule, KeycloakSessionGuard, Roles, Scopes } from '../../lib/index.js';
+import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
@@ -96,7 +97,7 @@ describe.each(ADAPTERS)('roles and scopes (%s)', (adapter) => {
   });
 
   it('the session guard checks the roles of the access token stored at login', async () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = nowSeconds();
     test.sessions.set('editor-session', { keycloak: { sub: 'alice', sid: 'kc-s1', issuedAt: now, accessToken: await token({ resource_access: { shop: { roles: ['editor'] } } }) } });
     test.sessions.set('reader-session', { keycloak: { sub: 'bob', sid: 'kc-s2', issuedAt: now, accessToken: await token({ resource_access: { shop: { roles: ['reader'] } } }) } });
     expect((await fetch(`${test.url}/page`, { headers: { 'x-test-session': 'editor-session' } })).status).toBe(200);

@@ -17,13 +17,13 @@ import {
   postAdminAction,
 } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { OtelTestSdk } from '../support/otel-test-sdk.js';
 import { postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-telemetry';
-const now = () => Math.floor(Date.now() / 1000);
 const logouts = (path: string, outcome: string, reason?: string) => ({
   [ATTRIBUTE.path]: path,
   [ATTRIBUTE.outcome]: outcome,
@@ -124,9 +124,9 @@ describe('telemetry through the OpenTelemetry SDK', () => {
     const url = (action: string) => `${test.url}/auth/${action}`;
     const named = remember(await keycloakLogoutAction({ realm, clientId: CLIENT, keycloakSessionIds: [newSid()] }));
     expect((await postAdminAction(url('k_logout'), named)).status).toBe(200);
-    const all = remember(await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: now() - 10 }));
+    const all = remember(await keycloakLogoutAction({ realm, clientId: CLIENT, notBefore: nowSeconds() - 10 }));
     expect((await postAdminAction(url('k_logout'), all)).status).toBe(200);
-    const push = remember(await keycloakPushNotBeforeAction({ realm, clientId: CLIENT, notBefore: now() - 5 }));
+    const push = remember(await keycloakPushNotBeforeAction({ realm, clientId: CLIENT, notBefore: nowSeconds() - 5 }));
     expect((await postAdminAction(url('k_push_not_before'), push)).status).toBe(200);
     const nothing = remember(await keycloakLogoutAction({ realm, clientId: CLIENT }));
     expect((await postAdminAction(url('k_logout'), nothing)).status).toBe(200);
@@ -147,7 +147,7 @@ describe('telemetry through the OpenTelemetry SDK', () => {
 
   it('front-channel: an unknown sid is ignored, a known one logged out; malformed refused', async () => {
     const known = newSid();
-    await test.app.get(SessionRegistry).register({ sid: known, sub: 'bob-sub-41aa', clientId: CLIENT, issuedAt: now(), expiresAt: now() + 600 });
+    await test.app.get(SessionRegistry).register({ sid: known, sub: 'bob-sub-41aa', clientId: CLIENT, issuedAt: nowSeconds(), expiresAt: nowSeconds() + 600 });
     const frontchannel = (sid: string, iss = realm.issuer) => fetch(`${test.url}/auth/frontchannel-logout?${new URLSearchParams({ iss, sid }).toString()}`);
     expect((await frontchannel(newSid())).status).toBe(200);
     expect((await frontchannel(known)).status).toBe(200);
@@ -173,7 +173,7 @@ describe('telemetry through the OpenTelemetry SDK', () => {
         body: new URLSearchParams(form).toString(),
       });
     expect((await post(session({}), {})).status).toBe(303);
-    const signedIn = session({ keycloak: { sub: 'alice-sub-7d2e', sid: newSid(), issuedAt: now(), logoutCsrfToken: 'right-token-of-32-characters-xx' } });
+    const signedIn = session({ keycloak: { sub: 'alice-sub-7d2e', sid: newSid(), issuedAt: nowSeconds(), logoutCsrfToken: 'right-token-of-32-characters-xx' } });
     expect((await post(signedIn, { csrf_token: 'wrong-token-of-32-characters-xx' })).status).toBe(403);
 
     expect(await sdk.total(METRIC.logouts, logouts('rp_initiated', 'ignored', 'not_signed_in'))).toBe(1);
@@ -217,7 +217,7 @@ describe('telemetry through the OpenTelemetry SDK', () => {
     const revocationCount = (await sdk.points(METRIC.revocationCount))[0]?.value;
     expect(revocationCount).toBeGreaterThan(0);
     expect((await sdk.points(METRIC.sessionCount))[0]?.value).toBe(registry.size);
-    await registry.register({ sid: newSid(), sub: 'bob-sub-41aa', clientId: CLIENT, issuedAt: now(), expiresAt: now() + 600 });
+    await registry.register({ sid: newSid(), sub: 'bob-sub-41aa', clientId: CLIENT, issuedAt: nowSeconds(), expiresAt: nowSeconds() + 600 });
     expect((await sdk.points(METRIC.sessionCount))[0]?.value).toBe(registry.size);
     await test.app.get(RevocationService).revokeSid(newSid());
     expect((await sdk.points(METRIC.revocationCount))[0]?.value).toBe(revocationCount! + 1);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { nowSeconds } from './clock.js';
 import type { FakeRealm } from './fake-realm.js';
 
 /**
@@ -10,7 +11,7 @@ export function keycloakAccessToken(
   input: { clientId: string; sub: string; sid?: string; iat?: number; exp?: number; extra?: Record<string, unknown> },
   header: Record<string, unknown> = {},
 ): Promise<string> {
-  const iat = input.iat ?? Math.floor(Date.now() / 1000);
+  const iat = input.iat ?? nowSeconds();
   return realm.sign(
     {
       exp: input.exp ?? iat + 300,
