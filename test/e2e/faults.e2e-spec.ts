@@ -7,6 +7,7 @@ import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm, type RealmKey } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { CapturingLogger, postForm, startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor, waitForElapsed } from '../support/wait-for.js';
 
 /*
  * Faults of the OP, on real servers over loopback: the JWKS endpoint down or hanging, discovery
@@ -41,16 +42,6 @@ async function timed(request: () => Promise<Response>): Promise<Answer> {
 /** Signs with `key` instead of the realm's current key (a rotation the app has not seen, or an old key). */
 function signedWith(realm: FakeRealm, key: RealmKey): FakeRealm {
   return { ...realm, issuer: realm.issuer, sign: (payload: Record<string, unknown>, header?: Record<string, unknown>) => realm.sign(payload, header, key) } as FakeRealm;
-}
-
-/** Polls until `probe` holds; fails at the deadline. No fixed sleep: as fast as the library recovers. */
-async function eventually(deadlineMs: number, probe: () => Promise<boolean>, what: string): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await sleep(25);
-  }
 }
 
 function startApp(realm: FakeRealm, options: Partial<KeycloakLogoutModuleOptions> = {}, logger?: CapturingLogger): Promise<TestApp> {
@@ -140,7 +131,8 @@ describe.each([
     realm.jwksDelayMs = undefined;
     const victimSid = nextSid();
     const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'carol', sid: victimSid });
-    await eventually(3_000, async () => (await api.bearer(token)).status === 200, 'rotated key accepted');
+    // Polled, no fixed sleep: as fast as the library recovers.
+    await waitFor(async () => (await api.bearer(token)).status === 200, 'rotated key accepted', 3_000, 25);
     expect((await api.backchannel(await keycloak26LogoutToken({ realm, clientId: CLIENT, sid: victimSid }))).status).toBe(200);
     expect((await api.bearer(token)).status).toBe(401);
   });
@@ -257,7 +249,7 @@ describe('discovery down at startup', () => {
     realm.discoveryStatus = undefined;
     const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'erin', sid: 'boot-down' });
     // At most the 1 s retry pause, plus the machine's margin.
-    const took = await eventually(1_000 + MARGIN + 1_000, async () => (await api.bearer(token)).status === 200, 'bearer accepted after discovery is back');
+    const took = await waitForElapsed(async () => (await api.bearer(token)).status === 200, 'bearer accepted after discovery is back', 1_000 + MARGIN + 1_000, 25);
     expect(took).toBeLessThan(1_000 + MARGIN + 1_000);
     expect((await api.backchannel(await keycloak26LogoutToken({ realm, clientId: CLIENT, sid: 'boot-down' }))).status).toBe(200);
     expect((await api.bearer(token)).status).toBe(401);
