@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../test/support/free-port.js';
 import { loadRedisSubpath } from './library.js';
 import { sleep } from './stats.js';
 
@@ -11,18 +12,6 @@ export async function redisModeUnavailable(): Promise<string | undefined> {
   }
   if (spawnSync('redis-server', ['--version']).status !== 0) return '`redis-server` is not on the PATH';
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function accepts(port: number): Promise<boolean> {
