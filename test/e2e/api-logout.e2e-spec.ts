@@ -1,7 +1,8 @@
 /**
  * API logout with KeycloakSessionTerminator: RFC 7009 revocation against the test OP's real
- * revocation endpoint, and Keycloak's refresh-token logout against a fixture that answers as
- * Keycloak's LogoutEndpoint does (docs/keycloak-protocol.md §4.2). Refusals become typed errors.
+ * revocation endpoint, and Keycloak's refresh-token logout against the fake realm, whose token
+ * logout answers as Keycloak's LogoutEndpoint does (docs/keycloak-protocol.md §4.2). Refusals
+ * become typed errors.
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -15,7 +16,7 @@ import {
   TokenRejectedError,
   type KeycloakLogoutModuleOptions,
 } from '../../lib/index.js';
-import { startKeycloakLogoutEndpoint, type KeycloakLogoutEndpoint } from '../fixtures/keycloak-logout-endpoint.js';
+import { FakeRealm } from '../support/fake-realm.js';
 import { startTestOp, type TestOp } from '../support/test-op.js';
 
 const contexts: INestApplicationContext[] = [];
@@ -102,25 +103,28 @@ describe('RFC 7009 revocation against the test OP', () => {
 });
 
 describe("Keycloak's refresh-token logout (fixture of LogoutEndpoint.logoutToken)", () => {
-  let keycloak: KeycloakLogoutEndpoint;
+  let realm: FakeRealm;
+  let keycloak: FakeRealm['tokenLogout'];
   let confidential: KeycloakSessionTerminator;
   let publicClient: KeycloakSessionTerminator;
 
   beforeAll(async () => {
-    keycloak = await startKeycloakLogoutEndpoint([
+    realm = await FakeRealm.start();
+    keycloak = realm.tokenLogout;
+    keycloak.addClients(
       { clientId: 'backend', secret: 's3cr3t/+&=' },
       { clientId: 'spa' },
       { clientId: 'api-only', secret: 'x', bearerOnly: true },
-    ]);
-    confidential = await terminator({ issuer: keycloak.issuer, clientId: 'backend', clientSecret: 's3cr3t/+&=' });
-    publicClient = await terminator({ issuer: keycloak.issuer, clientId: 'spa' });
+    );
+    confidential = await terminator({ issuer: realm.issuer, clientId: 'backend', clientSecret: 's3cr3t/+&=' });
+    publicClient = await terminator({ issuer: realm.issuer, clientId: 'spa' });
   });
   afterAll(async () => {
-    await keycloak?.close();
+    await realm?.close();
   });
 
   it('the fixture answers like Keycloak when client_id is missing entirely: 400 invalid_client', async () => {
-    const response = await fetch(keycloak.endSessionEndpoint, {
+    const response = await fetch(realm.endSessionEndpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ refresh_token: keycloak.issueRefreshToken('spa') }),
@@ -155,7 +159,7 @@ describe("Keycloak's refresh-token logout (fixture of LogoutEndpoint.logoutToken
 
   it('a wrong secret: 401 unauthorized_client becomes ClientAuthenticationError', async () => {
     const refreshToken = keycloak.issueRefreshToken('backend');
-    const wrong = await terminator({ issuer: keycloak.issuer, clientId: 'backend', clientSecret: 'guess' });
+    const wrong = await terminator({ issuer: realm.issuer, clientId: 'backend', clientSecret: 'guess' });
     const error = await thrown(() => wrong.logoutWithRefreshToken(refreshToken));
     expect(error).toBeInstanceOf(ClientAuthenticationError);
     expect(error).toMatchObject({
@@ -168,12 +172,12 @@ describe("Keycloak's refresh-token logout (fixture of LogoutEndpoint.logoutToken
 
   it('a confidential client configured without its secret: Keycloak answers 401 too', async () => {
     const refreshToken = keycloak.issueRefreshToken('backend');
-    const noSecret = await terminator({ issuer: keycloak.issuer, clientId: 'backend' });
+    const noSecret = await terminator({ issuer: realm.issuer, clientId: 'backend' });
     await expect(noSecret.logoutWithRefreshToken(refreshToken)).rejects.toBeInstanceOf(ClientAuthenticationError);
   });
 
   it('a bearer-only client: 400 invalid_client becomes ClientAuthenticationError', async () => {
-    const bearerOnly = await terminator({ issuer: keycloak.issuer, clientId: 'api-only', clientSecret: 'x' });
+    const bearerOnly = await terminator({ issuer: realm.issuer, clientId: 'api-only', clientSecret: 'x' });
     const error = await thrown(() => bearerOnly.logoutWithRefreshToken(keycloak.issueRefreshToken('api-only')));
     expect(error).toBeInstanceOf(ClientAuthenticationError);
     expect(error).toMatchObject({ answer: { status: 400, error: 'invalid_client', description: 'Bearer-only not allowed' } });

@@ -187,7 +187,8 @@ describe('telemetry through the OpenTelemetry SDK', () => {
     expect(await sdk.total(METRIC.logouts, logouts('api', 'success'))).toBe(2);
     expect(sdk.spans('keycloak_logout.logout.api').map((s) => s.attributes[ATTRIBUTE.operation])).toEqual(['revoke_sid', 'revoke_subject']);
 
-    // The fake realm has no logout endpoint: the OP answers 404, a failure of the OP request and of the logout.
+    // The OP answers 404: a failure of the OP request and of the logout.
+    realm.tokenLogout.failNextWith = 404;
     const refreshToken = remember(await realm.sign({ typ: 'Refresh', sid: newSid(), sub: 'alice-sub-7d2e' }));
     await expect(test.app.get(KeycloakSessionTerminator).logoutWithRefreshToken(refreshToken)).rejects.toThrow();
     expect(await sdk.total(METRIC.logouts, logouts('api', 'error', 'provider_rejected'))).toBe(1);

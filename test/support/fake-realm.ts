@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, CompactSign, type JWK, type CryptoKey } from 'jose';
+import { KeycloakTokenLogout } from './keycloak-token-logout.js';
 
 /** One signing key of the fake realm. */
 export interface RealmKey {
@@ -17,14 +18,16 @@ export async function createRealmKey(kid: string, alg = 'RS256'): Promise<RealmK
 }
 
 /**
- * A stand-in for a Keycloak realm's public surface, for tests that need tokens the real test
- * OP cannot produce (Keycloak's exact logout-token and admin-action shapes, malformed
- * variants): discovery and JWKS at Keycloak's paths, signing with the published keys, key
- * rotation, a JWKS fetch counter, and outage switches (an error status, a slow answer, a
- * discovery document naming another issuer).
+ * A stand-in for a Keycloak realm's public surface, for tests that need what the real test
+ * OP cannot do (Keycloak's exact logout-token and admin-action shapes, malformed variants,
+ * Keycloak's refresh-token logout): discovery, JWKS and the token logout at Keycloak's paths,
+ * signing with the published keys, key rotation, a JWKS fetch counter, and outage switches (an
+ * error status, a slow answer, a discovery document naming another issuer).
  */
 export class FakeRealm {
   readonly keys: RealmKey[] = [];
+  /** `POST …/protocol/openid-connect/logout` with a refresh token: its clients, tokens and requests. */
+  readonly tokenLogout = new KeycloakTokenLogout();
   jwksFetches = 0;
   /** When set, the JWKS endpoint answers this status instead of the keys. */
   jwksStatus: number | undefined;
@@ -49,6 +52,10 @@ export class FakeRealm {
 
   get jwksUri(): string {
     return `${this.issuer}/protocol/openid-connect/certs`;
+  }
+
+  get endSessionEndpoint(): string {
+    return `${this.issuer}/protocol/openid-connect/logout`;
   }
 
   get signingKey(): RealmKey {
@@ -119,7 +126,7 @@ export class FakeRealm {
           jwks_uri: this.jwksUri,
           authorization_endpoint: `${this.issuer}/protocol/openid-connect/auth`,
           token_endpoint: `${this.issuer}/protocol/openid-connect/token`,
-          end_session_endpoint: `${this.issuer}/protocol/openid-connect/logout`,
+          end_session_endpoint: this.endSessionEndpoint,
           revocation_endpoint: `${this.issuer}/protocol/openid-connect/revoke`,
           backchannel_logout_supported: true,
           backchannel_logout_session_supported: true,
@@ -130,6 +137,9 @@ export class FakeRealm {
         delayMs = this.jwksDelayMs;
         if (this.jwksStatus !== undefined) return send(this.jwksStatus, { error: 'unavailable' });
         return send(200, { keys: this.keys.map((k) => k.publicJwk) });
+      }
+      if (request.method === 'POST' && path === `/realms/${realm}/protocol/openid-connect/logout`) {
+        return void this.tokenLogout.handle(request, response);
       }
       return send(404, { error: 'not_found' });
     });
