@@ -5,7 +5,7 @@
  * admin handler, in the same run; the sessions they name exist in each app beforehand.
  */
 import { randomUUID } from 'node:crypto';
-import { keycloakLogoutAction } from '../test/fixtures/keycloak-admin-actions.js';
+import { keycloakLogoutAction } from '../test/support/keycloak-admin-actions.js';
 import { profileMarkdown, type ProfileSummary } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { load, type LoadResult } from './support/load.js';

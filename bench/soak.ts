@@ -27,10 +27,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createClient } from 'redis';
-import { keycloakLogoutAction } from '../test/fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../test/support/clock.js';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
+import { keycloakLogoutAction } from '../test/support/keycloak-admin-actions.js';
 import type { SoakInstanceConfig, SoakSession, SoakStats } from './servers/soak-instance.js';
 import { ChildServer, stopAll } from './support/processes.js';
 import { startRealm } from './support/realm.js';

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { CompactSign, exportSPKI, importJWK, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService } from '../../lib/index.js';
-import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';
 import { CapturingLogger, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, type KeycloakLogoutModuleOptions } from '../../lib/index.js';
-import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm, type RealmKey } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';
 import { CapturingLogger, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor, waitForElapsed } from '../support/wait-for.js';
 

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, SessionRegistry, type LogoutEvent } from '../../lib/index.js';
 import { RevocationStore } from '../../lib/revocation/revocation-store.js';
 import { nowSeconds } from '../support/clock.js';
-import { CapturingLogger } from '../support/test-app.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
-import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
+import { ADAPTERS, CapturingLogger, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService } from '../../lib/index.js';
-import { keycloakLogoutAction } from '../fixtures/keycloak-admin-actions.js';
 import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
+import { keycloakLogoutAction } from '../support/keycloak-admin-actions.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Cases per property; `npm run fuzz` raises it for a long run. */

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, SessionRegistry, type LogoutEvent } from '../../lib/index.js';
+import { nowSeconds } from '../support/clock.js';
+import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
+import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import {
   keycloakLogoutAction,
   keycloakPushNotBeforeAction,
   keycloakTestAvailabilityAction,
   postAdminAction,
-} from '../fixtures/keycloak-admin-actions.js';
-import { nowSeconds } from '../support/clock.js';
-import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
-import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+} from '../support/keycloak-admin-actions.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';

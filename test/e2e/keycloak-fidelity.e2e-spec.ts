@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, SessionRegistry, type LogoutEvent } from '../../lib/index.js';
-import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';
 import { ADAPTERS, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 

@@ -16,11 +16,11 @@ import {
   type KeycloakLogoutOptionsFactory,
 } from '../../lib/index.js';
 import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
-import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';
 import { postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';

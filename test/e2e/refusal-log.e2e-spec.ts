@@ -8,10 +8,10 @@ import type { LoggerService } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule } from '../../lib/index.js';
 import { RefusalLog } from '../../lib/refusals/refusal-log.service.js';
-import { keycloakLogoutAction, postAdminAction } from '../fixtures/keycloak-admin-actions.js';
 import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';
 import { ADAPTERS, postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-refusals';

@@ -10,16 +10,16 @@ import { KeycloakLogoutModule, KeycloakSessionTerminator, RevocationBus, Revocat
 import { LocalRevocationBus, type RevocationBusHealth } from '../../lib/revocation/revocation-bus.js';
 import { MemorySessionRegistry } from '../../lib/registry/memory-session-registry.js';
 import { ATTRIBUTE, METRIC } from '../../lib/telemetry/telemetry-names.js';
+import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { nowSeconds } from '../support/clock.js';
+import { FakeRealm } from '../support/fake-realm.js';
+import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import {
   keycloakLogoutAction,
   keycloakPushNotBeforeAction,
   keycloakTestAvailabilityAction,
   postAdminAction,
-} from '../fixtures/keycloak-admin-actions.js';
-import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
-import { nowSeconds } from '../support/clock.js';
-import { FakeRealm } from '../support/fake-realm.js';
-import { keycloakAccessToken } from '../support/keycloak-access-token.js';
+} from '../support/keycloak-admin-actions.js';
 import { OtelTestSdk } from '../support/otel-test-sdk.js';
 import { postForm, startTestApp, type TestApp } from '../support/test-app.js';
 
