@@ -1,6 +1,7 @@
 /**
- * An in-process OpenID Provider for end-to-end tests, built on oidc-provider and shaped like a
- * Keycloak realm where the library cares (docs/keycloak-protocol.md §1, §6, §7):
+ * The demo's embedded OpenID Provider, built on oidc-provider and shaped like a Keycloak realm
+ * where the library cares (docs/keycloak-protocol.md §1, §6, §7). The end-to-end tests run
+ * against it too (test/support/test-op.ts adds browserless login and logout drivers):
  *
  * - issuer `http://127.0.0.1:<port>/realms/<realm>` with the endpoints under
  *   `/protocol/openid-connect/{auth,token,logout,certs,userinfo,revoke}`;
@@ -17,17 +18,13 @@
  * payload `typ: 'Logout'` claim; refresh tokens are opaque. Tests that need Keycloak's exact
  * logout-token shapes sign them with `privateJwks` themselves.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 
-import { createHttpAgent, type HttpAgent } from './http-client.js';
-
-export { createHttpAgent, type HttpAgent, type HttpResponse } from './http-client.js';
-
-export interface TestOpClientConfig {
+export interface KeycloakLikeOpClient {
   clientId: string;
   /** Confidential client when set (client_secret_basic and client_secret_post); public otherwise. */
   clientSecret?: string;
@@ -42,7 +39,7 @@ export interface TestOpClientConfig {
   backchannelLogoutSessionRequired?: boolean;
 }
 
-export interface TestOpUser {
+export interface KeycloakLikeOpUser {
   id: string;
   username: string;
   password: string;
@@ -50,8 +47,8 @@ export interface TestOpUser {
   name?: string;
 }
 
-export interface StartTestOpOptions {
-  clients: TestOpClientConfig[];
+export interface KeycloakLikeOpOptions {
+  clients: KeycloakLikeOpClient[];
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
   /** Port to listen on. Default 0 (a free one). */
@@ -64,10 +61,10 @@ export interface StartTestOpOptions {
    */
   autoConfirmLogout?: boolean;
   /** Default: alice/alice-password (id user-alice) and bob/bob-password (id user-bob). */
-  users?: TestOpUser[];
+  users?: KeycloakLikeOpUser[];
   /** Seconds; default 300 (Keycloak's default access token lifespan). */
   accessTokenTtl?: number;
-  /** Default 'test'. */
+  /** Default 'demo'. */
   realm?: string;
 }
 
@@ -77,47 +74,6 @@ export interface BackchannelResult {
   sub: string;
   ok: boolean;
   error?: string;
-}
-
-export interface LoginOptions {
-  clientId: string;
-  username: string;
-  /** Needed only when the OP shows its login form, i.e. not for an SSO login. */
-  password?: string;
-  /** Default 'openid profile email'. */
-  scope?: string;
-  /** Extra form parameters for the code exchange (e.g. Keycloak's client_session_state). */
-  extraTokenParams?: Record<string, string>;
-  /** The browser; a new one when omitted. Reuse it to share the OP session (SSO). */
-  agent?: HttpAgent;
-}
-
-export interface LoginResult {
-  accessToken: string;
-  idToken: string;
-  refreshToken?: string;
-  /** The ID token's `sid` (equal to the access token's and the logout token's `sid`). */
-  sid: string;
-  sub: string;
-  agent: HttpAgent;
-  /** The token endpoint's whole JSON response. */
-  tokenResponse: Record<string, unknown>;
-}
-
-export interface AuthorizeOptions {
-  agent: HttpAgent;
-  /** An authorization request URL, e.g. the Location the RP under test redirected to. */
-  url: string;
-  username?: string;
-  password?: string;
-}
-
-export interface EndSessionOptions {
-  agent: HttpAgent;
-  idTokenHint?: string;
-  clientId?: string;
-  postLogoutRedirectUri?: string;
-  state?: string;
 }
 
 /**
@@ -193,7 +149,7 @@ interface IssuedToken {
   sessionUid?: string;
 }
 
-export interface TestOp {
+export interface KeycloakLikeOp {
   /** `http://127.0.0.1:<port>/realms/<realm>`, exactly the discovery `issuer`. */
   issuer: string;
   origin: string;
@@ -207,27 +163,18 @@ export interface TestOp {
   tokenRequests: Array<Record<string, string>>;
   /** Outcomes of the OP's back-channel logout calls (events backchannel.success / .error). */
   backchannelResults: BackchannelResult[];
+  /** The endpoints' URLs, at Keycloak's paths below the issuer. */
+  endpoints: Record<RouteName, string>;
   /** Adds a client, or replaces one (e.g. once the RP under test knows its port). */
-  registerClient(client: TestOpClientConfig): Promise<void>;
-  /** Authorization Code + PKCE login without a browser, ending with the code exchange. */
-  login(opts: LoginOptions): Promise<LoginResult>;
-  /**
-   * Drives an authorization request through the OP (login form when needed, consent is
-   * automatic) until the OP redirects off its own origin; returns that redirect (the RP's
-   * callback URL with `code` and `state`, or an error). For flows started by the RP under test.
-   */
-  authorize(opts: AuthorizeOptions): Promise<{ callbackUrl: string }>;
-  /**
-   * RP-initiated logout, confirmed with logout=yes so the OP calls every back-channel URI of the
-   * session's clients. Resolves after those calls (the OP awaits them before redirecting).
-   */
-  endSession(opts: EndSessionOptions): Promise<{ location?: string }>;
+  registerClient(client: KeycloakLikeOpClient): Promise<void>;
+  /** A registered client's configuration. */
+  clientConfig(clientId: string): KeycloakLikeOpClient | undefined;
   close(): Promise<void>;
 }
 
 export type SigningJwk = JWK & { kid: string; alg: 'RS256'; use: 'sig' };
 
-const DEFAULT_USERS: TestOpUser[] = [
+const DEFAULT_USERS: KeycloakLikeOpUser[] = [
   { id: 'user-alice', username: 'alice', password: 'alice-password', email: 'alice@example.test', name: 'Alice Liddell' },
   { id: 'user-bob', username: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob Builder' },
 ];
@@ -242,16 +189,22 @@ const ROUTES = {
   revocation: '/protocol/openid-connect/revoke',
 } as const;
 
+type RouteName = keyof typeof ROUTES;
+
+/** The endpoints' URLs below `issuer`, by route name. */
+function endpointsBelow(issuer: string): Record<RouteName, string> {
+  return Object.fromEntries(Object.entries(ROUTES).map(([name, path]) => [name, `${issuer}${path}`])) as Record<RouteName, string>;
+}
+
 const LOGIN_ACTIONS = '/login-actions/authenticate/';
 // Keycloak's access tokens are for the built-in "account" client.
 const ACCESS_TOKEN_AUDIENCE = 'account';
-const DEFAULT_SCOPE = 'openid profile email';
 
-export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
-  const realm = opts.realm ?? 'test';
+export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<KeycloakLikeOp> {
+  const realm = opts.realm ?? 'demo';
   const users = opts.users ?? DEFAULT_USERS;
   const accessTokenTtl = opts.accessTokenTtl ?? 300;
-  const clients = new Map<string, TestOpClientConfig>();
+  const clients = new Map<string, KeycloakLikeOpClient>();
 
   // The issuer contains the port, so listen first and build the provider afterwards.
   let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = (_req, res) => {
@@ -261,7 +214,7 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
   };
   const server = createServer((req, res) => {
     handler(req, res).catch((err: unknown) => {
-      console.error('[test-op] request failed', err);
+      console.error('[keycloak-like-op] request failed', err);
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
@@ -418,7 +371,7 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
     if (token.grantId) accessTokenGrants.set(token.jti, token.grantId);
   });
   provider.on('server_error', (_ctx: unknown, err: Error) => {
-    console.error('[test-op] server_error', err);
+    console.error('[keycloak-like-op] server_error', err);
   });
 
   // Token endpoint: record the form as the provider parsed it, and add Keycloak's
@@ -436,7 +389,7 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
 
   const providerCallback = provider.callback();
 
-  async function registerClient(client: TestOpClientConfig): Promise<void> {
+  async function registerClient(client: KeycloakLikeOpClient): Promise<void> {
     const metadata = clientMetadata(client);
     // Validate now (the constructor throws on bad metadata) rather than on first use.
     new provider.Client(metadata);
@@ -538,134 +491,6 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
     send(res, 200, 'application/json', JSON.stringify({ sub: user.id, ...profileClaims(user) }));
   }
 
-  function endpoint(name: keyof typeof ROUTES): string {
-    return `${issuer}${ROUTES[name]}`;
-  }
-
-  function isOffOp(location: string): boolean {
-    return new URL(location).origin !== origin;
-  }
-
-  async function authorize({ agent, url, username, password }: AuthorizeOptions): Promise<{ callbackUrl: string }> {
-    let response = await agent.request(url);
-    let submitted = false;
-    for (let hops = 0; hops < 20; hops += 1) {
-      if (response.location) {
-        if (isOffOp(response.location)) return { callbackUrl: response.location };
-        response = await agent.request(response.location);
-        continue;
-      }
-      const action = response.status === 200 ? loginFormAction(response.body) : undefined;
-      if (action) {
-        if (submitted) throw new Error(`login as ${username ?? '(nobody)'} failed at ${response.url}`);
-        if (username === undefined || password === undefined) {
-          throw new Error(`the OP asked for credentials at ${response.url} but none were given (no SSO session?)`);
-        }
-        submitted = true;
-        response = await agent.request(action, { form: { username, password } });
-        continue;
-      }
-      throw new Error(`unexpected OP response ${response.status} at ${response.url}: ${response.body.slice(0, 500)}`);
-    }
-    throw new Error(`too many hops in the authorization flow starting at ${url}`);
-  }
-
-  async function login(options: LoginOptions): Promise<LoginResult> {
-    const client = clients.get(options.clientId);
-    if (!client) throw new Error(`unknown client ${options.clientId}`);
-    const redirectUri = client.redirectUris[0];
-    if (!redirectUri) throw new Error(`client ${client.clientId} has no redirect URI`);
-    const agent = options.agent ?? createHttpAgent();
-
-    const codeVerifier = randomBytes(32).toString('base64url');
-    const state = randomBytes(16).toString('base64url');
-    const nonce = randomBytes(16).toString('base64url');
-    const authorizationUrl = new URL(endpoint('authorization'));
-    authorizationUrl.search = new URLSearchParams({
-      client_id: client.clientId,
-      response_type: 'code',
-      scope: options.scope ?? DEFAULT_SCOPE,
-      redirect_uri: redirectUri,
-      state,
-      nonce,
-      code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-
-    const { callbackUrl } = await authorize({
-      agent,
-      url: authorizationUrl.href,
-      username: options.username,
-      ...(options.password !== undefined ? { password: options.password } : {}),
-    });
-    const callback = new URL(callbackUrl);
-    const code = callback.searchParams.get('code');
-    if (!code || callback.searchParams.get('state') !== state) {
-      throw new Error(`authorization failed: ${callbackUrl}`);
-    }
-
-    const form: Record<string, string> = {
-      ...options.extraTokenParams,
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: codeVerifier,
-    };
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    if (client.clientSecret !== undefined) {
-      // client_secret_basic: RFC 6749 §2.3.1 form-encodes both parts first.
-      const basic = `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`;
-      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
-    } else {
-      form.client_id = client.clientId;
-    }
-    const response = await fetch(endpoint('token'), { method: 'POST', headers, body: new URLSearchParams(form) });
-    const tokenResponse = (await response.json()) as Record<string, unknown>;
-    const { access_token: accessToken, id_token: idToken, refresh_token: refreshToken } = tokenResponse;
-    if (!response.ok || typeof accessToken !== 'string' || typeof idToken !== 'string') {
-      throw new Error(`token request failed (${response.status}): ${JSON.stringify(tokenResponse)}`);
-    }
-    const claims = decodeJwt(idToken);
-    if (claims.nonce !== nonce) throw new Error('ID token nonce mismatch');
-    if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string') {
-      throw new Error(`ID token without sid or sub: ${JSON.stringify(claims)}`);
-    }
-    return {
-      accessToken,
-      idToken,
-      ...(typeof refreshToken === 'string' ? { refreshToken } : {}),
-      sid: claims.sid,
-      sub: claims.sub,
-      agent,
-      tokenResponse,
-    };
-  }
-
-  async function endSession(options: EndSessionOptions): Promise<{ location?: string }> {
-    const url = new URL(endpoint('end_session'));
-    if (options.idTokenHint !== undefined) url.searchParams.set('id_token_hint', options.idTokenHint);
-    if (options.clientId !== undefined) url.searchParams.set('client_id', options.clientId);
-    if (options.postLogoutRedirectUri !== undefined) {
-      url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
-    }
-    if (options.state !== undefined) url.searchParams.set('state', options.state);
-
-    // The OP answers with a confirmation form (or an auto-submitting one without a session);
-    // submit it the way the "Logout" button would.
-    const prompt = await options.agent.request(url.href);
-    const form = parseForm(prompt.body);
-    if (prompt.status !== 200 || !form) {
-      throw new Error(`unexpected end_session response ${prompt.status}: ${prompt.body.slice(0, 500)}`);
-    }
-    const done = await options.agent.request(new URL(form.action, prompt.url).href, {
-      form: { ...form.fields, logout: 'yes' },
-    });
-    if (done.status !== 303) {
-      throw new Error(`unexpected end_session confirm response ${done.status}: ${done.body.slice(0, 500)}`);
-    }
-    return done.location ? { location: done.location } : {};
-  }
-
   return {
     issuer,
     origin,
@@ -675,10 +500,9 @@ export async function startTestOp(opts: StartTestOpOptions): Promise<TestOp> {
     authorizationRequests,
     tokenRequests,
     backchannelResults,
+    endpoints: endpointsBelow(issuer),
     registerClient,
-    login,
-    authorize,
-    endSession,
+    clientConfig: (clientId) => clients.get(clientId),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -738,7 +562,7 @@ function muteOidcProviderNotices(): () => void {
   };
 }
 
-function clientMetadata(client: TestOpClientConfig): Record<string, unknown> {
+function clientMetadata(client: KeycloakLikeOpClient): Record<string, unknown> {
   return {
     client_id: client.clientId,
     ...(client.clientSecret !== undefined
@@ -757,7 +581,7 @@ function clientMetadata(client: TestOpClientConfig): Record<string, unknown> {
   };
 }
 
-function profileClaims(user: TestOpUser): Record<string, unknown> {
+function profileClaims(user: KeycloakLikeOpUser): Record<string, unknown> {
   return {
     preferred_username: user.username,
     ...(user.name !== undefined ? { name: user.name } : {}),
@@ -809,22 +633,6 @@ function stringRecord(input: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-function loginFormAction(html: string): string | undefined {
-  const match = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(html);
-  return match?.[1] ? unescapeHtml(match[1]) : undefined;
-}
-
-function parseForm(html: string): { action: string; fields: Record<string, string> } | undefined {
-  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-  if (!action) return undefined;
-  const fields: Record<string, string> = {};
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
-    const [, name, value] = match;
-    if (name !== undefined && value !== undefined) fields[name] = unescapeHtml(value);
-  }
-  return { action: unescapeHtml(action), fields };
-}
-
 function loginPage(action: string, error?: string): string {
   return page(
     'Sign in',
@@ -854,15 +662,6 @@ input[type=submit],button{margin-top:18px;width:100%;padding:9px;background:#006
 
 function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-function unescapeHtml(value: string): string {
-  return value
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 }
 
 function describeError(err: unknown): string {

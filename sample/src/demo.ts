@@ -6,7 +6,7 @@
  *
  * Ports can be moved with IDP_PORT, APP_A_PORT and APP_B_PORT.
  */
-import { startTestOp as startEmbeddedIdp } from '../idp/keycloak-like-op.js';
+import { startKeycloakLikeOp } from '../idp/keycloak-like-op.js';
 import { startSampleApp } from './create-sample-app.js';
 import type { SampleConfig } from './sample-config.js';
 
@@ -23,7 +23,7 @@ const apps = [
 ];
 const urlOf = (p: number) => `http://localhost:${p}`;
 
-const idp = await startEmbeddedIdp({
+const idp = await startKeycloakLikeOp({
   realm: 'demo',
   host: '127.0.0.1',
   port: idpPort,

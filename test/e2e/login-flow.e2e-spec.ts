@@ -10,8 +10,9 @@ import { CompactSign, decodeJwt, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService, SessionRegistry, type KeycloakLoginRecord, type LogoutEvent } from '../../lib/index.js';
 import type { FakeRealm } from '../support/fake-realm.js';
+import { createHttpAgent, type HttpAgent } from '../support/http-client.js';
 import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';
-import { createHttpAgent, startTestOp, type HttpAgent, type TestOp } from '../support/test-op.js';
+import { startTestOp, type TestOp } from '../support/test-op.js';
 import { waitFor } from '../support/wait-for.js';
 import { SESSION_COOKIE, startSessionApp, type SessionApp } from './login-session-app.js';
 

@@ -7,7 +7,8 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SessionRegistry } from '../../lib/index.js';
-import { createHttpAgent, startTestOp, type HttpAgent, type TestOp } from '../support/test-op.js';
+import { createHttpAgent, type HttpAgent } from '../support/http-client.js';
+import { startTestOp, type TestOp } from '../support/test-op.js';
 import { startSessionApp, type SessionApp } from './login-session-app.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule } from '../../lib/index.js';
 import { nowSeconds } from '../support/clock.js';
+import { createHttpAgent } from '../support/http-client.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
-import { createHttpAgent, startTestOp, type TestOp } from '../support/test-op.js';
+import { startTestOp, type TestOp } from '../support/test-op.js';
 
 /**
  * The whole back-channel path against a real OpenID Provider (oidc-provider, configured like a

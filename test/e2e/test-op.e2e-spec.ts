@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createHttpAgent, startTestOp, type TestOp } from './test-op.js';
+import { createHttpAgent } from '../support/http-client.js';
+import { startTestOp, type TestOp } from '../support/test-op.js';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
