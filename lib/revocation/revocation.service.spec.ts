@@ -1,0 +1,159 @@
+import { Logger } from '@nestjs/common';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { KeycloakLogoutModuleOptions } from '../options/keycloak-logout-options.interface.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import { MemorySessionRegistry } from '../registry/memory-session-registry.js';
+import type { SessionRecord } from '../registry/session-record.interface.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
+import type { LogoutEvent } from './logout-event.interface.js';
+import { LocalRevocationBus } from './revocation-bus.js';
+import { RevocationStore } from './revocation-store.js';
+import type { SubjectRevocation } from './revocation.interface.js';
+import { RevocationService } from './revocation.service.js';
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const stops: Array<() => void> = [];
+afterEach(() => {
+  stops.splice(0).forEach((stop) => stop());
+  vi.restoreAllMocks();
+});
+
+/** The service on real parts: options as the module resolves them, the in-process store, registry and bus. */
+function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
+  const options = resolveOptions({ issuer: 'https://kc.example/realms/demo', clientId: 'app', ...overrides });
+  const store = new RevocationStore();
+  const registry = new MemorySessionRegistry();
+  const bus = new LocalRevocationBus();
+  stops.push(() => store.onModuleDestroy(), () => registry.onModuleDestroy());
+  return { service: new RevocationService(options, store, registry, bus, new KeycloakLogoutTelemetry(options, store, registry, bus)), store, registry, bus };
+}
+
+function session(fields: Partial<SessionRecord>): SessionRecord {
+  return { sub: 'alice', clientId: 'app', issuedAt: nowSeconds(), expiresAt: nowSeconds() + 3_600, ...fields };
+}
+
+/** Collects the events of `onLogout`; listeners run after the registry lookup, so tests wait for them. */
+function listen(service: RevocationService) {
+  const events: LogoutEvent[] = [];
+  service.onLogout((event) => void events.push(event));
+  return events;
+}
+
+describe('RevocationService', () => {
+  it('publishes each revocation with a fresh id, its source, and an expiry revocationTtl after it', async () => {
+    const { service } = setup({ revocationTtl: 600 });
+    const before = Date.now();
+    const [first] = await service.revokeSid('kc-1', { source: 'keycloak-admin' });
+    const [second] = await service.revokeSid('kc-2');
+    expect(first).toMatchObject({ type: 'sid', sid: 'kc-1', source: 'keycloak-admin' });
+    expect(first!.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first!.revokedAt).toBeGreaterThanOrEqual(before);
+    expect(first!.expiresAt - first!.revokedAt).toBe(600_000);
+    // No source given: the application's own call.
+    expect(second).toMatchObject({ sid: 'kc-2', source: 'api' });
+    expect(second!.id).not.toBe(first!.id);
+    // Published through the bus, so this instance refuses it at once.
+    expect(service.revocationReason({ sid: 'kc-1' })).toBe('sid');
+  });
+
+  it("revokeSubject also revokes by sid the user's registered sessions issued up to the watermark", async () => {
+    const { service, registry } = setup();
+    const watermark = nowSeconds() - 100;
+    await registry.register(session({ adapterSessionId: 'a-1', sid: 'kc-old', issuedAt: watermark - 50 }));
+    await registry.register(session({ adapterSessionId: 'a-2', sid: 'kc-old', issuedAt: watermark - 40 }));
+    await registry.register(session({ adapterSessionId: 'a-3', sid: 'kc-edge', issuedAt: watermark }));
+    await registry.register(session({ adapterSessionId: 'a-4', sid: 'kc-later', issuedAt: watermark + 1 }));
+    await registry.register(session({ adapterSessionId: 'a-5', issuedAt: watermark - 50 }));
+    await registry.register(session({ adapterSessionId: 'b-1', sid: 'kc-bob', sub: 'bob', issuedAt: watermark - 50 }));
+
+    const revocations = await service.revokeSubject('alice', { issuedBefore: watermark });
+
+    expect(revocations[0]).toMatchObject({ type: 'subject', sub: 'alice', issuedBefore: watermark });
+    // One revocation per sid, however many sessions share it; none for later logins or other users.
+    expect(revocations.slice(1).map((r) => (r.type === 'sid' ? r.sid : r.type)).sort()).toEqual(['kc-edge', 'kc-old']);
+    // A lightweight access token carries sid but no sub: only the sid revocation reaches it.
+    expect(service.revocationReason({ sid: 'kc-old', iat: watermark - 50 })).toBe('sid');
+    expect(service.revocationReason({ sid: 'kc-later', iat: watermark + 1 })).toBeUndefined();
+  });
+
+  it('revokeSubject without issuedBefore puts the watermark at the current second', async () => {
+    const { service } = setup();
+    const before = nowSeconds();
+    const [subject] = await service.revokeSubject('carol');
+    expect(subject).toMatchObject({ type: 'subject', sub: 'carol' });
+    const { issuedBefore } = subject as SubjectRevocation;
+    expect(issuedBefore).toBeGreaterThanOrEqual(before);
+    expect(issuedBefore).toBeLessThanOrEqual(nowSeconds());
+  });
+
+  it('onLogout listeners get the sessions a revocation ends, and revokeOfflineAccess', async () => {
+    const { service, registry } = setup();
+    const events = listen(service);
+    const one = session({ adapterSessionId: 'sess-1', sid: 'kc-1' });
+    const two = session({ adapterSessionId: 'sess-2', sid: 'kc-1' });
+    await registry.register(one);
+    await registry.register(two);
+    await registry.register(session({ adapterSessionId: 'sess-3', sid: 'kc-3' }));
+
+    await service.revokeSid('kc-1', { revokeOfflineAccess: true });
+    await vi.waitFor(() => expect(events).toHaveLength(1));
+    expect(events[0]!.revocation).toMatchObject({ type: 'sid', sid: 'kc-1', revokeOfflineAccess: true });
+    expect(events[0]!.revokeOfflineAccess).toBe(true);
+    expect(events[0]!.sessions.map((s) => s.adapterSessionId).sort()).toEqual(['sess-1', 'sess-2']);
+
+    await service.revokeAdapterSession('sess-3');
+    await vi.waitFor(() => expect(events).toHaveLength(3));
+    const adapterEvent = events.find((event) => event.revocation.type === 'adapter-session')!;
+    expect(adapterEvent.sessions.map((s) => s.adapterSessionId)).toEqual(['sess-3']);
+    expect(adapterEvent.revokeOfflineAccess).toBe(false);
+    expect(adapterEvent.revocation).not.toHaveProperty('revokeOfflineAccess');
+
+    // A not-before ends every session issued before it; the event names none.
+    await service.setNotBefore(nowSeconds());
+    await vi.waitFor(() => expect(events).toHaveLength(4));
+    expect(events[3]!.sessions).toEqual([]);
+  });
+
+  it('a revocation learnt twice (retry, fan-out echo) is announced once', async () => {
+    const { service, bus } = setup();
+    const events = listen(service);
+    const [revocation] = await service.revokeSid('kc-echo');
+    await bus.publish([revocation!]);
+    await bus.publish([{ ...revocation!, id: 'another-id' }]);
+    // A later revocation's event arrives after any repeated one would have.
+    await service.revokeSid('kc-later');
+    await vi.waitFor(() => expect(events.at(-1)?.revocation).toMatchObject({ sid: 'kc-later' }));
+    expect(events.map((event) => (event.revocation.type === 'sid' ? event.revocation.sid : ''))).toEqual(['kc-echo', 'kc-later']);
+  });
+
+  it('a failing listener does not keep the others from the event; an unsubscribed one gets nothing', async () => {
+    const { service } = setup();
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const reached: string[] = [];
+    service.onLogout(() => {
+      throw new Error('listener broke');
+    });
+    service.onLogout(() => Promise.reject(new Error('async listener broke')));
+    service.onLogout(() => void reached.push('third'));
+    const unsubscribe = service.onLogout(() => void reached.push('unsubscribed'));
+    unsubscribe();
+    // Listeners run in the order they subscribed: once the last one ran, every one had its turn.
+    service.onLogout(() => void reached.push('last'));
+
+    await service.revokeSid('kc-1');
+    await vi.waitFor(() => expect(reached).toContain('last'));
+    expect(reached).toEqual(['third', 'last']);
+    expect(logged.mock.calls.map(([line]) => line)).toEqual(['onLogout listener failed: listener broke', 'onLogout listener failed: async listener broke']);
+  });
+
+  it('horizon: what was issued longer ago than revocationTtl is refused, since its revocation may be forgotten', async () => {
+    const { service } = setup({ revocationTtl: 600 });
+    expect(service.revocationReason({ sub: 'dave', iat: nowSeconds() - 602 })).toBe('horizon');
+    expect(service.revocationReason({ sub: 'dave', iat: nowSeconds() - 590 })).toBeUndefined();
+    // Without an iat there is no age to judge.
+    expect(service.revocationReason({ sub: 'dave' })).toBeUndefined();
+    // A revocation that is still known is the more precise reason.
+    await service.revokeSid('kc-dave');
+    expect(service.revocationReason({ sid: 'kc-dave', iat: nowSeconds() - 602 })).toBe('sid');
+  });
+});
