@@ -1,0 +1,268 @@
+/*
+ * KeycloakBearerGuard and KeycloakSessionGuard, one file since they share RevocationGuardBase
+ * and the context factory: Nest's own DI and ExecutionContext, the real revocation service,
+ * store, registry, bus and telemetry (OpenTelemetry's no-op API), express's adapter and
+ * response, express-session's Session and MemoryStore. Only the access token verifier is a
+ * stand-in.
+ */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { HttpException, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { Test, type TestingModule } from '@nestjs/testing';
+import express from 'express';
+import { MemoryStore, Session } from 'express-session';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Public } from '../decorators/public.decorator.js';
+import { TokenInvalidError } from '../errors/token-invalid.error.js';
+import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { KeycloakLogoutModuleOptions } from '../options/keycloak-logout-options.interface.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import { RefusalLog } from '../refusals/refusal-log.service.js';
+import { MemorySessionRegistry } from '../registry/memory-session-registry.js';
+import { SessionRegistry } from '../registry/session-registry.js';
+import { LocalRevocationBus, RevocationBus } from '../revocation/revocation-bus.js';
+import { RevocationStore } from '../revocation/revocation-store.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import type { SessionObject, SessionRequest } from '../session/session-access.js';
+import { SessionStoreAccess } from '../session/session-store-access.service.js';
+import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
+import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
+import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
+import { KeycloakBearerGuard, type RequestWithAccessToken } from './keycloak-bearer.guard.js';
+import { KeycloakSessionGuard } from './keycloak-session.guard.js';
+
+const ISSUER = 'https://kc.example/realms/demo';
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The handlers the guards run for: `@Public()` metadata is read from them. */
+class Routes {
+  @Public()
+  open(): string {
+    return 'open';
+  }
+
+  guarded(): string {
+    return 'guarded';
+  }
+}
+
+/** The ExecutionContext Nest builds for an HTTP request to one of `Routes`, with a real express response. */
+function httpContext(request: object, route: keyof Routes = 'guarded') {
+  const response = Object.setPrototypeOf(new ServerResponse(new IncomingMessage(new Socket())), express.response) as ServerResponse;
+  // Nest passes the handler unbound too: the guards only read its metadata.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const context = new ExecutionContextHost([request, response, () => undefined], Routes, Routes.prototype[route]);
+  return { context, response };
+}
+
+/** Access tokens the stand-in verifier knows: signature and claim checks have tests of their own. */
+const TOKENS = new Map<string, AccessTokenClaims>([
+  ['alice-token', { iss: ISSUER, sub: 'alice', sid: 'kc-alice', azp: 'app', iat: nowSeconds(), exp: nowSeconds() + 300 }],
+  ['bob-token', { iss: ISSUER, sub: 'bob', sid: 'kc-bob', azp: 'app', iat: nowSeconds() - 60, exp: nowSeconds() + 240 }],
+]);
+
+const tokenVerifier: Pick<AccessTokenVerifierService, 'verify'> = {
+  async verify(token) {
+    const claims = TOKENS.get(token);
+    if (claims === undefined) throw new TokenInvalidError('signature', 'access token signature is invalid');
+    return claims;
+  },
+};
+
+function adapterHost(): HttpAdapterHost {
+  const host = new HttpAdapterHost();
+  host.httpAdapter = new ExpressAdapter();
+  return host;
+}
+
+const modules: TestingModule[] = [];
+beforeEach(() => {
+  for (const level of ['warn', 'debug'] as const) vi.spyOn(Logger.prototype, level).mockImplementation(() => undefined);
+});
+afterEach(async () => {
+  for (const moduleRef of modules.splice(0)) await moduleRef.close();
+  vi.restoreAllMocks();
+});
+
+/** Both guards, resolved by Nest's DI as the module provides them. */
+async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
+  const bus = new LocalRevocationBus();
+  const moduleRef = await Test.createTestingModule({
+    providers: [
+      { provide: KEYCLOAK_LOGOUT_OPTIONS, useValue: resolveOptions({ issuer: ISSUER, clientId: 'app', ...overrides }) },
+      { provide: SessionRegistry, useValue: new MemorySessionRegistry() },
+      { provide: RevocationBus, useValue: bus },
+      { provide: AccessTokenVerifierService, useValue: tokenVerifier },
+      { provide: HttpAdapterHost, useValue: adapterHost() },
+      RevocationStore,
+      RevocationService,
+      RefusalLog,
+      KeycloakLogoutTelemetry,
+      SessionStoreAccess,
+      KeycloakBearerGuard,
+      KeycloakSessionGuard,
+    ],
+  }).compile();
+  modules.push(moduleRef);
+  /** Makes the bus report what a shared bus reports when its log is unreachable. */
+  const goStale = () => vi.spyOn(bus, 'health').mockReturnValue({ stale: true, detail: 'shared log unreachable' });
+  return {
+    bearer: moduleRef.get(KeycloakBearerGuard),
+    session: moduleRef.get(KeycloakSessionGuard),
+    revocations: moduleRef.get(RevocationService),
+    refusals: moduleRef.get(RefusalLog),
+    goStale,
+  };
+}
+
+/** What a guard threw, as the status and JSON body the exception filter answers with. */
+async function refusalOf(attempt: Promise<boolean>): Promise<{ status: number; body: unknown }> {
+  const error = await attempt.then(
+    () => new Error('the guard let the request through'),
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof HttpException)) throw error;
+  return { status: error.getStatus(), body: error.getResponse() };
+}
+
+const bearerRequest = (token?: string): RequestWithAccessToken & { headers: Record<string, string> } => ({
+  headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+});
+
+describe('KeycloakBearerGuard', () => {
+  it('lets a @Public() route through without a token', async () => {
+    const { bearer } = await setup();
+    expect(await bearer.canActivate(httpContext(bearerRequest(), 'open').context)).toBe(true);
+  });
+
+  it('refuses a request without a token: 401 invalid_request as JSON, WWW-Authenticate: Bearer', async () => {
+    const { bearer, refusals } = await setup();
+    const { context, response } = httpContext(bearerRequest());
+    expect(await refusalOf(bearer.canActivate(context))).toEqual({ status: 401, body: { error: 'invalid_request', error_description: 'missing bearer token' } });
+    expect(response.getHeader('www-authenticate')).toBe('Bearer');
+    expect(refusals.counts()).toEqual({ 'bearer-guard:missing_token': 1 });
+  });
+
+  it('accepts a valid token no logout revoked, and puts its claims on the request', async () => {
+    const { bearer } = await setup();
+    const request = bearerRequest('alice-token');
+    expect(await bearer.canActivate(httpContext(request).context)).toBe(true);
+    expect(request.accessTokenClaims).toBe(TOKENS.get('alice-token'));
+  });
+
+  it('refuses a token the verifier rejects: 401 invalid_token', async () => {
+    const { bearer } = await setup();
+    const { context, response } = httpContext(bearerRequest('forged-token'));
+    expect(await refusalOf(bearer.canActivate(context))).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    expect(response.getHeader('www-authenticate')).toBe('Bearer error="invalid_token"');
+  });
+
+  it('refuses a revoked token: 401 invalid_token naming the reason', async () => {
+    const { bearer, revocations } = await setup();
+    await revocations.revokeSid('kc-alice');
+    await revocations.revokeSubject('bob');
+    const alice = httpContext(bearerRequest('alice-token'));
+    expect(await refusalOf(bearer.canActivate(alice.context))).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'access token has been revoked (sid)' },
+    });
+    expect(alice.response.getHeader('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(await refusalOf(bearer.canActivate(httpContext(bearerRequest('bob-token')).context))).toMatchObject({
+      body: { error_description: 'access token has been revoked (subject)' },
+    });
+  });
+
+  it("with failurePolicy 'refuse', a possibly stale revocation view is 503; with 'allow' the token passes", async () => {
+    const refusing = await setup();
+    refusing.goStale();
+    expect(await refusalOf(refusing.bearer.canActivate(httpContext(bearerRequest('alice-token')).context))).toEqual({
+      status: 503,
+      body: { error: 'temporarily_unavailable', error_description: 'revocation state may be stale (shared log unreachable); refusing by policy' },
+    });
+    const allowing = await setup({ failurePolicy: 'allow' });
+    allowing.goStale();
+    expect(await allowing.bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+  });
+});
+
+/** express-session's Session: its constructor is private in @types/express-session, public in the package. */
+const ExpressSession = Session as unknown as new (request: object, data: object) => SessionObject;
+
+/** A request as express-session leaves it: a real Session, kept in a real MemoryStore. */
+async function sessionRequest(login: Record<string, unknown> | undefined, sessionId = 'sess-1') {
+  const store = new MemoryStore();
+  const request: SessionRequest = { headers: {}, sessionID: sessionId, sessionStore: store };
+  request.session = new ExpressSession(request, login === undefined ? {} : { keycloak: login });
+  await promisify(store.set.bind(store))(sessionId, request.session as never);
+  const stored = () => promisify(store.get.bind(store))(sessionId);
+  return { request, stored };
+}
+
+describe('KeycloakSessionGuard', () => {
+  it('lets a @Public() route through without a session', async () => {
+    const { session } = await setup();
+    expect(await session.canActivate(httpContext({ headers: {} }, 'open').context)).toBe(true);
+  });
+
+  it('refuses a session without a login record: 401 login_required', async () => {
+    const { session } = await setup();
+    const { request } = await sessionRequest(undefined);
+    expect(await refusalOf(session.canActivate(httpContext(request).context))).toEqual({
+      status: 401,
+      body: { error: 'login_required', error_description: 'no signed-in session' },
+    });
+  });
+
+  it('accepts a session no logout revoked, and puts its login record on the request', async () => {
+    const { session } = await setup();
+    const login = { sub: 'alice', sid: 'kc-alice', issuedAt: nowSeconds() };
+    const { request } = await sessionRequest(login);
+    expect(await session.canActivate(httpContext(request).context)).toBe(true);
+    expect(request.keycloakSession).toEqual(login);
+  });
+
+  it('refuses a revoked session with the reason and destroys it in the session store', async () => {
+    const { session, revocations } = await setup();
+    await revocations.revokeSid('kc-alice');
+    const { request, stored } = await sessionRequest({ sub: 'alice', sid: 'kc-alice', issuedAt: nowSeconds() });
+    expect(await refusalOf(session.canActivate(httpContext(request).context))).toEqual({
+      status: 401,
+      body: { error: 'login_required', error_description: 'session has been logged out (sid)' },
+    });
+    expect(request.session).toBeUndefined();
+    expect(await stored()).toBeUndefined();
+  });
+
+  it('refuses a session whose app session id was revoked (Keycloak admin LOGOUT)', async () => {
+    const { session, revocations } = await setup();
+    await revocations.revokeAdapterSession('sess-7');
+    const { request } = await sessionRequest({ sub: 'carol', issuedAt: nowSeconds() }, 'sess-7');
+    expect(await refusalOf(session.canActivate(httpContext(request).context))).toMatchObject({
+      body: { error_description: 'session has been logged out (adapter-session)' },
+    });
+  });
+
+  it('destroys a session whose login is older than maxSessionAge, and accepts one just younger', async () => {
+    const { session } = await setup({ maxSessionAge: 600 });
+    const old = await sessionRequest({ sub: 'dave', issuedAt: nowSeconds() - 610 });
+    expect(await refusalOf(session.canActivate(httpContext(old.request).context))).toEqual({
+      status: 401,
+      body: { error: 'login_required', error_description: 'session is older than maxSessionAge; sign in again' },
+    });
+    expect(await old.stored()).toBeUndefined();
+    const young = await sessionRequest({ sub: 'dave', issuedAt: nowSeconds() - 590 });
+    expect(await session.canActivate(httpContext(young.request).context)).toBe(true);
+  });
+
+  it("with failurePolicy 'refuse', a possibly stale view is 503 and the session is kept", async () => {
+    const { session, goStale } = await setup();
+    goStale();
+    const { request, stored } = await sessionRequest({ sub: 'erin', issuedAt: nowSeconds() });
+    expect(await refusalOf(session.canActivate(httpContext(request).context))).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    expect(await stored()).toBeDefined();
+  });
+});
