@@ -6,3 +6,6 @@ export const IS_PUBLIC_KEY = 'KEYCLOAK_LOGOUT:public';
 
 /** The event member of a logout token (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** Metadata key set by `@KeepOpenAtLogout()`. */
+export const KEEP_OPEN_AT_LOGOUT_KEY = 'KEYCLOAK_LOGOUT:keep-open-at-logout';

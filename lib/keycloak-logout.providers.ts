@@ -1,4 +1,10 @@
 import type { Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { LiveConnectionCloser } from './live-connections/live-connection-closer.service.js';
+import { LiveConnectionRegistry } from './live-connections/live-connection-registry.service.js';
+import { LiveConnectionTracker } from './live-connections/live-connection-tracker.service.js';
+import { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
+import { SseStreams } from './live-connections/sse-streams.service.js';
 import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
 import { BackchannelLogoutService } from './backchannel-logout/backchannel-logout.service.js';
 import { FrontchannelLogoutService } from './browser-logout/frontchannel-logout.service.js';
@@ -66,6 +72,12 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   SessionStoreAccess,
   RevokedSessionDestroyer,
   RefusalLog,
+  LiveConnectionRegistry,
+  LiveConnectionTracker,
+  LiveConnectionCloser,
+  SseStreams,
+  // For the whole app: wraps the event streams of the GraphQL subscriptions the guards admit.
+  { provide: APP_INTERCEPTOR, useClass: LiveSubscriptionInterceptor },
   sessionRegistryProvider,
   revocationBusProvider,
 ];
@@ -83,4 +95,7 @@ export const KEYCLOAK_LOGOUT_EXPORTS = [
   KeycloakSessionTerminator,
   RefusalLog,
   SessionStoreAccess,
+  LiveConnectionRegistry,
+  LiveConnectionTracker,
+  SseStreams,
 ];
