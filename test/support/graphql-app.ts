@@ -1,0 +1,146 @@
+import 'reflect-metadata';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, UseGuards, type DynamicModule, type INestApplication, type Provider } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { GraphQLModule, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  CurrentSession,
+  CurrentToken,
+  KeycloakBearerGuard,
+  KeycloakSessionGuard,
+  Public,
+  type AccessTokenClaims,
+  type KeycloakSessionData,
+} from '../../lib/index.js';
+import { EventChannel } from './event-channel.js';
+
+export type GraphqlDriverName = 'apollo-express' | 'mercurius-fastify';
+export const GRAPHQL_DRIVERS: GraphqlDriverName[] = ['apollo-express', 'mercurius-fastify'];
+
+const typeDefs = /* GraphQL */ `
+  type Me {
+    sub: String
+    sid: String
+  }
+  type Tick {
+    n: Int!
+    sub: String
+  }
+  type Query {
+    me: Me!
+    open: String!
+    page: Me!
+  }
+  type Subscription {
+    ticks: Tick!
+  }
+`;
+
+/** Published ticks reach every open `ticks` subscription, with the `sub` it was admitted for. */
+export const TICKS = new EventChannel<{ n: number }>();
+
+@Resolver()
+@UseGuards(KeycloakBearerGuard)
+class BearerResolver {
+  @Query('me')
+  me(@CurrentToken() token: AccessTokenClaims) {
+    return { sub: token.sub, sid: token.sid };
+  }
+
+  @Query('open')
+  @Public()
+  open() {
+    return 'open';
+  }
+
+  @Subscription('ticks')
+  ticks(@CurrentToken() token: AccessTokenClaims) {
+    return TICKS.subscribe((event) => ({ ticks: { ...event, sub: token.sub } }));
+  }
+}
+
+@Resolver()
+class SessionResolver {
+  @Query('page')
+  @UseGuards(KeycloakSessionGuard)
+  page(@CurrentSession() session: KeycloakSessionData) {
+    return { sub: session.sub, sid: session.sid };
+  }
+}
+
+/**
+ * A test session: the `x-test-session` header names an entry of `sessions` (like test-app.ts),
+ * for the session guard under GraphQL over HTTP.
+ */
+export type GraphqlTestSessions = Map<string, Record<string, unknown>>;
+
+function attachSession(request: Record<string, any>, sessions: GraphqlTestSessions): void {
+  const id = request.headers?.['x-test-session'];
+  if (typeof id !== 'string' || !sessions.has(id)) return;
+  request.sessionID = id;
+  request.session = Object.assign(sessions.get(id)!, {
+    destroy: (callback: (error?: unknown) => void) => {
+      sessions.delete(id);
+      callback();
+    },
+  });
+}
+
+export interface GraphqlTestApp {
+  app: INestApplication;
+  url: string;
+  wsUrl: string;
+  sessions: GraphqlTestSessions;
+  close(): Promise<void>;
+}
+
+/**
+ * A real GraphQL server on a free loopback port: Apollo on Express or Mercurius on Fastify,
+ * with graphql-ws subscriptions at `/graphql`. `globalGuard` registers KeycloakBearerGuard as
+ * APP_GUARD (then only the `@Public()` query and the resolvers' own guards decide).
+ */
+export async function startGraphqlApp(driver: GraphqlDriverName, logoutModule: DynamicModule, options: { globalGuard?: boolean } = {}): Promise<GraphqlTestApp> {
+  const graphql =
+    driver === 'apollo-express'
+      ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, graphiql: false, subscriptions: { 'graphql-ws': true } })
+      : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, graphiql: false, subscription: true });
+  const providers: Provider[] = [BearerResolver, SessionResolver];
+  if (options.globalGuard === true) providers.push({ provide: APP_GUARD, useClass: KeycloakBearerGuard });
+
+  @Module({ imports: [logoutModule, graphql], providers })
+  class GraphqlAppModule {}
+
+  const sessions: GraphqlTestSessions = new Map();
+  let app: INestApplication;
+  if (driver === 'apollo-express') {
+    app = await NestFactory.create(GraphqlAppModule, new ExpressAdapter(), { logger: false });
+    app.use((request: any, _response: unknown, next: () => void) => {
+      attachSession(request, sessions);
+      next();
+    });
+  } else {
+    const fastifyApp = await NestFactory.create<NestFastifyApplication>(GraphqlAppModule, new FastifyAdapter(), { logger: false });
+    fastifyApp.getHttpAdapter().getInstance().addHook('onRequest', (request: any, _reply: unknown, done: () => void) => {
+      attachSession(request, sessions);
+      done();
+    });
+    app = fastifyApp;
+  }
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, sessions, close: () => app.close() };
+}
+
+/** POSTs a GraphQL query; resolves the HTTP status and the JSON body. */
+export async function graphqlQuery(
+  url: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }> {
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: (await response.json()) as any };
+}
