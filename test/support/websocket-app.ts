@@ -174,7 +174,7 @@ export function connect(adapter: WsAdapterName, url: string, gateway: GatewayNam
     const headers = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/${gateway}${query}`, options.protocols ?? [], { headers });
     const opened = new Promise<void>((resolve) => socket.once('open', () => resolve()));
-    socket.on('message', (raw) => {
+    socket.on('message', (raw: Buffer) => {
       const message = JSON.parse(raw.toString()) as { event: string; data: unknown };
       events.push(message);
     });
