@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Module, UseGuards, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { ClientProxyFactory, MessagePattern, NatsRecordBuilder, Transport, type ClientProxy } from '@nestjs/microservices';
+import { ClientProxyFactory, MessagePattern, NatsRecordBuilder, Transport, type ClientOptions, type ClientProxy, type NatsOptions, type TcpOptions } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurrentToken, KeycloakBearerGuard, KeycloakLogoutModule, KeycloakSessionGuard, Public, RefusalLog, RevocationService, type AccessTokenClaims } from '../../lib/index.js';
@@ -83,17 +83,15 @@ describe.each<TransportName>(TRANSPORTS)('microservice handlers (%s)', (transpor
   beforeAll(async () => {
     realm = await FakeRealm.start();
     const port = await freePort();
-    const options =
-      transport === 'nats'
-        ? ({ transport: Transport.NATS, options: { servers: [NATS_URL] } } as const)
-        : ({ transport: Transport.TCP, options: { host: '127.0.0.1', port } } as const);
+    const options: NatsOptions | TcpOptions =
+      transport === 'nats' ? { transport: Transport.NATS, options: { servers: [NATS_URL] } } : { transport: Transport.TCP, options: { host: '127.0.0.1', port } };
 
     @Module({ imports: [KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT })], controllers: [RpcController, RpcSessionController] })
     class RpcAppModule {}
 
     service = await NestFactory.createMicroservice(RpcAppModule, { ...options, logger: false });
     await service.listen();
-    client = ClientProxyFactory.create(options);
+    client = ClientProxyFactory.create(options as ClientOptions);
     if (transport === 'tcp') {
       client.setOnDispatchHook((packet) => {
         if (tcpAuthorization !== undefined) packet.metadata = { authorization: tcpAuthorization };

@@ -102,12 +102,18 @@ export interface GraphqlTestApp {
  * with graphql-ws subscriptions at `/graphql`. `globalGuard` registers KeycloakBearerGuard as
  * APP_GUARD (then only the `@Public()` query and the resolvers' own guards decide).
  */
-export async function startGraphqlApp(driver: GraphqlDriverName, logoutModule: DynamicModule, options: { globalGuard?: boolean } = {}): Promise<GraphqlTestApp> {
-  const graphql =
+/** The GraphQL module (graphql-ws subscriptions at `/graphql`) and the test resolvers, to import into an app. */
+export function graphqlParts(driver: GraphqlDriverName): { module: DynamicModule; resolvers: Provider[] } {
+  const module =
     driver === 'apollo-express'
       ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, graphiql: false, subscriptions: { 'graphql-ws': true } })
       : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, graphiql: false, subscription: true });
-  const providers: Provider[] = [BearerResolver, SessionResolver];
+  return { module, resolvers: [BearerResolver, SessionResolver] };
+}
+
+export async function startGraphqlApp(driver: GraphqlDriverName, logoutModule: DynamicModule, options: { globalGuard?: boolean } = {}): Promise<GraphqlTestApp> {
+  const { module: graphql, resolvers } = graphqlParts(driver);
+  const providers: Provider[] = [...resolvers];
   if (options.globalGuard === true) providers.push({ provide: APP_GUARD, useClass: KeycloakBearerGuard });
 
   @Module({ imports: [logoutModule, graphql], providers })

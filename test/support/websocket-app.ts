@@ -26,14 +26,15 @@ export const WS_ADAPTERS: WsAdapterName[] = ['socket.io', 'ws'];
 /** The gateways: a namespace for socket.io, a path for ws. */
 export type GatewayName = 'bearer' | 'kept' | 'session' | 'open';
 
-type SessionMiddleware = ReturnType<typeof session>;
+export type SessionMiddleware = ReturnType<typeof session>;
 
 /** Runs the app's session middleware on a WebSocket upgrade request (the `ws` adapter has no middleware of its own). */
 export function applySession(middleware: SessionMiddleware, request: IncomingMessage): Promise<void> {
   return new Promise((resolve) => middleware(request as any, {} as any, () => resolve()));
 }
 
-function gateways(adapter: WsAdapterName, sessionMiddleware: SessionMiddleware) {
+/** The test gateways for one adapter (an app uses one adapter for all its gateways). */
+export function websocketGateways(adapter: WsAdapterName, sessionMiddleware: SessionMiddleware): Array<new (...args: any[]) => object> {
   const at = (name: GatewayName) => (adapter === 'ws' ? { path: `/${name}` } : { namespace: name });
 
   @WebSocketGateway(at('bearer'))
@@ -100,7 +101,7 @@ function gateways(adapter: WsAdapterName, sessionMiddleware: SessionMiddleware) 
 
 /** Signs a test user in: the login record the library's login route would store, in a real express-session. */
 @Controller('test')
-class TestLoginController {
+export class TestLoginController {
   @Get('login')
   @Public()
   login(@Req() request: { session: Record<string, unknown>; query: Record<string, string> }) {
@@ -118,7 +119,7 @@ export interface WebsocketTestApp {
 export async function startWebsocketApp(adapter: WsAdapterName, logoutModule: DynamicModule): Promise<WebsocketTestApp> {
   const sessionMiddleware = session({ secret: 'websocket-test-secret', resave: false, saveUninitialized: false, cookie: { maxAge: 600_000 } });
 
-  @Module({ imports: [logoutModule], controllers: [TestLoginController], providers: gateways(adapter, sessionMiddleware) })
+  @Module({ imports: [logoutModule], controllers: [TestLoginController], providers: websocketGateways(adapter, sessionMiddleware) })
   class WebsocketAppModule {}
 
   const app = await NestFactory.create(WebsocketAppModule, new ExpressAdapter(), { logger: false });
