@@ -1,0 +1,142 @@
+/**
+ * Live-connection benchmark: how long after the back-channel logout POST's response at instance
+ * A is the session's WebSocket at instance B closed, seen from B's client? Three instances
+ * (separate processes) on one private redis-server, loopback, Redis mode.
+ *
+ *   npm run bench:live-connections            (SAMPLES=200 to change the number of logouts)
+ *
+ * Method: for each logout, a fresh session with a `ws` client connected to instance B (or C, in
+ * turn) and admitted (its `whoami` answered); the POST goes to instance A; t0 is the moment its
+ * response arrives. Measured from t0, in the same iteration:
+ * - closed: the client's `close` event (code 4401 expected): the revocation travelled through
+ *   Redis to B, B's `onLogout` fired, the registry found the socket, and the close frame arrived;
+ * - refused: the arrival of the first 401 from B's `GET /api/me` with the session's token,
+ *   probing back to back (includes one probe round trip: an upper bound), for comparison.
+ * Not a test: prints a table, exits 0.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
+import { FakeRealm } from '../test/support/fake-realm.js';
+import { InstanceProcess } from '../test/support/instance-process.js';
+import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
+import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
+
+const SAMPLES = Number(process.env.SAMPLES ?? 200);
+const WARMUP = 10;
+const CLIENT = 'bench-live';
+const DEADLINE_MS = 2_000;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+function row(label: string, values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const cells = [50, 90, 99].map((p) => percentile(sorted, p)).concat(sorted.at(-1) ?? Number.NaN);
+  return `${label.padEnd(46)}${String(values.length).padStart(7)}${cells.map((v) => `${v.toFixed(2)} ms`.padStart(11)).join('')}`;
+}
+
+/** A `ws` client admitted by the instance: resolves once its `whoami` is answered, with its close as a promise. */
+async function admittedSocket(instance: InstanceProcess, token: string): Promise<{ closed: Promise<{ code: number; at: number }>; close(): void }> {
+  const socket = new WebSocket(`${instance.url.replace(/^http/, 'ws')}/live`, { headers: { authorization: `Bearer ${token}` } });
+  const closed = new Promise<{ code: number; at: number }>((resolve) => socket.once('close', (code) => resolve({ code, at: performance.now() })));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => socket.send(JSON.stringify({ event: 'whoami' })));
+    socket.once('message', () => resolve());
+    void closed.then(({ code }) => reject(new Error(`${instance.name} closed the socket (${code}) before admitting it`)));
+  });
+  return { closed, close: () => socket.close() };
+}
+
+/** Probes GET /api/me until 401; resolves the arrival time of that 401. */
+async function refusedAt(instance: InstanceProcess, token: string, deadline: number): Promise<number> {
+  for (;;) {
+    const status = await instance.me(token);
+    const at = performance.now();
+    if (status === 401) return at;
+    if (status !== 200) throw new Error(`${instance.name} answered ${status}`);
+    if (at > deadline) throw new Error(`${instance.name} still accepts the token after ${DEADLINE_MS} ms`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!redisServerAvailable()) throw new Error('redis-server is required for this benchmark (apt-get install redis-server)');
+  const [redis, realm] = await Promise.all([RedisServer.start(), FakeRealm.start()]);
+  const instances: InstanceProcess[] = [];
+  try {
+    const config = { issuer: realm.issuer, clientId: CLIENT, mode: 'redis' as const, redisUrl: redis.url, keyPrefix: 'bench-live:', logs: false, liveConnections: true };
+    instances.push(...(await Promise.all([1, 2, 3].map((n) => InstanceProcess.start(`instance-${n}`, config)))));
+    const [origin, ...others] = instances as [InstanceProcess, ...InstanceProcess[]];
+
+    const total = WARMUP + SAMPLES;
+    // Tokens signed up front, so that signing is not timed.
+    const sessions = await Promise.all(
+      Array.from({ length: total }, async (_, i) => {
+        const sid = `bench-live-${i}`;
+        return {
+          access: await keycloakAccessToken(realm, { clientId: CLIENT, sub: `user-${i}`, sid }),
+          logout: await keycloak26LogoutToken({ realm, clientId: CLIENT, sid, sub: `user-${i}` }),
+        };
+      }),
+    );
+
+    const closedLag: number[] = [];
+    const refusedLag: number[] = [];
+    const codes = new Map<number, number>();
+    for (let i = 0; i < total; i += 1) {
+      const { access, logout } = sessions[i]!;
+      const target = others[i % others.length]!;
+      if ((await target.me(access)) !== 200) throw new Error('setup: token refused');
+      const socket = await admittedSocket(target, access);
+      const response = await fetch(`${origin.url}/auth/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: logout }).toString(),
+      });
+      await response.arrayBuffer();
+      const t0 = performance.now();
+      if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
+      let timer: NodeJS.Timeout | undefined;
+      const [closed, refused] = await Promise.all([
+        Promise.race([
+          socket.closed,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`${target.name} did not close the socket within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+          }),
+        ]),
+        refusedAt(target, access, t0 + DEADLINE_MS),
+      ]);
+      clearTimeout(timer);
+      if (i < WARMUP) continue;
+      codes.set(closed.code, (codes.get(closed.code) ?? 0) + 1);
+      closedLag.push(closed.at - t0);
+      refusedLag.push(refused - t0);
+    }
+
+    const header = `${''.padEnd(46)}${'n'.padStart(7)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}`;
+    console.log(`\nLive connections closed at logout (back-channel logout at instance 1 → ws client of instances 2 and 3), ${SAMPLES} logouts after ${WARMUP} warm-up`);
+    console.log(
+      `3 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
+        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    );
+    console.log('\nfrom the POST response at instance 1 until ...');
+    console.log(header);
+    console.log(row('the WebSocket at instance 2/3 is closed', closedLag));
+    console.log(row('a 401 arrives from instance 2/3 (HTTP probe)', refusedLag));
+    console.log(`\nclose codes seen: ${[...codes].map(([code, n]) => `${code} × ${n}`).join(', ')}`);
+  } finally {
+    await Promise.all(instances.map((instance) => instance.kill()));
+    await realm.close();
+    await redis.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
