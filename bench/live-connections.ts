@@ -22,23 +22,14 @@ import { FakeRealm } from '../test/support/fake-realm.js';
 import { InstanceProcess } from '../test/support/instance-process.js';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
+import { latencyHeader, latencyRow, refusedAt } from './support/latency-table.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 200);
 const WARMUP = 10;
 const CLIENT = 'bench-live';
 const DEADLINE_MS = 2_000;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-function row(label: string, values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const cells = [50, 90, 99].map((p) => percentile(sorted, p)).concat(sorted.at(-1) ?? Number.NaN);
-  return `${label.padEnd(46)}${String(values.length).padStart(7)}${cells.map((v) => `${v.toFixed(2)} ms`.padStart(11)).join('')}`;
-}
+const row = (label: string, values: number[]) => latencyRow(label, values, 46);
 
 /** A `ws` client admitted by the instance: resolves once its `whoami` is answered, with its close as a promise. */
 async function admittedSocket(instance: InstanceProcess, token: string): Promise<{ closed: Promise<{ code: number; at: number }>; close(): void }> {
@@ -51,17 +42,6 @@ async function admittedSocket(instance: InstanceProcess, token: string): Promise
     void closed.then(({ code }) => reject(new Error(`${instance.name} closed the socket (${code}) before admitting it`)));
   });
   return { closed, close: () => socket.close() };
-}
-
-/** Probes GET /api/me until 401; resolves the arrival time of that 401. */
-async function refusedAt(instance: InstanceProcess, token: string, deadline: number): Promise<number> {
-  for (;;) {
-    const status = await instance.me(token);
-    const at = performance.now();
-    if (status === 401) return at;
-    if (status !== 200) throw new Error(`${instance.name} answered ${status}`);
-    if (at > deadline) throw new Error(`${instance.name} still accepts the token after ${DEADLINE_MS} ms`);
-  }
 }
 
 async function main(): Promise<void> {
@@ -118,7 +98,7 @@ async function main(): Promise<void> {
       refusedLag.push(refused - t0);
     }
 
-    const header = `${''.padEnd(46)}${'n'.padStart(7)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}`;
+    const header = latencyHeader(46);
     console.log(`\nLive connections closed at logout (back-channel logout at instance 1 → ws client of instances 2 and 3), ${SAMPLES} logouts after ${WARMUP} warm-up`);
     console.log(
       `3 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +

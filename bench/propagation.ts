@@ -22,39 +22,19 @@ import { FakeRealm } from '../test/support/fake-realm.js';
 import { InstanceProcess } from '../test/support/instance-process.js';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
+import { latencyHeader, latencyRow, p99, refusedAt } from './support/latency-table.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 400);
 const WARMUP = 20;
 const CLIENT = 'bench-propagation';
 const PROBE_DEADLINE_MS = 2_000;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-function row(label: string, values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const cells = [50, 90, 99].map((p) => percentile(sorted, p)).concat(sorted.at(-1) ?? Number.NaN);
-  return `${label.padEnd(40)}${String(values.length).padStart(7)}${cells.map((v) => `${v.toFixed(2)} ms`.padStart(11)).join('')}`;
-}
+const row = (label: string, values: number[]) => latencyRow(label, values, 40);
 
 async function get(url: string, token: string): Promise<number> {
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   await response.arrayBuffer();
   return response.status;
-}
-
-/** Probes until 401; resolves the arrival time of that 401. */
-async function refusedAt(instance: InstanceProcess, token: string, deadline: number): Promise<number> {
-  for (;;) {
-    const status = await get(`${instance.url}/api/me`, token);
-    const at = performance.now();
-    if (status === 401) return at;
-    if (status !== 200) throw new Error(`${instance.name} answered ${status}`);
-    if (at > deadline) throw new Error(`${instance.name} still accepts the token after ${PROBE_DEADLINE_MS} ms`);
-  }
 }
 
 async function main(): Promise<void> {
@@ -138,7 +118,7 @@ async function main(): Promise<void> {
 
     const all = [...perInstance.values()].flat();
     const appliedAll = [...appliedPerInstance.values()].flat();
-    const header = `${''.padEnd(40)}${'n'.padStart(7)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}`;
+    const header = latencyHeader(40);
     console.log(`\nPropagation of a back-channel logout (instance 1 → instances 2..4), ${SAMPLES} logouts after ${WARMUP} warm-up`);
     console.log(
       `4 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
@@ -155,8 +135,8 @@ async function main(): Promise<void> {
     console.log(row('instances 2..4, all', all));
     console.log(row('instance 1 itself (probe cost only)', originLag));
     console.log(row('probe round trip alone (valid token)', probeRtt));
-    const p99Applied = percentile([...appliedAll].sort((a, b) => a - b), 99);
-    const p99Observed = percentile([...all].sort((a, b) => a - b), 99);
+    const p99Applied = p99(appliedAll);
+    const p99Observed = p99(all);
     console.log(
       `\ngoal p99 ≤ 5 ms on loopback: applied p99 ${p99Applied.toFixed(2)} ms (${p99Applied <= 5 ? 'met' : 'NOT met'}), ` +
         `observed p99 ${p99Observed.toFixed(2)} ms (${p99Observed <= 5 ? 'met' : 'NOT met'})`,
