@@ -17,11 +17,8 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
-import { FakeRealm } from '../test/support/fake-realm.js';
-import { InstanceProcess } from '../test/support/instance-process.js';
-import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
-import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
+import type { InstanceProcess } from '../test/support/instance-process.js';
+import { runOnRedisInstances, signSessions } from './redis-deployment.js';
 import { latencyHeader, latencyRow, refusedAt } from './support/latency-table.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 200);
@@ -44,79 +41,55 @@ async function admittedSocket(instance: InstanceProcess, token: string): Promise
   return { closed, close: () => socket.close() };
 }
 
-async function main(): Promise<void> {
-  if (!redisServerAvailable()) throw new Error('redis-server is required for this benchmark (apt-get install redis-server)');
-  const [redis, realm] = await Promise.all([RedisServer.start(), FakeRealm.start()]);
-  const instances: InstanceProcess[] = [];
-  try {
-    const config = { issuer: realm.issuer, clientId: CLIENT, mode: 'redis' as const, redisUrl: redis.url, keyPrefix: 'bench-live:', logs: false, liveConnections: true };
-    instances.push(...(await Promise.all([1, 2, 3].map((n) => InstanceProcess.start(`instance-${n}`, config)))));
-    const [origin, ...others] = instances as [InstanceProcess, ...InstanceProcess[]];
+runOnRedisInstances(3, { clientId: CLIENT, keyPrefix: 'bench-live:', logs: false, liveConnections: true }, async ({ realm, instances }) => {
+  const [origin, ...others] = instances;
 
-    const total = WARMUP + SAMPLES;
-    // Tokens signed up front, so that signing is not timed.
-    const sessions = await Promise.all(
-      Array.from({ length: total }, async (_, i) => {
-        const sid = `bench-live-${i}`;
-        return {
-          access: await keycloakAccessToken(realm, { clientId: CLIENT, sub: `user-${i}`, sid }),
-          logout: await keycloak26LogoutToken({ realm, clientId: CLIENT, sid, sub: `user-${i}` }),
-        };
-      }),
-    );
+  const total = WARMUP + SAMPLES;
+  // Tokens signed up front, so that signing is not timed.
+  const sessions = await signSessions(realm, CLIENT, total, 'bench-live');
 
-    const closedLag: number[] = [];
-    const refusedLag: number[] = [];
-    const codes = new Map<number, number>();
-    for (let i = 0; i < total; i += 1) {
-      const { access, logout } = sessions[i]!;
-      const target = others[i % others.length]!;
-      if ((await target.me(access)) !== 200) throw new Error('setup: token refused');
-      const socket = await admittedSocket(target, access);
-      const response = await fetch(`${origin.url}/auth/backchannel-logout`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ logout_token: logout }).toString(),
-      });
-      await response.arrayBuffer();
-      const t0 = performance.now();
-      if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
-      let timer: NodeJS.Timeout | undefined;
-      const [closed, refused] = await Promise.all([
-        Promise.race([
-          socket.closed,
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`${target.name} did not close the socket within ${DEADLINE_MS} ms`)), DEADLINE_MS);
-          }),
-        ]),
-        refusedAt(target, access, t0 + DEADLINE_MS),
-      ]);
-      clearTimeout(timer);
-      if (i < WARMUP) continue;
-      codes.set(closed.code, (codes.get(closed.code) ?? 0) + 1);
-      closedLag.push(closed.at - t0);
-      refusedLag.push(refused - t0);
-    }
-
-    const header = latencyHeader(46);
-    console.log(`\nLive connections closed at logout (back-channel logout at instance 1 → ws client of instances 2 and 3), ${SAMPLES} logouts after ${WARMUP} warm-up`);
-    console.log(
-      `3 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
-        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    );
-    console.log('\nfrom the POST response at instance 1 until ...');
-    console.log(header);
-    console.log(row('the WebSocket at instance 2/3 is closed', closedLag));
-    console.log(row('a 401 arrives from instance 2/3 (HTTP probe)', refusedLag));
-    console.log(`\nclose codes seen: ${[...codes].map(([code, n]) => `${code} × ${n}`).join(', ')}`);
-  } finally {
-    await Promise.all(instances.map((instance) => instance.kill()));
-    await realm.close();
-    await redis.stop();
+  const closedLag: number[] = [];
+  const refusedLag: number[] = [];
+  const codes = new Map<number, number>();
+  for (let i = 0; i < total; i += 1) {
+    const { access, logout } = sessions[i]!;
+    const target = others[i % others.length]!;
+    if ((await target.me(access)) !== 200) throw new Error('setup: token refused');
+    const socket = await admittedSocket(target, access);
+    const response = await fetch(`${origin.url}/auth/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: logout }).toString(),
+    });
+    await response.arrayBuffer();
+    const t0 = performance.now();
+    if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const [closed, refused] = await Promise.all([
+      Promise.race([
+        socket.closed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${target.name} did not close the socket within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+        }),
+      ]),
+      refusedAt(target, access, t0 + DEADLINE_MS),
+    ]);
+    clearTimeout(timer);
+    if (i < WARMUP) continue;
+    codes.set(closed.code, (codes.get(closed.code) ?? 0) + 1);
+    closedLag.push(closed.at - t0);
+    refusedLag.push(refused - t0);
   }
-}
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
+  const header = latencyHeader(46);
+  console.log(`\nLive connections closed at logout (back-channel logout at instance 1 → ws client of instances 2 and 3), ${SAMPLES} logouts after ${WARMUP} warm-up`);
+  console.log(
+    `3 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
+      `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  console.log('\nfrom the POST response at instance 1 until ...');
+  console.log(header);
+  console.log(row('the WebSocket at instance 2/3 is closed', closedLag));
+  console.log(row('a 401 arrives from instance 2/3 (HTTP probe)', refusedLag));
+  console.log(`\nclose codes seen: ${[...codes].map(([code, n]) => `${code} × ${n}`).join(', ')}`);
 });

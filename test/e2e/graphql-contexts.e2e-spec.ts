@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeycloakLogoutModule, LiveConnectionRegistry, MemorySessionRegistry, RefusalLog, RevocationService, type RevocationBusHealth } from '../../lib/index.js';
-import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
+import { KeycloakLogoutModule, LiveConnectionRegistry, MemorySessionRegistry, RefusalLog, RevocationService } from '../../lib/index.js';
+import { SwitchableBus } from '../support/switchable-bus.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { GRAPHQL_DRIVERS, graphqlQuery, startGraphqlApp, TICKS, type GraphqlTestApp } from '../support/graphql-app.js';
 import { errorCodes, graphqlWsClient, recordSubscription } from '../support/graphql-ws-client.js';
@@ -11,12 +11,6 @@ const CLIENT = 'app-graphql';
 const now = () => Math.floor(Date.now() / 1000);
 const TICKS_QUERY = 'subscription { ticks { n sub } }';
 
-class SwitchableBus extends LocalRevocationBus {
-  stale = false;
-  override health(): RevocationBusHealth {
-    return { stale: this.stale, detail: this.stale ? 'test: shared log unreachable' : 'test: fresh' };
-  }
-}
 
 describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
   let realm: FakeRealm;

@@ -16,6 +16,7 @@ import {
   type KeycloakSessionData,
 } from '../../lib/index.js';
 import { EventChannel } from './event-channel.js';
+import { attachSession, type TestSessions } from './test-app.js';
 
 export type GraphqlDriverName = 'apollo-express' | 'mercurius-fastify';
 export const GRAPHQL_DRIVERS: GraphqlDriverName[] = ['apollo-express', 'mercurius-fastify'];
@@ -71,29 +72,11 @@ class SessionResolver {
   }
 }
 
-/**
- * A test session: the `x-test-session` header names an entry of `sessions` (like test-app.ts),
- * for the session guard under GraphQL over HTTP.
- */
-export type GraphqlTestSessions = Map<string, Record<string, unknown>>;
-
-function attachSession(request: Record<string, any>, sessions: GraphqlTestSessions): void {
-  const id = request.headers?.['x-test-session'];
-  if (typeof id !== 'string' || !sessions.has(id)) return;
-  request.sessionID = id;
-  request.session = Object.assign(sessions.get(id)!, {
-    destroy: (callback: (error?: unknown) => void) => {
-      sessions.delete(id);
-      callback();
-    },
-  });
-}
-
 export interface GraphqlTestApp {
   app: INestApplication;
   url: string;
   wsUrl: string;
-  sessions: GraphqlTestSessions;
+  sessions: TestSessions;
   close(): Promise<void>;
 }
 
@@ -119,18 +102,18 @@ export async function startGraphqlApp(driver: GraphqlDriverName, logoutModule: D
   @Module({ imports: [logoutModule, graphql], providers })
   class GraphqlAppModule {}
 
-  const sessions: GraphqlTestSessions = new Map();
+  const sessions: TestSessions = new Map();
   let app: INestApplication;
   if (driver === 'apollo-express') {
     app = await NestFactory.create(GraphqlAppModule, new ExpressAdapter(), { logger: false });
     app.use((request: any, _response: unknown, next: () => void) => {
-      attachSession(request, sessions);
+      attachSession(request, sessions, request.headers['x-test-session']);
       next();
     });
   } else {
     const fastifyApp = await NestFactory.create<NestFastifyApplication>(GraphqlAppModule, new FastifyAdapter(), { logger: false });
     fastifyApp.getHttpAdapter().getInstance().addHook('onRequest', (request: any, _reply: unknown, done: () => void) => {
-      attachSession(request, sessions);
+      attachSession(request, sessions, request.headers['x-test-session']);
       done();
     });
     app = fastifyApp;

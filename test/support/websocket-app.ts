@@ -50,19 +50,10 @@ export function websocketGateways(adapter: WsAdapterName, sessionMiddleware: Ses
     }
   }
 
+  // The same gateway, whose connections a logout leaves open.
   @WebSocketGateway(at('kept'))
   @KeepOpenAtLogout()
-  class KeptGateway implements OnGatewayConnection {
-    constructor(private readonly bearer: KeycloakBearerGuard) {}
-    handleConnection(client: object, request?: IncomingMessage) {
-      return this.bearer.admitConnection(this, client, request);
-    }
-    @UseGuards(KeycloakBearerGuard)
-    @SubscribeMessage('whoami')
-    whoami(@CurrentToken() token: AccessTokenClaims) {
-      return { event: 'whoami', data: { sub: token.sub, sid: token.sid } };
-    }
-  }
+  class KeptGateway extends BearerGateway {}
 
   @WebSocketGateway(at('session'))
   class SessionGateway implements OnGatewayConnection {
@@ -82,14 +73,11 @@ export function websocketGateways(adapter: WsAdapterName, sessionMiddleware: Ses
     }
   }
 
+  // The same gateway, open to anyone: @Public() lets every message through the guard.
   @WebSocketGateway(at('open'))
   @Public()
   @UseGuards(KeycloakBearerGuard)
-  class OpenGateway implements OnGatewayConnection {
-    constructor(private readonly bearer: KeycloakBearerGuard) {}
-    handleConnection(client: object, request?: IncomingMessage) {
-      return this.bearer.admitConnection(this, client, request);
-    }
+  class OpenGateway extends BearerGateway {
     @SubscribeMessage('ping')
     ping() {
       return { event: 'pong', data: 'pong' };
