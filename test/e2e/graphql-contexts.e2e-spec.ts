@@ -52,6 +52,16 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
       expect(test.app.get(RefusalLog).countsByContext()['bearer-guard:revoked_sid']?.graphql).toBeGreaterThanOrEqual(1);
     });
 
+    it(`a mutation is guarded the same way: admitted, then refused once revoked (${driver})`, async () => {
+      const sid = newSid();
+      const access = await token('mona', sid);
+      expect((await graphqlQuery(test.url, 'mutation { touch { sub sid } }', bearer(access))).body).toEqual({ data: { touch: { sub: 'mona', sid } } });
+      await test.app.get(RevocationService).revokeSid(sid);
+      const refused = await graphqlQuery(test.url, 'mutation { touch { sub } }', bearer(access));
+      expect(refused.status).toBeLessThan(500);
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
     it(`no token: UNAUTHENTICATED; the @Public() query still answers (${driver})`, async () => {
       const refused = await graphqlQuery(test.url, '{ me { sub } }');
       expect(refused.status).toBeLessThan(500);

@@ -173,3 +173,56 @@ describe('WebSocket handshake query parameter, not enabled', () => {
     }
   });
 });
+
+describe('live connections: the app hooks in, or opts out', () => {
+  it('beforeClose runs before the logout closes the socket (the app says goodbye on it)', async () => {
+    const realm = await FakeRealm.start();
+    const hooked: string[] = [];
+    const test = await startWebsocketApp(
+      'ws',
+      KeycloakLogoutModule.forRoot({
+        issuer: realm.issuer,
+        clientId: CLIENT,
+        liveConnections: {
+          beforeClose: (connection, event) => {
+            hooked.push(`${connection.kind}:${connection.context}:${event.revocation.type}`);
+            (connection.client as { send(data: string): void }).send(JSON.stringify({ event: 'goodbye', data: connection.subject.sub }));
+          },
+        },
+      }),
+    );
+    try {
+      const socket = connect('ws', test.url, 'bearer', { token: await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'kate', sid: 'hook-kate' }) });
+      socket.send('whoami');
+      await socket.next('whoami');
+      await test.app.get(RevocationService).revokeSid('hook-kate');
+      expect((await socket.closed).code).toBe(4401);
+      expect(await socket.next('goodbye')).toBe('kate');
+      // The app's goodbye came first, then the library's logout frame.
+      expect(socket.events.map((e) => e.event)).toEqual(['whoami', 'goodbye', 'logout']);
+      expect(hooked).toEqual(['websocket:ws:sid']);
+    } finally {
+      await test.close();
+      await realm.close();
+    }
+  });
+
+  it('closeAtLogout: false keeps sockets open (and unregistered) while their messages are refused', async () => {
+    const realm = await FakeRealm.start();
+    const test = await startWebsocketApp('ws', KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, liveConnections: { closeAtLogout: false } }));
+    try {
+      const socket = connect('ws', test.url, 'bearer', { token: await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'liam', sid: 'kept-liam' }) });
+      socket.send('whoami');
+      await socket.next('whoami');
+      expect(test.app.get(LiveConnectionRegistry).stats().total).toBe(0);
+      await test.app.get(RevocationService).revokeSid('kept-liam');
+      socket.send('whoami');
+      expect(await socket.next('exception')).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(socket.isClosed()).toBe(false);
+      socket.close();
+    } finally {
+      await test.close();
+      await realm.close();
+    }
+  });
+});

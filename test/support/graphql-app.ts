@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, UseGuards, type DynamicModule, type INestApplication, type Provider } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { GraphQLModule, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { GraphQLModule, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -35,6 +35,9 @@ const typeDefs = /* GraphQL */ `
     open: String!
     page: Me!
   }
+  type Mutation {
+    touch: Me!
+  }
   type Subscription {
     ticks: Tick!
   }
@@ -48,6 +51,11 @@ export const TICKS = new EventChannel<{ n: number }>();
 class BearerResolver {
   @Query('me')
   me(@CurrentToken() token: AccessTokenClaims) {
+    return { sub: token.sub, sid: token.sid };
+  }
+
+  @Mutation('touch')
+  touch(@CurrentToken() token: AccessTokenClaims) {
     return { sub: token.sub, sid: token.sid };
   }
 
