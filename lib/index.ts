@@ -44,6 +44,7 @@ export type { RefusalPayload } from './contexts/native-refusal.js';
 export { LiveConnectionRegistry } from './live-connections/live-connection-registry.service.js';
 export type { LiveConnection, LiveConnectionKind, TrackedConnection } from './live-connections/live-connection.interface.js';
 export { LOGOUT_EVENT } from './live-connections/live-connection-tracker.service.js';
+export { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
 export { SseStreams, SSE_LOGOUT_EVENT } from './live-connections/sse-streams.service.js';
 export { RefusalLog, type Refusal, type RefusalChannel } from './refusals/refusal-log.service.js';
 

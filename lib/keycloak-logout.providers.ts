@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { packageInstalled } from './contexts/package-installed.js';
 import { LiveConnectionCloser } from './live-connections/live-connection-closer.service.js';
 import { LiveConnectionRegistry } from './live-connections/live-connection-registry.service.js';
 import { LiveConnectionTracker } from './live-connections/live-connection-tracker.service.js';
@@ -50,6 +51,15 @@ export const revocationBusProvider: Provider = {
   useFactory: ({ backend }: ResolvedKeycloakLogoutOptions) => backend?.revocationBus ?? new LocalRevocationBus(),
 };
 
+/**
+ * For the whole app, when GraphQL can be used at all: wraps the event streams of the GraphQL
+ * subscriptions the guards admit. A global interceptor costs every HTTP request a pass through
+ * Nest's interceptor pipeline, so an app without `@nestjs/graphql` does not get it.
+ */
+function liveSubscriptionInterceptor(): Provider[] {
+  return packageInstalled('@nestjs/graphql') ? [{ provide: APP_INTERCEPTOR, useClass: LiveSubscriptionInterceptor }] : [];
+}
+
 /** Every service of the module. */
 export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   OidcDiscoveryService,
@@ -76,8 +86,7 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   LiveConnectionTracker,
   LiveConnectionCloser,
   SseStreams,
-  // For the whole app: wraps the event streams of the GraphQL subscriptions the guards admit.
-  { provide: APP_INTERCEPTOR, useClass: LiveSubscriptionInterceptor },
+  ...liveSubscriptionInterceptor(),
   sessionRegistryProvider,
   revocationBusProvider,
 ];
