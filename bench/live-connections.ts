@@ -18,7 +18,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { InstanceProcess } from '../test/support/instance-process.js';
-import { runOnRedisInstances, signSessions } from './redis-deployment.js';
+import { backchannelLogout, runOnRedisInstances, signSessions } from './redis-deployment.js';
 import { latencyHeader, latencyRow, refusedAt } from './support/latency-table.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 200);
@@ -56,14 +56,7 @@ runOnRedisInstances(3, { clientId: CLIENT, keyPrefix: 'bench-live:', logs: false
     const target = others[i % others.length]!;
     if ((await target.me(access)) !== 200) throw new Error('setup: token refused');
     const socket = await admittedSocket(target, access);
-    const response = await fetch(`${origin.url}/auth/backchannel-logout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ logout_token: logout }).toString(),
-    });
-    await response.arrayBuffer();
-    const t0 = performance.now();
-    if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
+    const t0 = await backchannelLogout(origin, logout);
     let timer: NodeJS.Timeout | undefined;
     const [closed, refused] = await Promise.all([
       Promise.race([

@@ -18,7 +18,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
-import { runOnRedisInstances, signSessions } from './redis-deployment.js';
+import { backchannelLogout, runOnRedisInstances, signSessions } from './redis-deployment.js';
 import { latencyHeader, latencyRow, p99, refusedAt } from './support/latency-table.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 400);
@@ -45,7 +45,6 @@ runOnRedisInstances(4, { clientId: CLIENT, keyPrefix: 'bench:', logs: false, rep
       if (!seen.has(message.sid as string)) seen.set(message.sid as string, message.at as number);
     });
   }
-  const epochNow = () => performance.timeOrigin + performance.now();
 
   // Tokens signed up front, so that signing is not timed.
   const total = WARMUP + SAMPLES;
@@ -65,15 +64,8 @@ runOnRedisInstances(4, { clientId: CLIENT, keyPrefix: 'bench:', logs: false, rep
     await get(`${others[i % others.length]!.url}/api/me`, valid);
     const rtt = performance.now() - rttStart;
 
-    const response = await fetch(`${origin.url}/auth/backchannel-logout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ logout_token: logout }).toString(),
-    });
-    await response.arrayBuffer();
-    const t0 = performance.now();
-    const t0Epoch = epochNow();
-    if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
+    const t0 = await backchannelLogout(origin, logout);
+    const t0Epoch = performance.timeOrigin + t0;
     const probed = instances[i % instances.length]!;
     const refused = (await refusedAt(probed, access, t0 + PROBE_DEADLINE_MS)) - t0;
     if (i < WARMUP) continue;

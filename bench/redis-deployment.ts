@@ -51,3 +51,19 @@ export function signSessions(realm: FakeRealm, clientId: string, count: number, 
     }),
   );
 }
+
+/**
+ * POSTs a logout token to the instance's back-channel route and resolves `performance.now()`
+ * when its whole response has arrived (the benchmarks' t0); fails unless it answered 200.
+ */
+export async function backchannelLogout(instance: InstanceProcess, logoutToken: string): Promise<number> {
+  const response = await fetch(`${instance.url}/auth/backchannel-logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: logoutToken }).toString(),
+  });
+  await response.arrayBuffer();
+  const t0 = performance.now();
+  if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
+  return t0;
+}
