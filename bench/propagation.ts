@@ -17,28 +17,16 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
-import { FakeRealm } from '../test/support/fake-realm.js';
-import { InstanceProcess } from '../test/support/instance-process.js';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
-import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
+import { backchannelLogout, runOnRedisInstances, signSessions } from './redis-deployment.js';
+import { latencyHeader, latencyRow, p99, refusedAt } from './support/latency-table.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 400);
 const WARMUP = 20;
 const CLIENT = 'bench-propagation';
 const PROBE_DEADLINE_MS = 2_000;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-function row(label: string, values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const cells = [50, 90, 99].map((p) => percentile(sorted, p)).concat(sorted.at(-1) ?? Number.NaN);
-  return `${label.padEnd(40)}${String(values.length).padStart(7)}${cells.map((v) => `${v.toFixed(2)} ms`.padStart(11)).join('')}`;
-}
+const row = (label: string, values: number[]) => latencyRow(label, values, 40);
 
 async function get(url: string, token: string): Promise<number> {
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -46,129 +34,78 @@ async function get(url: string, token: string): Promise<number> {
   return response.status;
 }
 
-/** Probes until 401; resolves the arrival time of that 401. */
-async function refusedAt(instance: InstanceProcess, token: string, deadline: number): Promise<number> {
-  for (;;) {
-    const status = await get(`${instance.url}/api/me`, token);
-    const at = performance.now();
-    if (status === 401) return at;
-    if (status !== 200) throw new Error(`${instance.name} answered ${status}`);
-    if (at > deadline) throw new Error(`${instance.name} still accepts the token after ${PROBE_DEADLINE_MS} ms`);
+runOnRedisInstances(4, { clientId: CLIENT, keyPrefix: 'bench:', logs: false, reportApplied: true }, async ({ realm, instances }) => {
+  const [origin, ...others] = instances;
+  // instance name -> sid -> epoch ms it was applied there (first report wins: later ones are echoes).
+  const applied = new Map<string, Map<string, number>>(instances.map((instance) => [instance.name, new Map()]));
+  for (const instance of instances) {
+    instance.onMessage((message) => {
+      if (message.type !== 'applied') return;
+      const seen = applied.get(instance.name)!;
+      if (!seen.has(message.sid as string)) seen.set(message.sid as string, message.at as number);
+    });
   }
-}
 
-async function main(): Promise<void> {
-  if (!redisServerAvailable()) throw new Error('redis-server is required for this benchmark (apt-get install redis-server)');
-  const [redis, realm] = await Promise.all([RedisServer.start(), FakeRealm.start()]);
-  const instances: InstanceProcess[] = [];
-  try {
-    const config = {
-      issuer: realm.issuer,
-      clientId: CLIENT,
-      mode: 'redis' as const,
-      redisUrl: redis.url,
-      keyPrefix: 'bench:',
-      logs: false,
-      reportApplied: true,
-    };
-    instances.push(...(await Promise.all([1, 2, 3, 4].map((n) => InstanceProcess.start(`instance-${n}`, config)))));
-    const [origin, ...others] = instances as [InstanceProcess, ...InstanceProcess[]];
-    // instance name -> sid -> epoch ms it was applied there (first report wins: later ones are echoes).
-    const applied = new Map<string, Map<string, number>>(instances.map((instance) => [instance.name, new Map()]));
-    for (const instance of instances) {
-      instance.onMessage((message) => {
-        if (message.type !== 'applied') return;
-        const seen = applied.get(instance.name)!;
-        if (!seen.has(message.sid as string)) seen.set(message.sid as string, message.at as number);
-      });
+  // Tokens signed up front, so that signing is not timed.
+  const total = WARMUP + SAMPLES;
+  const sessions = await signSessions(realm, CLIENT, total, 'bench-sid');
+  const valid = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bystander', sid: 'bench-bystander' });
+
+  const perInstance = new Map<string, number[]>(others.map((instance) => [instance.name, []]));
+  const appliedPerInstance = new Map<string, number[]>(others.map((instance) => [instance.name, []]));
+  const appliedLastOfAll: number[] = [];
+  const originLag: number[] = [];
+  const probeRtt: number[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const { access, logout } = sessions[i]!;
+    // Every instance has seen the token before (verified and cached), as in real traffic.
+    for (const instance of instances) if ((await get(`${instance.url}/api/me`, access)) !== 200) throw new Error('setup: token refused');
+    const rttStart = performance.now();
+    await get(`${others[i % others.length]!.url}/api/me`, valid);
+    const rtt = performance.now() - rttStart;
+
+    const t0 = await backchannelLogout(origin, logout);
+    const t0Epoch = performance.timeOrigin + t0;
+    const probed = instances[i % instances.length]!;
+    const refused = (await refusedAt(probed, access, t0 + PROBE_DEADLINE_MS)) - t0;
+    if (i < WARMUP) continue;
+    const sid = `bench-sid-${i}`;
+    // IPC reports may trail the 401s by a moment.
+    for (let wait = 0; others.some((instance) => !applied.get(instance.name)!.has(sid)); wait += 1) {
+      if (wait > 200) throw new Error(`no applied report for ${sid}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    const epochNow = () => performance.timeOrigin + performance.now();
-
-    // Tokens signed up front, so that signing is not timed.
-    const total = WARMUP + SAMPLES;
-    const sessions = await Promise.all(
-      Array.from({ length: total }, async (_, i) => {
-        const sid = `bench-sid-${i}`;
-        return {
-          access: await keycloakAccessToken(realm, { clientId: CLIENT, sub: `user-${i}`, sid }),
-          logout: await keycloak26LogoutToken({ realm, clientId: CLIENT, sid, sub: `user-${i}` }),
-        };
-      }),
-    );
-    const valid = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'bystander', sid: 'bench-bystander' });
-
-    const perInstance = new Map<string, number[]>(others.map((instance) => [instance.name, []]));
-    const appliedPerInstance = new Map<string, number[]>(others.map((instance) => [instance.name, []]));
-    const appliedLastOfAll: number[] = [];
-    const originLag: number[] = [];
-    const probeRtt: number[] = [];
-    for (let i = 0; i < total; i += 1) {
-      const { access, logout } = sessions[i]!;
-      // Every instance has seen the token before (verified and cached), as in real traffic.
-      for (const instance of instances) if ((await get(`${instance.url}/api/me`, access)) !== 200) throw new Error('setup: token refused');
-      const rttStart = performance.now();
-      await get(`${others[i % others.length]!.url}/api/me`, valid);
-      const rtt = performance.now() - rttStart;
-
-      const response = await fetch(`${origin.url}/auth/backchannel-logout`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ logout_token: logout }).toString(),
-      });
-      await response.arrayBuffer();
-      const t0 = performance.now();
-      const t0Epoch = epochNow();
-      if (response.status !== 200) throw new Error(`logout answered ${response.status}`);
-      const probed = instances[i % instances.length]!;
-      const refused = (await refusedAt(probed, access, t0 + PROBE_DEADLINE_MS)) - t0;
-      if (i < WARMUP) continue;
-      const sid = `bench-sid-${i}`;
-      // IPC reports may trail the 401s by a moment.
-      for (let wait = 0; others.some((instance) => !applied.get(instance.name)!.has(sid)); wait += 1) {
-        if (wait > 200) throw new Error(`no applied report for ${sid}`);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      const appliedLags = others.map((instance) => applied.get(instance.name)!.get(sid)! - t0Epoch);
-      others.forEach((instance, k) => appliedPerInstance.get(instance.name)!.push(appliedLags[k]!));
-      appliedLastOfAll.push(Math.max(...appliedLags));
-      probeRtt.push(rtt);
-      if (probed === origin) originLag.push(refused);
-      else perInstance.get(probed.name)!.push(refused);
-    }
-
-    const all = [...perInstance.values()].flat();
-    const appliedAll = [...appliedPerInstance.values()].flat();
-    const header = `${''.padEnd(40)}${'n'.padStart(7)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(11)).join('')}`;
-    console.log(`\nPropagation of a back-channel logout (instance 1 → instances 2..4), ${SAMPLES} logouts after ${WARMUP} warm-up`);
-    console.log(
-      `4 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
-        `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    );
-    console.log('\napplied: from the POST response at instance 1 until the instance\'s store holds the revocation');
-    console.log(header);
-    for (const [name, values] of appliedPerInstance) console.log(row(name, values));
-    console.log(row('instances 2..4, all', appliedAll));
-    console.log(row('last of 2..4 (all refuse)', appliedLastOfAll));
-    console.log('\nobserved: from the POST response until a 401 arrives from the instance (one probe round trip included)');
-    console.log(header);
-    for (const [name, values] of perInstance) console.log(row(name, values));
-    console.log(row('instances 2..4, all', all));
-    console.log(row('instance 1 itself (probe cost only)', originLag));
-    console.log(row('probe round trip alone (valid token)', probeRtt));
-    const p99Applied = percentile([...appliedAll].sort((a, b) => a - b), 99);
-    const p99Observed = percentile([...all].sort((a, b) => a - b), 99);
-    console.log(
-      `\ngoal p99 ≤ 5 ms on loopback: applied p99 ${p99Applied.toFixed(2)} ms (${p99Applied <= 5 ? 'met' : 'NOT met'}), ` +
-        `observed p99 ${p99Observed.toFixed(2)} ms (${p99Observed <= 5 ? 'met' : 'NOT met'})`,
-    );
-  } finally {
-    await Promise.all(instances.map((instance) => instance.kill()));
-    await realm.close();
-    await redis.stop();
+    const appliedLags = others.map((instance) => applied.get(instance.name)!.get(sid)! - t0Epoch);
+    others.forEach((instance, k) => appliedPerInstance.get(instance.name)!.push(appliedLags[k]!));
+    appliedLastOfAll.push(Math.max(...appliedLags));
+    probeRtt.push(rtt);
+    if (probed === origin) originLag.push(refused);
+    else perInstance.get(probed.name)!.push(refused);
   }
-}
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
+  const all = [...perInstance.values()].flat();
+  const appliedAll = [...appliedPerInstance.values()].flat();
+  const header = latencyHeader(40);
+  console.log(`\nPropagation of a back-channel logout (instance 1 → instances 2..4), ${SAMPLES} logouts after ${WARMUP} warm-up`);
+  console.log(
+    `4 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
+      `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  console.log('\napplied: from the POST response at instance 1 until the instance\'s store holds the revocation');
+  console.log(header);
+  for (const [name, values] of appliedPerInstance) console.log(row(name, values));
+  console.log(row('instances 2..4, all', appliedAll));
+  console.log(row('last of 2..4 (all refuse)', appliedLastOfAll));
+  console.log('\nobserved: from the POST response until a 401 arrives from the instance (one probe round trip included)');
+  console.log(header);
+  for (const [name, values] of perInstance) console.log(row(name, values));
+  console.log(row('instances 2..4, all', all));
+  console.log(row('instance 1 itself (probe cost only)', originLag));
+  console.log(row('probe round trip alone (valid token)', probeRtt));
+  const p99Applied = p99(appliedAll);
+  const p99Observed = p99(all);
+  console.log(
+    `\ngoal p99 ≤ 5 ms on loopback: applied p99 ${p99Applied.toFixed(2)} ms (${p99Applied <= 5 ? 'met' : 'NOT met'}), ` +
+      `observed p99 ${p99Observed.toFixed(2)} ms (${p99Observed <= 5 ? 'met' : 'NOT met'})`,
+  );
 });

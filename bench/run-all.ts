@@ -1,15 +1,15 @@
 /**
  * `npm run bench`: every benchmark, one after the other (each in its own process; the soak, last
  * of them, takes about three minutes, most of it waiting for revocations to expire), then the
- * propagation benchmark (`npm run bench:propagation`, maintained with the Redis backend) when
- * package.json has it, then bench/RESULTS.md. Options are passed on: `--quick`, `--profile`
- * (the propagation script gets SAMPLES=50 for `--quick`).
+ * propagation and live-connection benchmarks (`npm run bench:propagation`,
+ * `npm run bench:live-connections`, maintained with the Redis backend), then bench/RESULTS.md.
+ * Options are passed on: `--quick`, `--profile` (the two scripts get SAMPLES=50 for `--quick`).
  */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, describeMachine, goalsTable, loadReports, newReport, saveReport, writeResultsMarkdown } from './support/report.js';
+import { BENCH_DIR, describeMachine, goalsTable, loadReports, newReport, saveReport, scriptReport, writeResultsMarkdown } from './support/report.js';
 
 const BENCHMARKS = ['guard-cost', 'backchannel', 'revocation-scale', 'admin', 'soak'];
 const passOn = process.argv.slice(2);
@@ -37,9 +37,9 @@ for (const name of BENCHMARKS) {
   if (code !== 0) failed.push(name);
 }
 
-// 4. Propagation across instances: `npm run bench:propagation`, maintained with the Redis backend.
+// The scripts maintained with the Redis backend, each its own npm script: 4. propagation across
+// instances, 7. live connections closed at logout.
 const started = Date.now();
-const propagationReport = `${BENCH_DIR}results/propagation.json`;
 const writtenSince = (file: string) => {
   try {
     return statSync(file).mtimeMs >= started;
@@ -47,27 +47,19 @@ const writtenSince = (file: string) => {
     return false;
   }
 };
-console.log('\n##### propagation (npm run bench:propagation) #####\n');
-// It takes its size from SAMPLES; a quick run asks for few.
-const { code, output } = await run('npm', ['run', '--silent', 'bench:propagation'], true, passOn.includes('--quick') ? { SAMPLES: '50' } : {});
-if (code !== 0) failed.push('propagation');
-// If the script wrote its own report in this format, keep it; else record what it printed.
-if (!writtenSince(propagationReport)) {
-  const lines = output.trimEnd().split('\n');
-  saveReport(
-    newReport(
-      {
-        name: 'propagation',
-        order: 4,
-        title: 'Propagation across instances',
-        command: 'npm run bench:propagation',
-        goals: [{ goal: 'p50/p99 from logout at one instance to refusal at the others (no numeric goal)', measured: code === 0 ? 'see its output' : `script failed (exit ${code})`, met: null }],
-        markdown: ['Output of `npm run bench:propagation` (its own script; last 120 lines):', '', '```', ...lines.slice(-120), '```'].join('\n'),
-      },
-      describeMachine(),
-    ),
-  );
+
+/** Runs `npm run bench:<name>` and, unless it wrote its own report, records what it printed. */
+async function runScript(name: string, order: number, title: string, goal: string): Promise<void> {
+  console.log(`\n##### ${name} (npm run bench:${name}) #####\n`);
+  // They take their size from SAMPLES; a quick run asks for few.
+  const { code, output } = await run('npm', ['run', '--silent', `bench:${name}`], true, passOn.includes('--quick') ? { SAMPLES: '50' } : {});
+  if (code !== 0) failed.push(name);
+  if (writtenSince(`${BENCH_DIR}results/${name}.json`)) return;
+  saveReport(newReport(scriptReport(name, order, title, goal, code, output), describeMachine()));
 }
+
+await runScript('propagation', 4, 'Propagation across instances', 'p50/p99 from logout at one instance to refusal at the others (no numeric goal)');
+await runScript('live-connections', 7, 'Live connections closed at logout', 'p50/p99 from logout at one instance to the WebSocket closed at another, next to the HTTP refusal (no numeric goal)');
 
 writeResultsMarkdown();
 console.log('\n##### summary #####\n');

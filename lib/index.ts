@@ -6,6 +6,7 @@ export type {
   LogoutTokenOptions,
   JwksOptions,
   BearerOptions,
+  LiveConnectionOptions,
   KeycloakLogoutModuleOptions,
   KeycloakLogoutModuleAsyncOptions,
   KeycloakLogoutAsyncResult,
@@ -39,11 +40,20 @@ export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak
 export { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
 export type { AccessTokenClaims } from './tokens/access-token-claims.interface.js';
 export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
+export type { ContextKind } from './contexts/context-kind.js';
+export type { RefusalPayload } from './contexts/native-refusal.js';
+export { LiveConnectionRegistry } from './live-connections/live-connection-registry.service.js';
+export type { LiveConnection, LiveConnectionKind, TrackedConnection } from './live-connections/live-connection.interface.js';
+export { LOGOUT_EVENT } from './live-connections/live-connection-tracker.service.js';
+export { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
+export { SseStreams, SSE_LOGOUT_EVENT } from './live-connections/sse-streams.service.js';
+export { RefusalLog, type Refusal, type RefusalChannel } from './refusals/refusal-log.service.js';
 
 export { Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
 export { Scopes } from './decorators/scopes.decorator.js';
 export type { AccessRequirementInput, MatchMode } from './authorization/access-requirement.js';
+export { KeepOpenAtLogout } from './decorators/keep-open-at-logout.decorator.js';
 export { CurrentToken } from './decorators/current-token.decorator.js';
 export { CurrentSession } from './decorators/current-session.decorator.js';
 

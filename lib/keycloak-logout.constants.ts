@@ -10,3 +10,5 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 /** Metadata keys set by `@Roles()` and `@Scopes()`. */
 export const REQUIRED_ROLES_KEY = 'KEYCLOAK_LOGOUT:roles';
 export const REQUIRED_SCOPES_KEY = 'KEYCLOAK_LOGOUT:scopes';
+/** Metadata key set by `@KeepOpenAtLogout()`. */
+export const KEEP_OPEN_AT_LOGOUT_KEY = 'KEYCLOAK_LOGOUT:keep-open-at-logout';

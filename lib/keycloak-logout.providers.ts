@@ -1,4 +1,11 @@
 import type { Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { packageInstalled } from './contexts/package-installed.js';
+import { LiveConnectionCloser } from './live-connections/live-connection-closer.service.js';
+import { LiveConnectionRegistry } from './live-connections/live-connection-registry.service.js';
+import { LiveConnectionTracker } from './live-connections/live-connection-tracker.service.js';
+import { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
+import { SseStreams } from './live-connections/sse-streams.service.js';
 import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
 import { BackchannelLogoutService } from './backchannel-logout/backchannel-logout.service.js';
 import { FrontchannelLogoutService } from './browser-logout/frontchannel-logout.service.js';
@@ -46,6 +53,15 @@ export const revocationBusProvider: Provider = {
   useFactory: ({ backend }: ResolvedKeycloakLogoutOptions) => backend?.revocationBus ?? new LocalRevocationBus(),
 };
 
+/**
+ * For the whole app, when GraphQL can be used at all: wraps the event streams of the GraphQL
+ * subscriptions the guards admit. A global interceptor costs every HTTP request a pass through
+ * Nest's interceptor pipeline, so an app without `@nestjs/graphql` does not get it.
+ */
+function liveSubscriptionInterceptor(): Provider[] {
+  return packageInstalled('@nestjs/graphql') ? [{ provide: APP_INTERCEPTOR, useClass: LiveSubscriptionInterceptor }] : [];
+}
+
 /** Every service of the module. */
 export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   OidcDiscoveryService,
@@ -70,6 +86,11 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   RefusalLog,
   KeycloakLogoutTelemetry,
   KeycloakLogoutHealth,
+  LiveConnectionRegistry,
+  LiveConnectionTracker,
+  LiveConnectionCloser,
+  SseStreams,
+  ...liveSubscriptionInterceptor(),
   sessionRegistryProvider,
   revocationBusProvider,
 ];
@@ -88,4 +109,7 @@ export const KEYCLOAK_LOGOUT_EXPORTS = [
   RefusalLog,
   SessionStoreAccess,
   KeycloakLogoutHealth,
+  LiveConnectionRegistry,
+  LiveConnectionTracker,
+  SseStreams,
 ];

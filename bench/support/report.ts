@@ -180,3 +180,16 @@ export function printReport(report: BenchmarkReport): void {
 export function isQuick(): boolean {
   return process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 }
+
+/** The report of a benchmark kept as its own npm script (`npm run bench:<name>`): what it printed. */
+export function scriptReport(name: string, order: number, title: string, goal: string, code: number, output: string): Omit<BenchmarkReport, 'date' | 'machine' | 'quick'> {
+  const lines = output.trimEnd().split('\n');
+  return {
+    name,
+    order,
+    title,
+    command: `npm run bench:${name}`,
+    goals: [{ goal, measured: code === 0 ? 'see its output' : `script failed (exit ${code})`, met: null }],
+    markdown: [`Output of \`npm run bench:${name}\` (its own script; last 120 lines):`, '', '```', ...lines.slice(-120), '```'].join('\n'),
+  };
+}

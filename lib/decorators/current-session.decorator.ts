@@ -1,7 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { RequestWithSession } from '../guards/keycloak-session.guard.js';
+import { carrierOf } from '../contexts/credential-carrier.js';
 
-/** The login record of a request that passed `KeycloakSessionGuard`. */
-export const CurrentSession = createParamDecorator(
-  (_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<RequestWithSession>().keycloakSession,
-);
+/** The login record of a call that passed `KeycloakSessionGuard`, in any context that has a session. */
+export const CurrentSession = createParamDecorator((_data: unknown, context: ExecutionContext) => carrierOf(context).keycloakSession);

@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { RequestWithAccessToken } from '../guards/keycloak-bearer.guard.js';
+import { carrierOf } from '../contexts/credential-carrier.js';
 
-/** The verified access-token claims of a request that passed `KeycloakBearerGuard`. */
-export const CurrentToken = createParamDecorator(
-  (_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<RequestWithAccessToken>().accessTokenClaims,
-);
+/**
+ * The verified access-token claims of a call that passed `KeycloakBearerGuard`, in any context
+ * (HTTP request, GraphQL operation, WebSocket message, RPC message).
+ */
+export const CurrentToken = createParamDecorator((_data: unknown, context: ExecutionContext) => carrierOf(context).accessTokenClaims);

@@ -1,62 +1,96 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import type { ContextKind } from '../contexts/context-kind.js';
+import { carrierOf } from '../contexts/credential-carrier.js';
+import { connectionParamsOf, graphqlCallOf, graphqlRequestOf } from '../contexts/graphql-context.js';
+import { headerValue, type HeaderBag } from '../contexts/header-bag.js';
+import { rpcHeader } from '../contexts/rpc-metadata.js';
+import { handshakeOf, type WsHandshake } from '../contexts/ws-handshake.js';
+import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
+
+/** A bearer token's characters (RFC 6750 §2.1 b64token). */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+const TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 
 /**
  * `Authorization: DPoP …` (RFC 9449 §7.1): the token is bound to a key whose proof this guard
  * does not check, so it is refused with its own reason instead of "missing bearer token".
  * Schemes are case-insensitive (RFC 7235 §2.1).
  */
-function usesDPoPScheme(request: { headers: Record<string, unknown> }): boolean {
-  const header = request.headers.authorization;
+function usesDPoPScheme(request: { headers: HeaderBag } | undefined): boolean {
+  const header = request?.headers.authorization;
   return typeof header === 'string' && /^DPoP(?: |$)/i.test(header);
 }
 
-/** Requests the bearer guard has let through carry the verified claims here. */
+/** The token of an `Authorization`-style value: `Bearer <token>` (scheme in any case). */
+function bearerOf(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : BEARER.exec(value)?.[1];
+}
+
+/** Calls the bearer guard has let through carry the verified claims here. */
 export interface RequestWithAccessToken {
   accessTokenClaims?: AccessTokenClaims;
 }
 
 /**
- * For APIs: accepts a request only with a valid access token from the realm that no logout has
+ * For APIs: accepts a call only with a valid access token from the realm that no logout has
  * revoked (by `sid`, by the user's watermark, or by the client not-before), even though the
  * token itself has not expired. Register with `@UseGuards(KeycloakBearerGuard)` or `APP_GUARD`.
+ *
+ * Where the token is read, per context (each a protected hook, to override):
+ * - HTTP: `Authorization: Bearer …` (`extractToken`).
+ * - GraphQL: a subscription's graphql-ws `connectionParams` (`authorization` in any case,
+ *   `Bearer …`), else the HTTP request's `Authorization` header (`tokenFromGraphql`).
+ * - WebSocket, from the handshake (`tokenFromHandshake`): socket.io's `auth` payload (`token`,
+ *   or `authorization: 'Bearer …'`); the `Authorization` header; a `Sec-WebSocket-Protocol`
+ *   list `bearer, <token>`; the query parameter named by `bearer.queryParameter` when set.
+ * - RPC: the message's `authorization` header: NATS headers, TCP packet metadata (`tokenFromRpc`).
  */
 @Injectable()
-export class KeycloakBearerGuard extends RevocationGuardBase implements CanActivate {
+export class KeycloakBearerGuard extends RevocationGuardBase {
   constructor(private readonly verifier: AccessTokenVerifierService) {
     super();
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.isPublic(context)) return true;
-    const request = context.switchToHttp().getRequest<RequestWithAccessToken & { headers: Record<string, unknown> }>();
-    if (usesDPoPScheme(request)) {
-      this.setHeader(context, 'WWW-Authenticate', 'Bearer');
-      throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only', 'dpop_unsupported');
+  protected async authenticate(context: ExecutionContext, kind: ContextKind): Promise<RevocationSubject> {
+    if (usesDPoPScheme(this.httpRequestOf(context, kind))) {
+      throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only', 'dpop_unsupported', 'Bearer');
     }
-    const token = this.extractToken(request);
-    if (token === undefined) {
-      this.setHeader(context, 'WWW-Authenticate', 'Bearer');
-      throw this.refusal(401, 'invalid_request', 'missing bearer token', 'missing_token');
-    }
+    const token = this.tokenOf(context, kind);
+    if (token === undefined) throw this.refusal(401, 'invalid_request', 'missing bearer token', 'missing_token', 'Bearer');
     let claims: AccessTokenClaims;
     try {
       claims = await this.verifier.verify(token);
     } catch (error) {
-      this.setHeader(context, 'WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw this.refusalFrom(error);
+      throw this.refusalFrom(error, 'Bearer error="invalid_token"');
     }
     this.assertViewFresh();
-    const reason = this.revocations.revocationReason({ sid: claims.sid, sub: claims.sub, iat: claims.iat });
+    const subject: RevocationSubject = { sid: claims.sid, sub: claims.sub, iat: claims.iat };
+    const reason = this.revocations.revocationReason(subject);
     if (reason !== undefined) {
-      this.setHeader(context, 'WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`);
+      throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`, 'Bearer error="invalid_token"');
     }
     this.assertAllowed(context, claims);
-    request.accessTokenClaims = claims;
-    return true;
+    carrierOf(context).accessTokenClaims = claims;
+    return subject;
+  }
+
+  /** The token of the call, wherever its context carries it. */
+  protected tokenOf(context: ExecutionContext, kind: ContextKind): string | undefined {
+    switch (kind) {
+      case 'http':
+        return this.extractToken(context.switchToHttp().getRequest<{ headers: HeaderBag }>());
+      case 'graphql':
+        return this.tokenFromGraphql(graphqlCallOf(context).context);
+      case 'ws': {
+        const handshake = handshakeOf(context.switchToWs().getClient<unknown>());
+        return handshake === undefined ? undefined : this.tokenFromHandshake(handshake);
+      }
+      case 'rpc':
+        return this.tokenFromRpc(context);
+    }
   }
 
   /**
@@ -65,8 +99,58 @@ export class KeycloakBearerGuard extends RevocationGuardBase implements CanActiv
    */
   protected extractToken(request: { headers: Record<string, unknown> }): string | undefined {
     const header = request.headers.authorization;
-    if (typeof header !== 'string') return undefined;
-    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-    return match?.[1];
+    return typeof header === 'string' ? bearerOf(header) : undefined;
   }
+
+  /** GraphQL: the subscription's `connectionParams.authorization`, else the HTTP request's header. */
+  protected tokenFromGraphql(graphqlContext: Record<string, unknown>): string | undefined {
+    const params = connectionParamsOf(graphqlContext);
+    const fromParams = bearerOf(headerValue(params, 'authorization'));
+    if (fromParams !== undefined) return fromParams;
+    const request = graphqlRequestOf(graphqlContext);
+    return request === undefined ? undefined : this.extractToken(request);
+  }
+
+  /** WebSocket: the handshake's socket.io `auth`, `Authorization` header, subprotocols, or (opt-in) query. */
+  protected tokenFromHandshake(handshake: WsHandshake): string | undefined {
+    const auth = handshake.auth;
+    if (auth !== undefined) {
+      if (typeof auth.token === 'string' && TOKEN.test(auth.token)) return auth.token;
+      const fromAuth = bearerOf(headerValue(auth, 'authorization'));
+      if (fromAuth !== undefined) return fromAuth;
+    }
+    const fromHeader = this.extractToken(handshake);
+    if (fromHeader !== undefined) return fromHeader;
+    const fromProtocols = tokenFromSubprotocols(handshake.headers['sec-websocket-protocol']);
+    if (fromProtocols !== undefined) return fromProtocols;
+    const parameter = this.options.bearer.queryParameter;
+    if (parameter === undefined || handshake.url === undefined) return undefined;
+    const value = new URL(handshake.url, 'http://handshake.invalid').searchParams.get(parameter);
+    return value !== null && TOKEN.test(value) ? value : undefined;
+  }
+
+  /** RPC: the message's `authorization` header (NATS headers, TCP packet metadata). */
+  protected tokenFromRpc(context: ExecutionContext): string | undefined {
+    return bearerOf(rpcHeader(context, 'authorization'));
+  }
+
+  /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */
+  private httpRequestOf(context: ExecutionContext, kind: ContextKind): { headers: HeaderBag } | undefined {
+    if (kind === 'http') return context.switchToHttp().getRequest<{ headers: HeaderBag }>();
+    if (kind === 'graphql') return graphqlRequestOf(graphqlCallOf(context).context);
+    return undefined;
+  }
+}
+
+/**
+ * Browsers cannot set headers on a WebSocket, only subprotocols: the entry after `bearer` in
+ * `Sec-WebSocket-Protocol` is the token (RFC 6455 §11.3.4 lists comma-separated tokens, which a
+ * JWT's characters are). The server selects `bearer`, the first entry, so the token is not echoed.
+ */
+function tokenFromSubprotocols(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const entries = header.split(',').map((entry) => entry.trim());
+  const index = entries.findIndex((entry) => entry.toLowerCase() === 'bearer');
+  const token = index >= 0 ? entries[index + 1] : undefined;
+  return token !== undefined && TOKEN.test(token) ? token : undefined;
 }

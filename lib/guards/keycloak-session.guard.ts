@@ -1,4 +1,9 @@
-import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
+import type { ContextKind } from '../contexts/context-kind.js';
+import { carrierOf } from '../contexts/credential-carrier.js';
+import { graphqlCallOf, graphqlRequestOf } from '../contexts/graphql-context.js';
+import { handshakeOf } from '../contexts/ws-handshake.js';
+import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { decodeJwt } from 'jose';
 import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
 import { destroySession, readLoginRecord, sessionIdOf, type SessionRequest } from '../session/session-access.js';
@@ -23,20 +28,25 @@ export type RequestWithSession = SessionRequest;
 
 /**
  * For browser apps with a server-side session (express-session or @fastify/session): accepts
- * a request only when the session holds a login record that no logout has revoked (its `sid`,
+ * a call only when the session holds a login record that no logout has revoked (its `sid`,
  * its adapter session id, the user's watermark, or the client not-before) and whose login is
  * not older than `maxSessionAge` (revocations are kept only that long). A refused session is
- * destroyed and answered with 401.
+ * destroyed and answered with 401 (or the context's native refusal).
+ *
+ * The session is the HTTP request's (`sessionRequestOf`, overridable): the request itself; the
+ * HTTP request of a GraphQL operation; the WebSocket handshake request, where the app's session
+ * middleware ran on it (socket.io: `io.engine.use(sessionMiddleware)`). RPC messages have no
+ * session and are refused.
  */
 @Injectable()
-export class KeycloakSessionGuard extends RevocationGuardBase implements CanActivate {
+export class KeycloakSessionGuard extends RevocationGuardBase {
   private readonly logger = new Logger(KeycloakSessionGuard.name);
   @Inject(SessionStoreAccess) private readonly stores!: SessionStoreAccess;
   protected override readonly channel = 'session-guard';
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.isPublic(context)) return true;
-    const request = context.switchToHttp().getRequest<RequestWithSession>();
+  protected async authenticate(context: ExecutionContext, kind: ContextKind): Promise<RevocationSubject> {
+    const request = this.sessionRequestOf(context, kind);
+    if (request === undefined) throw this.refusal(401, 'login_required', 'no signed-in session', 'no_session');
     if (!this.stores.known) this.stores.learnFrom(request);
     const data = this.readSession(request);
     if (data === undefined) throw this.refusal(401, 'login_required', 'no signed-in session', 'no_session');
@@ -46,19 +56,29 @@ export class KeycloakSessionGuard extends RevocationGuardBase implements CanActi
       throw this.refusal(401, 'login_required', 'session is older than maxSessionAge; sign in again', 'session_too_old');
     }
     this.assertViewFresh();
-    const reason = this.revocations.revocationReason({
-      sid: data.sid,
-      sub: data.sub,
-      iat: data.issuedAt,
-      adapterSessionId: this.adapterSessionId(request),
-    });
+    const subject: RevocationSubject = { sid: data.sid, sub: data.sub, iat: data.issuedAt, adapterSessionId: this.adapterSessionId(request) };
+    const reason = this.revocations.revocationReason(subject);
     if (reason !== undefined) {
       await this.destroySession(request);
       throw this.refusal(401, 'login_required', `session has been logged out (${reason})`, `revoked_${reason}`);
     }
     this.assertAllowed(context, accessTokenClaims(data.accessToken));
-    request.keycloakSession = data;
-    return true;
+    carrierOf(context).keycloakSession = data;
+    return subject;
+  }
+
+  /** The request whose server-side session the call belongs to, or undefined when it has none. */
+  protected sessionRequestOf(context: ExecutionContext, kind: ContextKind): RequestWithSession | undefined {
+    switch (kind) {
+      case 'http':
+        return context.switchToHttp().getRequest<RequestWithSession>();
+      case 'graphql':
+        return graphqlRequestOf(graphqlCallOf(context).context);
+      case 'ws':
+        return handshakeOf(context.switchToWs().getClient<unknown>())?.request;
+      case 'rpc':
+        return undefined;
+    }
   }
 
   /** The login record in the session. Override for another session layout. */

@@ -1,29 +1,84 @@
-import { HttpException, Inject, type ExecutionContext } from '@nestjs/common';
+import { Inject, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { contextKindOf, type ContextKind } from '../contexts/context-kind.js';
+import { handshakeContext } from '../contexts/handshake-context.js';
+import { nativeRefusal, refusalPayload } from '../contexts/native-refusal.js';
+import { closeSocket } from '../contexts/socket-closing.js';
+import { rememberHandshake } from '../contexts/ws-handshake.js';
 import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
 import { checkAccess, type AccessRefusal, type AccessRequirements } from '../authorization/access-check.js';
 import type { AccessRequirement } from '../authorization/access-requirement.js';
+import { answerFor, contextAnswerFor, reasonOf } from '../http/error-answers.js';
 import { IS_PUBLIC_KEY, KEYCLOAK_LOGOUT_OPTIONS, REQUIRED_ROLES_KEY, REQUIRED_SCOPES_KEY } from '../keycloak-logout.constants.js';
+import { LiveConnectionTracker } from '../live-connections/live-connection-tracker.service.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
-import { RevocationService } from '../revocation/revocation.service.js';
-import { answerFor, reasonOf, type ErrorBody } from '../http/error-answers.js';
 import { RefusalLog, type RefusalChannel } from '../refusals/refusal-log.service.js';
-
-/** Refusals of requests that brought no credentials at all: routine, so logged at debug level. */
-const QUIET_REASONS = new Set(['missing_token', 'no_session']);
+import type { RevocationSubject } from '../revocation/revocation.interface.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { GuardRefusal } from './guard-refusal.js';
 
 /**
- * What the bearer and session guards share: the `@Public()` opt-out, the failure policy, and
- * refusals as JSON errors (401/503), never a 500.
+ * What the bearer and session guards share, in every execution context (HTTP, GraphQL,
+ * WebSocket, RPC): the `@Public()` opt-out, the failure policy, refusals recorded in the
+ * RefusalLog (with the context as a label) and answered in the context's native form (never a
+ * 500 or a TypeError), and the registration of admitted live connections for closing at logout.
  */
-export abstract class RevocationGuardBase {
+export abstract class RevocationGuardBase implements CanActivate {
   @Inject(Reflector) protected readonly reflector!: Reflector;
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
   @Inject(RevocationService) protected readonly revocations!: RevocationService;
   @Inject(KEYCLOAK_LOGOUT_OPTIONS) protected readonly options!: ResolvedKeycloakLogoutOptions;
   @Inject(RefusalLog) private readonly refusals!: RefusalLog;
+  @Inject(LiveConnectionTracker) private readonly liveConnections!: LiveConnectionTracker;
+  private readonly guardLogger = new Logger('KeycloakLogoutGuard');
   /** Which guard refuses, for the refusal log. */
   protected readonly channel: RefusalChannel = 'bearer-guard';
+
+  /**
+   * Checks the credentials of the call, throws a `GuardRefusal` when they do not hold, and
+   * leaves what it admitted for `@CurrentToken()` / `@CurrentSession()`. Resolves who the call
+   * belongs to, for the live-connection registry.
+   */
+  protected abstract authenticate(context: ExecutionContext, kind: ContextKind): Promise<RevocationSubject>;
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.isPublic(context)) return true;
+    const kind = contextKindOf(context);
+    let subject: RevocationSubject;
+    try {
+      subject = await this.authenticate(context, kind);
+    } catch (error) {
+      throw await this.refuse(context, kind, error);
+    }
+    this.liveConnections.admitted(context, kind, subject);
+    return true;
+  }
+
+  /**
+   * Admits a WebSocket connection at its handshake. Nest runs guards on messages only, so call it
+   * from the gateway's `handleConnection(client, request)`: a refused connection is sent an
+   * `exception` event and closed (close code 4401, or 1013 while the revocation view is stale);
+   * an admitted one is registered, so a logout closes it. For the `ws` adapter, pass the upgrade
+   * `request` too: it is remembered, and later messages are checked against its credentials.
+   * Resolves whether the connection was admitted.
+   */
+  async admitConnection(gateway: object, client: object, request?: unknown): Promise<boolean> {
+    if (request !== undefined) rememberHandshake(client, request);
+    const context = handshakeContext(gateway, client);
+    if (this.isPublic(context)) return true;
+    let subject: RevocationSubject;
+    try {
+      subject = await this.authenticate(context, 'ws');
+    } catch (error) {
+      const refusal = this.asRefusal(error);
+      this.record(refusal, 'ws');
+      const answer = contextAnswerFor(refusal.getStatus(), refusal.body);
+      closeSocket(client, answer.closeCode, answer.message, { event: 'exception', payload: refusalPayload(refusal.getStatus(), refusal.body) });
+      return false;
+    }
+    this.liveConnections.admitted(context, 'ws', subject);
+    return true;
+  }
 
   protected isPublic(context: ExecutionContext): boolean {
     return this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
@@ -51,7 +106,7 @@ export abstract class RevocationGuardBase {
     };
   }
 
-  /** With `failurePolicy: 'refuse'`, a possibly stale revocation view refuses every request. */
+  /** With `failurePolicy: 'refuse'`, a possibly stale revocation view refuses every call. */
   protected assertViewFresh(): void {
     const health = this.revocations.health();
     if (health.stale && this.options.failurePolicy === 'refuse') {
@@ -60,22 +115,52 @@ export abstract class RevocationGuardBase {
     }
   }
 
-  /** A refusal answered as JSON, and recorded (logged with `reason`, counted). */
-  protected refusal(status: number, error: string, description: string, reason: string = error): HttpException {
-    this.refusals.record({ channel: this.channel, reason, status, detail: description, quiet: QUIET_REASONS.has(reason) });
-    const body: ErrorBody = { error, error_description: description };
-    return new HttpException(body, status);
+  /** A refusal, answered in the call's context and recorded there (logged with `reason`, counted). */
+  protected refusal(status: number, error: string, description: string, reason: string = error, wwwAuthenticate?: string): GuardRefusal {
+    return new GuardRefusal(status, error, description, reason, wwwAuthenticate);
   }
 
   /** A library error (bad token, unreachable JWKS) as a refusal with its own status. */
-  protected refusalFrom(error: unknown): unknown {
+  protected refusalFrom(error: unknown, wwwAuthenticate?: string): unknown {
     if (!(error instanceof KeycloakLogoutError)) return error;
     const { status, body } = answerFor(error, 'guard');
-    this.refusals.record({ channel: this.channel, reason: reasonOf(error), status, detail: error.message });
-    return new HttpException(body, status);
+    const refusal = new GuardRefusal(status, body.error, body.error_description, reasonOf(error), wwwAuthenticate);
+    // The log may name what the caller must not read (an unreachable host).
+    refusal.detail = error.message;
+    return refusal;
   }
 
-  protected setHeader(context: ExecutionContext, name: string, value: string): void {
-    this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), name, value);
+  /**
+   * Records a refusal and turns it into the context's own error. An unexpected error (a bug, a
+   * broken store) stays itself over HTTP, where Nest answers 500 as for any route; elsewhere it
+   * is logged and refused as an internal error rather than leaking as a TypeError.
+   */
+  private async refuse(context: ExecutionContext, kind: ContextKind, error: unknown): Promise<unknown> {
+    if (kind === 'http' && !(error instanceof GuardRefusal) && !(error instanceof KeycloakLogoutError)) return error;
+    const refusal = this.asRefusal(error);
+    this.record(refusal, kind);
+    if (kind === 'http' && refusal.wwwAuthenticate !== undefined) {
+      this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', refusal.wwwAuthenticate);
+    }
+    return nativeRefusal(kind, refusal);
+  }
+
+  private asRefusal(error: unknown): GuardRefusal {
+    if (error instanceof GuardRefusal) return error;
+    const converted = this.refusalFrom(error);
+    if (converted instanceof GuardRefusal) return converted;
+    this.guardLogger.error(`unexpected error in a guard: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    return new GuardRefusal(500, 'server_error', 'internal error', 'internal_error');
+  }
+
+  private record(refusal: GuardRefusal, context: ContextKind): void {
+    this.refusals.record({
+      channel: this.channel,
+      reason: refusal.reason,
+      status: refusal.getStatus(),
+      detail: refusal.detail,
+      quiet: refusal.quiet,
+      context,
+    });
   }
 }

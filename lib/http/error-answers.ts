@@ -119,3 +119,30 @@ export function reasonOf(exception: unknown): string {
   if (exception instanceof HttpException) return `http_${exception.getStatus()}`;
   return 'internal_error';
 }
+
+/**
+ * A guard's answer outside HTTP (GraphQL, WebSocket, RPC), derived from its HTTP answer so that
+ * every context refuses for the same reasons: `code` is the GraphQL `extensions.code` (Apollo's
+ * names, used by Mercurius apps too) and the `code` of WebSocket and RPC error payloads;
+ * `closeCode` closes a WebSocket refused at its handshake (4401 and 4403 are graphql-ws's
+ * Unauthorized and Forbidden; 1013 is "Try Again Later" and 1011 "Internal Error" in the IANA
+ * WebSocket close code registry, RFC 6455 §7.4).
+ */
+export interface ContextAnswer {
+  code: string;
+  closeCode: number;
+  status: number;
+  error: string;
+  message: string;
+}
+
+const CONTEXT_CODES: Record<number, { code: string; closeCode: number }> = {
+  401: { code: 'UNAUTHENTICATED', closeCode: 4401 },
+  403: { code: 'FORBIDDEN', closeCode: 4403 },
+  503: { code: 'SERVICE_UNAVAILABLE', closeCode: 1013 },
+};
+
+export function contextAnswerFor(status: number, body: ErrorBody): ContextAnswer {
+  const { code, closeCode } = CONTEXT_CODES[status] ?? { code: 'INTERNAL_SERVER_ERROR', closeCode: 1011 };
+  return { code, closeCode, status, error: body.error, message: body.error_description };
+}

@@ -1,6 +1,8 @@
 import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import type { ResolvedTelemetryOptions, TelemetryOptions } from '../telemetry/telemetry-options.js';
 import type { SessionStoreLike } from '../session/session-store.interface.js';
+import type { LiveConnection } from '../live-connections/live-connection.interface.js';
+import type { LogoutEvent } from '../revocation/logout-event.interface.js';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 
 /** What the guards do when the local revocation view may be stale (see README "Failure policy"). */
@@ -68,6 +70,26 @@ export interface BearerOptions {
   audience?: string | string[];
   /** Verified access tokens kept (by token string) to skip repeated signature checks. Default 10000. */
   cacheSize?: number;
+  /**
+   * A query parameter of the WebSocket handshake URL that may carry the access token (e.g.
+   * `access_token`), for clients that can set neither a header nor a handshake payload. Off by
+   * default: URLs end up in proxy and access logs. Never read on HTTP requests.
+   */
+  queryParameter?: string;
+}
+
+/** What happens to live connections (WebSockets, GraphQL subscriptions, SSE streams) at logout. */
+export interface LiveConnectionOptions {
+  /**
+   * Close the live connections of a session or user when they are logged out, on every instance.
+   * Default true. A gateway or resolver can opt out with `@KeepOpenAtLogout()`.
+   */
+  closeAtLogout?: boolean;
+  /**
+   * Called before each connection is closed at logout (e.g. to send the app's own goodbye on the
+   * socket). Awaited for at most a second; an error is logged and the connection closed anyway.
+   */
+  beforeClose?: (connection: LiveConnection, event: LogoutEvent) => void | Promise<void>;
 }
 
 export interface KeycloakLogoutModuleOptions {
@@ -97,6 +119,7 @@ export interface KeycloakLogoutModuleOptions {
   jwks?: JwksOptions;
   logoutToken?: LogoutTokenOptions;
   bearer?: BearerOptions;
+  liveConnections?: LiveConnectionOptions;
   /** Property of the server-side session (`req.session[...]`) holding the login record. Default `keycloak`. */
   sessionProperty?: string;
   /**
@@ -203,7 +226,8 @@ export interface ResolvedKeycloakLogoutOptions {
   jwksUri: string | undefined;
   jwks: Required<JwksOptions>;
   logoutToken: Required<LogoutTokenOptions>;
-  bearer: { audience: string[] | undefined; cacheSize: number };
+  bearer: { audience: string[] | undefined; cacheSize: number; queryParameter: string | undefined };
+  liveConnections: { closeAtLogout: boolean; beforeClose: LiveConnectionOptions['beforeClose'] };
   sessionProperty: string;
   revocationTtl: number;
   sessionTtl: number;

@@ -18,7 +18,7 @@ import type {
 
 const TOP_LEVEL_KEYS = new Set<string>([
   'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
-  'bearer', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'backend',
+  'bearer', 'liveConnections', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'backend',
   'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
   'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost', 'telemetry',
 ]);
@@ -89,6 +89,12 @@ function audience(value: unknown): string[] | undefined {
   return list as string[];
 }
 
+function beforeClose(value: unknown): ResolvedKeycloakLogoutOptions['liveConnections']['beforeClose'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') fail('liveConnections.beforeClose', 'must be a function');
+  return value as ResolvedKeycloakLogoutOptions['liveConnections']['beforeClose'];
+}
+
 /** Validates the synchronous routing part; `forRootAsync` calls it before any factory runs. */
 export function resolveRouting(input: KeycloakLogoutRoutingOptions): Pick<ResolvedKeycloakLogoutOptions, 'routePrefix' | 'routes'> {
   const raw: Input = { ...input };
@@ -119,7 +125,8 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
   }
   const jwks = section(input, 'jwks', ['cooldown', 'cacheMaxAge', 'timeout']);
   const logoutToken = section(input, 'logoutToken', ['types', 'allowUntyped', 'requireExp', 'maxAge']);
-  const bearer = section(input, 'bearer', ['audience', 'cacheSize']);
+  const bearer = section(input, 'bearer', ['audience', 'cacheSize', 'queryParameter']);
+  const live = section(input, 'liveConnections', ['closeAtLogout', 'beforeClose']);
   const jwksUri = optionalString(input.jwksUri, 'jwksUri');
   const backend = logoutBackend(input.backend);
   if (backend !== undefined && input.maxSessionsPerUser !== undefined) {
@@ -151,6 +158,11 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     bearer: {
       audience: audience(bearer.audience),
       cacheSize: integer(bearer.cacheSize, 'bearer.cacheSize', DEFAULT_OPTIONS.bearerCacheSize, 0, 10_000_000),
+      queryParameter: optionalString(bearer.queryParameter, 'bearer.queryParameter'),
+    },
+    liveConnections: {
+      closeAtLogout: boolean(live.closeAtLogout, 'liveConnections.closeAtLogout', true),
+      beforeClose: beforeClose(live.beforeClose),
     },
     sessionProperty,
     ...lifetimes(input),

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import type { ContextKind } from '../contexts/context-kind.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 
@@ -23,8 +24,11 @@ export interface Refusal {
   detail: string;
   /** Expected refusals (no credentials at all) are logged at debug level only. */
   quiet?: boolean;
-  /** A guard's execution context type (`ExecutionContext.getType()`: `http`, `graphql`, `ws`, `rpc`). Default `http`. */
-  context?: string;
+  /**
+   * The execution context refused in (a label beside the reason, not part of it): `http`,
+   * `graphql`, `ws` or `rpc`. The logout routes are always `http`.
+   */
+  context?: ContextKind;
 }
 
 /** One warning per distinct refusal per window; the next one says how many were held back. */
@@ -52,6 +56,7 @@ const CHANNEL_NAMES: Record<RefusalChannel, string> = {
 export class RefusalLog {
   private readonly logger = new Logger('KeycloakLogoutRefusals');
   private readonly totals = new Map<string, number>();
+  private readonly totalsByContext = new Map<string, Map<ContextKind, number>>();
   private readonly recent = new Map<string, { since: number; held: number }>();
 
   constructor(
@@ -64,12 +69,18 @@ export class RefusalLog {
     this.totals.set(count, (this.totals.get(count) ?? 0) + 1);
     // The one place every refusal passes: counted here, and nowhere else.
     this.telemetry?.refusals.count(refusal);
-    const line = `refused ${CHANNEL_NAMES[refusal.channel]}: ${refusal.reason} (${refusal.detail}), answered ${refusal.status}; issuer ${this.options.issuer}, client ${this.options.clientId}`;
+    const context = refusal.context ?? 'http';
+    const perContext = this.totalsByContext.get(count) ?? new Map<ContextKind, number>();
+    perContext.set(context, (perContext.get(context) ?? 0) + 1);
+    this.totalsByContext.set(count, perContext);
+    // HTTP, where every logout route answers, keeps the line it always had.
+    const where = context === 'http' ? '' : ` (${context} context)`;
+    const line = `refused ${CHANNEL_NAMES[refusal.channel]}${where}: ${refusal.reason} (${refusal.detail}), answered ${refusal.status}; issuer ${this.options.issuer}, client ${this.options.clientId}`;
     if (refusal.quiet === true) {
       this.logger.debug(line);
       return;
     }
-    const held = this.heldBack(`${count}:${refusal.detail}`);
+    const held = this.heldBack(`${count}:${context}:${refusal.detail}`);
     if (held === undefined) return;
     this.logger.warn(held > 0 ? `${line} [${held} more like it in the last minute]` : line);
   }
@@ -77,6 +88,11 @@ export class RefusalLog {
   /** Refusals counted since start, keyed `channel:reason`. */
   counts(): Record<string, number> {
     return Object.fromEntries(this.totals);
+  }
+
+  /** The same counts split by execution context: `{ 'bearer-guard:revoked_sid': { http: 2, graphql: 1 } }`. */
+  countsByContext(): Record<string, Partial<Record<ContextKind, number>>> {
+    return Object.fromEntries([...this.totalsByContext].map(([key, perContext]) => [key, Object.fromEntries(perContext)]));
   }
 
   /** How many were held back since this refusal was last logged, or undefined to hold this one back. */

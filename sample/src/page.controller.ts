@@ -1,24 +1,16 @@
 import { Controller, Get, Header, Inject, Req, Sse, UseFilters, UseGuards, type MessageEvent } from '@nestjs/common';
 import type { Request } from 'express';
-import {
-  CurrentSession,
-  KeycloakSessionGuard,
-  Public,
-  RevocationService,
-  type KeycloakLoginRecord,
-} from 'nestjs-keycloak-logout';
-import { Observable } from 'rxjs';
+import { CurrentSession, KeycloakSessionGuard, SseStreams, type KeycloakLoginRecord } from 'nestjs-keycloak-logout';
+import { interval, map, merge, of, type Observable } from 'rxjs';
 import { renderPage } from './page.template.js';
 import { SAMPLE_CONFIG, type SampleConfig } from './sample-config.js';
 import { SignedOutPageFilter } from './signed-out-page.filter.js';
-
-type SessionRequest = Request & { session?: { keycloak?: KeycloakLoginRecord } };
 
 @Controller()
 export class PageController {
   constructor(
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
-    private readonly revocations: RevocationService,
+    private readonly sse: SseStreams,
   ) {}
 
   /** The page, guarded by the session guard; refused sessions see the signed-out page. */
@@ -47,35 +39,17 @@ export class PageController {
   }
 
   /**
-   * Server-sent events: `signed-out` as soon as this session is revoked, by any logout path on
-   * any instance (RevocationService.onLogout fires for every new revocation this instance learns of).
+   * The page's live connection: server-sent events opened through the library's SseStreams, so
+   * the library registers the stream under this session and, when the session is logged out by
+   * any path on any instance, sends a final `logout` event and ends it. A session already logged
+   * out is refused by the guard (401), which ends the EventSource too.
    */
   @Sse('events')
-  @Public()
-  events(@Req() request: SessionRequest): Observable<MessageEvent> {
-    const record = request.session?.keycloak;
-    const adapterSessionId = request.sessionID;
-    return new Observable<MessageEvent>((subscriber) => {
-      const signedOut = () =>
-        record === undefined ||
-        this.revocations.revocationReason({ sid: record.sid, sub: record.sub, iat: record.issuedAt, adapterSessionId }) !== undefined;
-      const report = () => {
-        if (!signedOut()) return false;
-        subscriber.next({ type: 'signed-out', data: { reason: 'logged out' } });
-        subscriber.complete();
-        return true;
-      };
-      if (report()) return undefined;
-      subscriber.next({ type: 'signed-in', data: { sub: record?.sub } });
-      const unsubscribe = this.revocations.onLogout(() => {
-        report();
-      });
-      // Keeps proxies from closing an idle stream.
-      const keepAlive = setInterval(() => subscriber.next({ type: 'ping', data: '' }), 15_000);
-      return () => {
-        unsubscribe();
-        clearInterval(keepAlive);
-      };
-    });
+  @UseGuards(KeycloakSessionGuard)
+  events(@Req() request: Request, @CurrentSession() session: KeycloakLoginRecord): Observable<MessageEvent> {
+    const signedIn = of<MessageEvent>({ type: 'signed-in', data: { sub: session.sub } });
+    // Keeps proxies from closing an idle stream.
+    const keepAlive = interval(15_000).pipe(map((): MessageEvent => ({ type: 'ping', data: '' })));
+    return this.sse.open(request, merge(signedIn, keepAlive));
   }
 }

@@ -52,15 +52,25 @@ ${user ? script(signedOutBody(model)) : ''}
 </body></html>`;
 }
 
-/** Live updates: a server-sent event says when this session is logged out anywhere. */
+/**
+ * Live updates: the page keeps a server-sent event stream open; the library ends it with a
+ * `logout` event when this session is logged out anywhere (its reason is kept on the page, for
+ * the browser test). A stream the server refuses (401) means the same.
+ */
 function script(signedOut: string): string {
   return `<script>
 const events = new EventSource('/events');
-events.addEventListener('signed-out', () => {
+const showSignedOut = (reason) => {
   events.close();
-  document.getElementById('page').className = 'out';
+  const page = document.getElementById('page');
+  page.className = 'out';
+  page.dataset.logout = reason;
   document.getElementById('status').textContent = 'Signed out';
   document.getElementById('content').innerHTML = ${JSON.stringify(signedOut)};
+};
+events.addEventListener('logout', (event) => showSignedOut(JSON.parse(event.data).reason));
+events.addEventListener('error', () => {
+  if (events.readyState === EventSource.CLOSED) showSignedOut('refused');
 });
 document.getElementById('call-api').addEventListener('click', async () => {
   const out = document.getElementById('api-result');

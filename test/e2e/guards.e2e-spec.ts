@@ -3,24 +3,16 @@ import {
   KeycloakLogoutModule,
   MemorySessionRegistry,
   RevocationService,
-  type RevocationBusHealth,
 } from '../../lib/index.js';
-import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
+import { SwitchableBus } from '../support/switchable-bus.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CLIENT = 'app-a';
 
-/** A bus whose health the test controls, to exercise the failure policy. */
-class SwitchableBus extends LocalRevocationBus {
-  stale = false;
-  override health(): RevocationBusHealth {
-    return { stale: this.stale, detail: this.stale ? 'test: shared log unreachable' : 'test: fresh' };
-  }
-}
 
 describe.each(ADAPTERS)('guards (%s)', (adapter) => {
   let realm: FakeRealm;

@@ -130,6 +130,9 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
 
     // 4. app-b's page changes by itself, within a second, and its API refuses the old token.
     await expect.poll(() => pageB.locator('#status').textContent(), { timeout: 1_000, interval: 50 }).toBe('Signed out');
+    // It learnt of the logout through its live connection: the library's final `logout` event on
+    // the SSE stream (SseStreams), with the kind of logout as its reason.
+    expect(await pageB.locator('#page').getAttribute('data-logout')).toBe('logged out (sid)');
     expect(await pageB.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('no-reload');
     await pageB.screenshot({ path: join(screenshots, '3-app-b-signed-out-by-itself.png') });
     const after = await fetch(`${appB()}/api/me`, { headers: { authorization: `Bearer ${token}` } });

@@ -7,9 +7,12 @@
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import type { IncomingMessage } from 'node:http';
 import { Controller, Get, Inject, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import {
   CurrentToken,
   KeycloakBearerGuard,
@@ -39,6 +42,11 @@ export interface InstanceConfig {
    * it (the benchmark's propagation measure).
    */
   reportApplied?: boolean;
+  /**
+   * A WebSocket gateway (Nest's `ws` adapter) at `/live`: admits a connection with the bearer
+   * token of its `Authorization` header, answers `whoami`, and is closed by the library at logout.
+   */
+  liveConnections?: boolean;
 }
 
 export type InstanceCommand =
@@ -94,6 +102,21 @@ class InstanceController {
   }
 }
 
+@WebSocketGateway({ path: '/live' })
+class LiveGateway implements OnGatewayConnection {
+  constructor(private readonly bearer: KeycloakBearerGuard) {}
+
+  handleConnection(client: object, request: IncomingMessage) {
+    return this.bearer.admitConnection(this, client, request);
+  }
+
+  @UseGuards(KeycloakBearerGuard)
+  @SubscribeMessage('whoami')
+  whoami(@CurrentToken() token: AccessTokenClaims) {
+    return { event: 'whoami', data: { sub: token.sub } };
+  }
+}
+
 @Module({
   imports: [
     RedisBackendModule,
@@ -110,6 +133,7 @@ class InstanceController {
     }),
   ],
   controllers: [InstanceController],
+  providers: config.liveConnections === true ? [LiveGateway] : [],
 })
 class InstanceModule {}
 
@@ -117,6 +141,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(InstanceModule, new ExpressAdapter(), {
     logger: config.logs === false ? false : ['log', 'warn', 'error'],
   });
+  if (config.liveConnections === true) app.useWebSocketAdapter(new WsAdapter(app));
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

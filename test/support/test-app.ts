@@ -44,7 +44,7 @@ export class TestApiController {
  */
 export type TestSessions = Map<string, Record<string, unknown>>;
 
-function attachSession(request: Record<string, any>, sessions: TestSessions, header: unknown): void {
+export function attachSession(request: Record<string, any>, sessions: TestSessions, header: unknown): void {
   if (typeof header !== 'string' || !sessions.has(header)) return;
   const data = sessions.get(header)!;
   request.sessionID = header;

@@ -1,0 +1,32 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
+import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
+import { contextKindOf } from './context-kind.js';
+import { graphqlCallOf } from './graphql-context.js';
+
+/** What a guard that admitted a call leaves for `@CurrentToken()` and `@CurrentSession()`. */
+export interface CredentialCarrier {
+  accessTokenClaims?: AccessTokenClaims;
+  keycloakSession?: KeycloakSessionData;
+}
+
+/**
+ * The object that lives as long as what was admitted, per context: the HTTP request; the
+ * GraphQL context (one per operation); the WebSocket client (its credentials are the
+ * handshake's, the same for every message); the RPC context of the message.
+ */
+export function carrierOf(context: ExecutionContext): CredentialCarrier {
+  switch (contextKindOf(context)) {
+    case 'http':
+      return context.switchToHttp().getRequest<CredentialCarrier>();
+    case 'graphql':
+      return graphqlCallOf(context).context;
+    case 'ws':
+      return context.switchToWs().getClient<CredentialCarrier>();
+    case 'rpc': {
+      const rpcContext = context.switchToRpc().getContext<CredentialCarrier | undefined>();
+      // A transport that passes no context object still gets a place for this call only.
+      return typeof rpcContext === 'object' && rpcContext !== null ? rpcContext : {};
+    }
+  }
+}

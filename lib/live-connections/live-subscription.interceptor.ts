@@ -1,0 +1,54 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { from, map, mergeMap, type Observable } from 'rxjs';
+import { contextKindOf } from '../contexts/context-kind.js';
+import { graphqlCallOf } from '../contexts/graphql-context.js';
+import { nativeRefusal } from '../contexts/native-refusal.js';
+import { GuardRefusal } from '../guards/guard-refusal.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import type { RevocationSubject } from '../revocation/revocation.interface.js';
+import { endableIterator, isEventStream } from './logout-aware-iterator.js';
+import { LiveConnectionRegistry } from './live-connection-registry.service.js';
+import { LiveConnectionTracker } from './live-connection-tracker.service.js';
+
+/**
+ * Registered by the module for the whole app (`APP_INTERCEPTOR`): passes everything through,
+ * except the event stream of a GraphQL subscription a guard admitted, which it wraps so that a
+ * logout ends it with an `UNAUTHENTICATED` error, and registers until it ends. A guard cannot
+ * do this itself: it runs before the resolver has returned the stream.
+ */
+@Injectable()
+export class LiveSubscriptionInterceptor implements NestInterceptor {
+  constructor(
+    private readonly tracker: LiveConnectionTracker,
+    private readonly registry: LiveConnectionRegistry,
+    private readonly revocations: RevocationService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (contextKindOf(context) !== 'graphql') return next.handle();
+    const call = graphqlCallOf(context);
+    const subject = this.tracker.takeSubscription(call.info);
+    if (subject === undefined) return next.handle();
+    // The error a logout ends the stream with, made before the stream exists (GraphQLError is imported lazily).
+    return from(nativeRefusal('graphql', GuardRefusal.loggedOut())).pipe(
+      mergeMap((loggedOut) => next.handle().pipe(map((result: unknown) => (isEventStream(result) ? this.track(result, subject, call.context, loggedOut) : result)))),
+    );
+  }
+
+  private track(stream: AsyncIterable<unknown> | AsyncIterator<unknown>, subject: RevocationSubject, graphqlContext: object, loggedOut: Error): AsyncIterableIterator<unknown> {
+    let unregister: () => void = () => undefined;
+    const endable = endableIterator(stream, {
+      isRevoked: () => this.revocations.revocationReason(subject) !== undefined,
+      revokedError: () => loggedOut,
+      onFinish: () => unregister(),
+    });
+    unregister = this.registry.register({
+      kind: 'graphql-subscription',
+      context: 'graphql',
+      subject,
+      client: graphqlContext,
+      close: () => endable.end(loggedOut),
+    });
+    return endable.iterator;
+  }
+}
