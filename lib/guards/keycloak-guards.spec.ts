@@ -19,6 +19,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Public } from '../decorators/public.decorator.js';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
+import { LiveConnectionRegistry } from '../live-connections/live-connection-registry.service.js';
+import { LiveConnectionTracker } from '../live-connections/live-connection-tracker.service.js';
 import type { KeycloakLogoutModuleOptions } from '../options/keycloak-logout-options.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { RefusalLog } from '../refusals/refusal-log.service.js';
@@ -103,6 +105,8 @@ async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
       RefusalLog,
       KeycloakLogoutTelemetry,
       SessionStoreAccess,
+      LiveConnectionRegistry,
+      LiveConnectionTracker,
       KeycloakBearerGuard,
       KeycloakSessionGuard,
     ],

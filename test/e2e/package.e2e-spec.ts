@@ -108,6 +108,7 @@ console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).globa
     };
     walk(join(root, 'dist', 'index.d.ts'));
     // @opentelemetry/api is a dependency (the `telemetry` option's provider types), not a peer.
-    expect([...bare].sort()).toEqual(['@nestjs/common', '@nestjs/core', '@opentelemetry/api', 'jose']);
+    // rxjs is a required peer (the SSE helper returns Observables); everything optional stays out.
+    expect([...bare].sort()).toEqual(['@nestjs/common', '@nestjs/core', '@opentelemetry/api', 'jose', 'rxjs']);
   });
 });
