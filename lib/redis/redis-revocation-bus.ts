@@ -81,7 +81,7 @@ export class RedisRevocationBus extends RevocationBus {
     });
     const deliver = (revocations: Revocation[]) => this.deliver(revocations);
     this.reader = new RevocationLogReader(connection, keys, { clock: this.clock, outbox: this.outbox, known: this.known, deliver, logger: this.logger });
-    this.logTrimmer = new RevocationLogTrimmer(() => connection.writer, keys.stream);
+    this.logTrimmer = new RevocationLogTrimmer(() => connection.writer.redis, keys.stream);
   }
 
   subscribe(listener: RevocationListener): void {
@@ -180,7 +180,7 @@ export class RedisRevocationBus extends RevocationBus {
       // Normally connected since start(); a revocation made earlier (during bootstrap) opens it.
       if (!(await this.connection.writerReady(this.options.commandTimeout))) throw new Error('Redis is not reachable');
       try {
-        await this.connection.track(() => this.connection.writer.xAdd(this.keys.stream, '*', entry));
+        await this.connection.track(() => this.connection.writer.redis.xAdd(this.keys.stream, '*', entry));
         return;
       } catch (error) {
         if (attempt >= 2 || error instanceof ErrorReply || this.closed) throw error;
