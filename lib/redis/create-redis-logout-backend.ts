@@ -45,7 +45,10 @@ export interface RedisLogoutBackendOptions extends RedisWhereOptions {
    * (refused by the default policy) while it keeps trying. Default 10000.
    */
   startTimeout?: number;
-  /** Ms between two trims of expired entries off the shared log. Default 60000. */
+  /**
+   * Ms between two trims of expired entries off the shared log, and between two checks whether
+   * it is worth compacting (see README, "A log that stays small"). Default 60000.
+   */
   trimInterval?: number;
   /** Upper bound of the reconnect back-off, ms. Default 1000. */
   maxReconnectDelay?: number;

@@ -45,6 +45,11 @@ export class LogContinuity {
     return loss;
   }
 
+  /** Whether the server that holds the log is still the one of the last check. */
+  async sameServer(link: RedisLink): Promise<boolean> {
+    return (await link.serverId(this.keys.stream)) === this.server;
+  }
+
   private async lastGeneratedId(redis: RedisCommands): Promise<string | undefined> {
     try {
       const info = await redis.xInfoStream(this.keys.stream);

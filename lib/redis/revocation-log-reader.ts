@@ -7,6 +7,7 @@ import { LogContinuity } from './log-continuity.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisCommands, RedisLink } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
+import type { RevocationLogCompactor } from './revocation-log-compactor.js';
 import type { RevocationOutbox } from './revocation-outbox.js';
 import { decodeEntry, encodeEntry } from './revocation-codec.js';
 import { describeError } from './describe-error.js';
@@ -25,6 +26,7 @@ interface RevocationLogReaderParts {
   clock: FreshnessClock;
   outbox: RevocationOutbox;
   known: KnownRevocations;
+  compactor: RevocationLogCompactor;
   /** Applies revocations read from the log on this instance. */
   deliver: (revocations: Revocation[]) => void;
   logger: LoggerService;
@@ -107,7 +109,9 @@ export class RevocationLogReader {
           catchingUp = true;
         }
         if (this.parts.outbox.needsFlush) await this.flushOutbox(reader);
-        catchingUp = !(await this.readOnce(reader, !catchingUp));
+        const reachedEnd = await this.readOnce(reader, !catchingUp);
+        catchingUp = !reachedEnd;
+        if (reachedEnd && !resync && this.parts.compactor.due()) await this.compact(link);
         backoff = 0;
       } catch (error) {
         if (this.stopped) break;
@@ -166,6 +170,14 @@ export class RevocationLogReader {
     for (let i = 0; i < live.length; i += RESEED_BATCH) {
       await reader.xAdd(this.keys.stream, '*', encodeEntry(live.slice(i, i + RESEED_BATCH)));
     }
+  }
+
+  /** Right after a read that reached the end: the view here is complete up to the last entry applied. */
+  private async compact(link: RedisLink): Promise<void> {
+    // Trimming on another server (a failover since the read) could drop entries never read here.
+    if (!(await this.continuity.sameServer(link))) throw new Error('another Redis server holds the revocation log now');
+    const done = await this.parts.compactor.compact(link.redis, this.lastApplied, this.parts.known.live());
+    if (done) this.parts.logger.log(`compacted the revocation log: ${done.snapshot} live revocation(s) re-written, ${done.removed} older entries removed`);
   }
 
   /** On the reader: it is connected now, while the writer may still be reconnecting. */

@@ -2,8 +2,9 @@ import type { KeycloakLogoutAsyncResult } from 'nestjs-keycloak-logout';
 import type { SampleConfig } from './sample-config.js';
 
 /**
- * The module options of one sample instance. With REDIS_URL, revocations are shared through
- * Redis (the `nestjs-keycloak-logout/redis` entry point, loaded only then).
+ * The module options of one sample instance. With REDIS_URL, REDIS_SENTINELS or
+ * REDIS_CLUSTER_NODES, revocations are shared through Redis (the `nestjs-keycloak-logout/redis`
+ * entry point, loaded only then).
  */
 export async function keycloakLogoutOptions(config: SampleConfig): Promise<KeycloakLogoutAsyncResult> {
   const options: KeycloakLogoutAsyncResult = {
@@ -12,7 +13,9 @@ export async function keycloakLogoutOptions(config: SampleConfig): Promise<Keycl
     clientSecret: config.clientSecret,
     publicUrl: config.publicUrl,
   };
-  if (config.redisUrl === undefined) return options;
+  const { redisUrl, redisSentinel, redisCluster } = config;
+  if (redisUrl === undefined && redisSentinel === undefined && redisCluster === undefined) return options;
   const { createRedisLogoutBackend } = await import('nestjs-keycloak-logout/redis');
-  return { ...options, backend: createRedisLogoutBackend({ url: config.redisUrl }) };
+  const where = redisSentinel ? { sentinel: redisSentinel } : redisCluster ? { cluster: redisCluster } : { url: redisUrl };
+  return { ...options, backend: createRedisLogoutBackend(where) };
 }
