@@ -1,10 +1,9 @@
-import { createClient, type RedisClientType } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Revocation } from '../../lib/index.js';
-import { createRedisLogoutBackend, redisKeys, type RedisLogoutBackend } from '../../lib/redis/index.js';
+import { createRedisLogoutBackend, redisKeys } from '../../lib/redis/index.js';
 import { RevocationLogCompactor } from '../../lib/redis/revocation-log-compactor.js';
-import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
+import { checkRedisForSuite } from '../support/redis-server.js';
+import { privateRedisForSuite, quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
 import { waitFor } from '../support/wait-for.js';
 
 /* Compacting the shared revocation log: a snapshot of the live revocations replaces the history. */
@@ -13,9 +12,8 @@ const enabled = checkRedisForSuite('Redis log compaction tests');
 const HOUR_MS = 3_600_000;
 
 describe.skipIf(!enabled)('Redis revocation log compaction', () => {
-  let redis: RedisServer;
-  let admin: RedisClientType;
-  const open: RedisLogoutBackend[] = [];
+  const suite = privateRedisForSuite();
+  const { open } = suite;
 
   const entry = (revocations: Revocation[]) => ({
     r: JSON.stringify(revocations),
@@ -24,51 +22,36 @@ describe.skipIf(!enabled)('Redis revocation log compaction', () => {
 
   /** `live` sids published `copies` times each (as failovers re-publish them), between as many expired entries, behind a day-long head. */
   async function writeHistory(stream: string, live: string[], copies: number): Promise<void> {
-    await admin.xAdd(stream, '*', entry([sidRevocation('day-long', 24 * HOUR_MS)]));
+    await suite.admin.xAdd(stream, '*', entry([sidRevocation('day-long', 24 * HOUR_MS)]));
     const expired = { ...sidRevocation('gone'), expiresAt: Date.now() - 1 };
     for (let copy = 0; copy < copies; copy += 1) {
-      const multi = admin.multi();
+      const multi = suite.admin.multi();
       for (const sid of live) multi.xAdd(stream, '*', entry([sidRevocation(sid, HOUR_MS)])).xAdd(stream, '*', entry([expired]));
       await multi.exec();
     }
   }
 
   async function sidsInLog(stream: string): Promise<string[]> {
-    const entries = await admin.xRange(stream, '-', '+');
+    const entries = await suite.admin.xRange(stream, '-', '+');
     return entries.flatMap((e) => (JSON.parse(e.message.r!) as Array<{ sid: string }>).map((revocation) => revocation.sid));
   }
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    admin = createClient({ url: redis.url });
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((b) => b.close()));
-  });
-
-  afterAll(async () => {
-    await admin?.close();
-    await redis?.stop();
-  });
 
   it('replaces a history the trimmer cannot shorten by one snapshot of the live revocations, which is all a new instance reads', async () => {
     const keys = redisKeys('compact:');
     const live = Array.from({ length: 40 }, (_, i) => `live-${i}`);
     await writeHistory(keys.stream, live, 30);
-    expect(await admin.xLen(keys.stream)).toBe(1 + 40 * 30 * 2);
+    expect(await suite.admin.xLen(keys.stream)).toBe(1 + 40 * 30 * 2);
 
     const logger = quietLogger();
-    const compacting = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'compact:', trimInterval: 1_000, logger });
+    const compacting = createRedisLogoutBackend({ url: suite.redis.url, keyPrefix: 'compact:', trimInterval: 1_000, logger });
     open.push(compacting);
     await compacting.revocationBus.start();
-    await waitFor(async () => (await admin.xLen(keys.stream)) <= 2, 'the log compacted', 10_000, 50);
+    await waitFor(async () => (await suite.admin.xLen(keys.stream)) <= 2, 'the log compacted', 10_000, 50);
     // One of each live revocation, the day-long one included; nothing expired, no duplicate.
     expect((await sidsInLog(keys.stream)).sort()).toEqual(['day-long', ...live].sort());
     expect(logger.lines).toContainEqual(expect.stringMatching(/^log compacted the revocation log: 41 live revocation\(s\) re-written, \d+ older entries removed/));
 
-    const late = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'compact:', logger: quietLogger() });
+    const late = createRedisLogoutBackend({ url: suite.redis.url, keyPrefix: 'compact:', logger: quietLogger() });
     open.push(late);
     const received: string[] = [];
     late.revocationBus.subscribe((list) => received.push(...list.map((r) => (r.type === 'sid' ? r.sid : r.type))));
@@ -80,19 +63,19 @@ describe.skipIf(!enabled)('Redis revocation log compaction', () => {
     const keys = redisKeys('compact-lock:');
     const live = Array.from({ length: 100 }, (_, i) => sidRevocation(`lock-${i}`, HOUR_MS));
     await writeHistory(keys.stream, live.map((r) => (r.type === 'sid' ? r.sid : '')), 4);
-    const [last] = await admin.xRevRange(keys.stream, '+', '-', { COUNT: 1 });
+    const [last] = await suite.admin.xRevRange(keys.stream, '+', '-', { COUNT: 1 });
     const first = new RevocationLogCompactor(keys, 60_000);
     const second = new RevocationLogCompactor(keys, 60_000);
 
     // 801 entries: below the 1000 that make compacting worth it.
-    expect(await first.compact(admin, last!.id, live)).toBeUndefined();
+    expect(await first.compact(suite.admin, last!.id, live)).toBeUndefined();
     expect(first.due()).toBe(false);
     await writeHistory(keys.stream, live.map((r) => (r.type === 'sid' ? r.sid : '')), 1);
-    const [newest] = await admin.xRevRange(keys.stream, '+', '-', { COUNT: 1 });
+    const [newest] = await suite.admin.xRevRange(keys.stream, '+', '-', { COUNT: 1 });
 
-    const results = await Promise.all([first.compact(admin, newest!.id, live, Date.now() + 60_000), second.compact(admin, newest!.id, live)]);
+    const results = await Promise.all([first.compact(suite.admin, newest!.id, live, Date.now() + 60_000), second.compact(suite.admin, newest!.id, live)]);
     expect(results.filter((result) => result !== undefined)).toEqual([{ snapshot: 100, removed: 1002 }]);
-    expect(await admin.xLen(keys.stream)).toBe(1);
-    expect(await admin.pTTL(keys.compaction)).toBeGreaterThan(0);
+    expect(await suite.admin.xLen(keys.stream)).toBe(1);
+    expect(await suite.admin.pTTL(keys.compaction)).toBeGreaterThan(0);
   });
 });
