@@ -1,22 +1,30 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
-import { isAppRedisClient, RedisConnection } from './redis-connection.js';
+import { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
+import { resolveTopology, type RedisWhereOptions } from './redis-topology-options.js';
 import { RedisRevocationBus, type RedisBusStatus } from './redis-revocation-bus.js';
 import { readerBlockTime } from './revocation-log-reader.js';
+import type { RedisClusterDescription } from './cluster-link.js';
+import type { RedisSentinelDescription } from './sentinel-link.js';
 import { DEFAULT_MAX_SESSIONS_PER_USER, RedisSessionRegistry } from './redis-session-registry.js';
 
-export interface RedisLogoutBackendOptions {
-  /** Redis URL, e.g. `redis://:secret@redis:6379/0` (`rediss://` for TLS). Give `url` or `client`. */
+/** Where Redis is: exactly one of `url`, `client`, `sentinel` or `cluster`. */
+export interface RedisLogoutBackendOptions extends RedisWhereOptions {
+  /** Redis URL of a single node, e.g. `redis://:secret@redis:6379/0` (`rediss://` for TLS). */
   url?: string;
   /**
    * A node-redis v5 client (`createClient()` from `redis` or `@redis/client`, or a `@keyv/redis`
    * store's `store.client`) whose settings (host, TLS, credentials, database) to copy. The
-   * backend opens its own two connections from it and never uses or closes this one. Cluster
-   * and Sentinel clients are not supported.
+   * backend opens its own two connections from it and never uses or closes this one. For
+   * Sentinel or Cluster, describe them with `sentinel` or `cluster` instead.
    */
   client?: object;
+  /** A Sentinel deployment: `{ sentinels: [{ host, port }], name }`, plus credentials. */
+  sentinel?: RedisSentinelDescription;
+  /** A Redis Cluster: `{ rootNodes: ['redis://host:port', ...] }`, plus credentials. */
+  cluster?: RedisClusterDescription;
   /** Prefix of every key. Default `keycloak-logout:`. Instances that share revocations share it. */
   keyPrefix?: string;
   /**
@@ -37,7 +45,10 @@ export interface RedisLogoutBackendOptions {
    * (refused by the default policy) while it keeps trying. Default 10000.
    */
   startTimeout?: number;
-  /** Ms between two trims of expired entries off the shared log. Default 60000. */
+  /**
+   * Ms between two trims of expired entries off the shared log, and between two checks whether
+   * it is worth compacting (see README, "A log that stays small"). Default 60000.
+   */
   trimInterval?: number;
   /** Upper bound of the reconnect back-off, ms. Default 1000. */
   maxReconnectDelay?: number;
@@ -72,7 +83,7 @@ export interface RedisLogoutBackend extends LogoutBackend {
 }
 
 const KNOWN_OPTIONS = new Set<string>([
-  'url', 'client', 'keyPrefix', 'maxStaleness', 'maxSessionsPerUser', 'commandTimeout', 'startTimeout',
+  'url', 'client', 'sentinel', 'cluster', 'keyPrefix', 'maxStaleness', 'maxSessionsPerUser', 'commandTimeout', 'startTimeout',
   'trimInterval', 'maxReconnectDelay', 'recoveryGrace', 'logger',
 ]);
 
@@ -112,16 +123,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   for (const key of Object.keys(raw)) {
     if (!KNOWN_OPTIONS.has(key)) throw new KeycloakLogoutConfigError(`redis.${key}`, `is not a known option${REMOVED_OPTIONS[key] ?? ''}`);
   }
-  if ((options.url === undefined) === (options.client === undefined)) {
-    throw new KeycloakLogoutConfigError('redis.url', 'give exactly one of "url" or "client"');
-  }
-  if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
-    throw new KeycloakLogoutConfigError('redis.url', 'must be a redis:// or rediss:// URL');
-  }
-  const client = options.client;
-  if (client !== undefined && !isAppRedisClient(client)) {
-    throw new KeycloakLogoutConfigError('redis.client', 'must be a node-redis v5 client from createClient() (Cluster and Sentinel clients are not supported)');
-  }
+  const { topology, cluster } = resolveTopology(options);
   const keyPrefix = options.keyPrefix ?? 'keycloak-logout:';
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');
 
@@ -138,8 +140,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   let lastConnectionError: string | undefined;
   const connection = new RedisConnection(
     {
-      url: options.url,
-      client,
+      topology,
       commandTimeout,
       readerIdleTimeout: blockMs + Math.max(1_000, blockMs),
       maxReconnectDelay,
@@ -152,7 +153,7 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
       logger.debug?.(`Redis connection error (${message})`);
     },
   );
-  const keys = redisKeys(keyPrefix);
+  const keys = redisKeys(keyPrefix, { cluster });
   const revocationBus = new RedisRevocationBus(connection, keys, { maxStaleness, commandTimeout, recoveryGrace, startTimeout, trimInterval, logger });
   const sessionRegistry = new RedisSessionRegistry(connection, keys, commandTimeout, logger, maxSessionsPerUser);
 

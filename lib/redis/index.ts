@@ -12,3 +12,5 @@ export {
 export { RedisRevocationBus, type RedisBusState, type RedisBusStatus, type RedisRevocationBusOptions } from './redis-revocation-bus.js';
 export { RedisSessionRegistry } from './redis-session-registry.js';
 export { redisKeys, type RedisKeys } from './redis-keys.js';
+export type { RedisSentinelDescription } from './sentinel-link.js';
+export type { RedisClusterDescription } from './cluster-link.js';

@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import type { RedisCommands, RedisLink } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
 import { compareStreamIds } from './revocation-codec.js';
 
 /**
- * Tells, at each (re)connection, whether Redis still holds the revocation log this instance has
- * been reading, or lost it (restarted without persistence, flushed, failed over to a replica that
- * lagged). Two signs: the epoch key, a random id written once per lifetime of the data, changed;
- * or the log's last generated id is behind the last entry applied here (or the log is gone).
+ * Tells, at each (re)connection, whether Redis may have lost part of the revocation log this
+ * instance has been reading. Three signs:
+ * - the epoch key, a random id written once per lifetime of the data, changed (restarted
+ *   without persistence, flushed);
+ * - the log's last generated id is behind the last entry applied here (or the log is gone);
+ * - another server process holds the log now (its `run_id` changed): a failover to a replica,
+ *   or a restart from a persisted file. Replication and persistence are asynchronous
+ *   (https://redis.io/docs/latest/operate/oss_and_stack/management/replication/), so the new
+ *   server may lack the tail of the log, even when entries written since have carried its last
+ *   id past the last one applied here, which hides the gap from the second sign.
  */
 export class LogContinuity {
   private epoch: string | undefined;
+  private server: string | undefined;
 
   constructor(private readonly keys: Pick<RedisKeys, 'epoch' | 'stream'>) {}
 
@@ -19,21 +26,31 @@ export class LogContinuity {
     return this.epoch === undefined;
   }
 
-  /** Resolves true when the log was lost since the entry `lastId` was applied here. */
-  async lostSince(redis: RedisClientType, lastId: string): Promise<boolean> {
+  /** Why the log may have lost entries since the entry `lastId` was applied here; undefined when it cannot have. */
+  async lossSince(link: RedisLink, lastId: string): Promise<string | undefined> {
+    const redis = link.redis;
     const first = this.firstCheck;
     await redis.set(this.keys.epoch, randomUUID(), { NX: true });
     const epoch = (await redis.get(this.keys.epoch)) ?? undefined;
-    let lost = !first && epoch !== this.epoch;
-    if (!lost && lastId !== '0-0') {
+    const server = await link.serverId(this.keys.stream);
+    let loss: string | undefined;
+    if (!first && epoch !== this.epoch) loss = 'the shared revocation log was lost (Redis restarted without persistence, or was flushed)';
+    else if (!first && server !== this.server) loss = 'another Redis server holds the revocation log now (failover or restart), it may lack its latest entries';
+    else if (lastId !== '0-0') {
       const lastGenerated = await this.lastGeneratedId(redis);
-      lost = lastGenerated === undefined || compareStreamIds(lastGenerated, lastId) < 0;
+      if (lastGenerated === undefined || compareStreamIds(lastGenerated, lastId) < 0) loss = 'the revocation log in Redis is behind this instance';
     }
     this.epoch = epoch;
-    return lost;
+    this.server = server;
+    return loss;
   }
 
-  private async lastGeneratedId(redis: RedisClientType): Promise<string | undefined> {
+  /** Whether the server that holds the log is still the one of the last check. */
+  async sameServer(link: RedisLink): Promise<boolean> {
+    return (await link.serverId(this.keys.stream)) === this.server;
+  }
+
+  private async lastGeneratedId(redis: RedisCommands): Promise<string | undefined> {
     try {
       const info = await redis.xInfoStream(this.keys.stream);
       return info['last-generated-id'];

@@ -1,21 +1,9 @@
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisLink, RedisTopology } from './redis-link.js';
 import { settlesWithin } from './settles-within.js';
 
-/** What the backend uses of an app's node-redis client: its settings, which duplicate() copies. */
-type AppRedisClient = Pick<RedisClientType, 'duplicate' | 'isReady' | 'options'>;
-
-/** A plain node-redis v5 client has both; a cluster has no `isReady`, a sentinel no `duplicate()`. */
-export function isAppRedisClient(value: unknown): value is AppRedisClient {
-  return typeof value === 'object' && value !== null && 'duplicate' in value && typeof value.duplicate === 'function' &&
-    'isReady' in value && typeof value.isReady === 'boolean';
-}
-
-/** Settings of our clients: node-redis' default modules, RESP2 replies, no type mapping (what `RedisClientType` is). */
-type OurClientOptions = Partial<NonNullable<RedisClientType['options']>>;
-
 interface RedisConnectionOptions {
-  url: string | undefined;
-  client: AppRedisClient | undefined;
+  /** Opens the writer and the reader: a single node, Sentinel or Cluster. */
+  topology: RedisTopology;
   commandTimeout: number;
   /** Idle time after which the reader's socket is considered dead (its blocking reads return well before). */
   readerIdleTimeout: number;
@@ -28,15 +16,16 @@ type ConnectionRole = 'writer' | 'reader';
  * The two connections of a backend. The writer carries commands (XADD, SET NX, the registry);
  * the reader is dedicated to the blocking XREAD of the revocation log, which would otherwise hold
  * up every other command. Both are ours even when the app passed its own client (we duplicate
- * it), so that our settings hold and close() never touches the app's connection:
+ * it), so that our settings hold and close() never touches the app's connection (the links of
+ * each topology apply them, see client-link.ts, sentinel-link.ts, cluster-link.ts):
  * - no offline queue: while Redis is unreachable a command fails at once instead of waiting
  *   for a reconnect that may never come, so a logout request is answered promptly;
  * - a reconnect strategy that never gives up (node-redis' default stops after a socket timeout);
  * - a command timeout on the writer, a socket idle timeout on the reader (half-open sockets).
  */
 export class RedisConnection {
-  readonly writer: RedisClientType;
-  readonly reader: RedisClientType;
+  readonly writer: RedisLink;
+  readonly reader: RedisLink;
   private connecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private opened = false;
@@ -53,28 +42,9 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions, onError: (role: ConnectionRole, error: unknown) => void) {
     const reconnectStrategy = (retries: number) =>
       Math.min(25 * 2 ** Math.min(retries, 10), options.maxReconnectDelay) + Math.floor(Math.random() * 25);
-    const { client, url } = options;
-    // The app's client's socket settings (host, TLS, ...) with ours on top; a URL's come from the URL.
-    const socket = { ...client?.options?.socket, reconnectStrategy };
-    const open = (overrides: OurClientOptions): RedisClientType =>
-      client ? client.duplicate(overrides) : createClient({ url, ...overrides });
-    const ours = {
-      // Replies are parsed as RESP2 shapes (arrays, not maps) whatever the app's client uses.
-      RESP: 2,
-      // RESP3-only; the app's client may use it, ours never read cached keys.
-      clientSideCache: undefined,
-      disableOfflineQueue: true,
-    } as const;
-    this.writer = open({
-      ...ours,
-      commandOptions: { timeout: options.commandTimeout },
-      // Keeps an idle writer from being dropped (server `timeout`, NATs) right before a logout needs it.
-      pingInterval: 15_000,
-      socket,
-    });
+    this.writer = options.topology({ role: 'writer', commandTimeout: options.commandTimeout, socketTimeout: undefined, reconnectStrategy });
     // No command timeout: the reader's XREAD blocks on purpose.
-    this.reader = open({ ...ours, commandOptions: {}, socket: { ...socket, socketTimeout: options.readerIdleTimeout } });
-    // node-redis throws an unhandled 'error' event without a listener.
+    this.reader = options.topology({ role: 'reader', commandTimeout: undefined, socketTimeout: options.readerIdleTimeout, reconnectStrategy });
     this.writer.on('error', (error: unknown) => {
       if (!this.writer.isReady) this.writerDownSince ??= Date.now();
       onError('writer', error);
@@ -145,9 +115,9 @@ export class RedisConnection {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      if (this.reader.isOpen) this.reader.destroy();
+      this.reader.destroy();
       if (this.inflight.size > 0) await settlesWithin(Promise.allSettled([...this.inflight]), 1_000);
-      if (this.writer.isOpen) this.writer.destroy();
+      this.writer.destroy();
     })();
     // Writes still waiting for the connection fail now rather than at their timeout.
     this.wakeReadyWaiters();

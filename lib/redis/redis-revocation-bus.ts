@@ -9,6 +9,7 @@ import { KnownRevocations } from './known-revocations.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 import { encodeEntry } from './revocation-codec.js';
+import { RevocationLogCompactor } from './revocation-log-compactor.js';
 import { RevocationLogReader } from './revocation-log-reader.js';
 import { RevocationLogTrimmer } from './revocation-log-trimmer.js';
 import { RevocationOutbox } from './revocation-outbox.js';
@@ -51,8 +52,9 @@ export interface RedisRevocationBusOptions {
  * The parts: the RevocationLogReader reads the log (and tells the FreshnessClock when the view
  * is complete; the clock answers the guards); the RevocationOutbox keeps what could not be
  * written while Redis was away, for the reader to write on reconnection; KnownRevocations is what
- * to re-publish if Redis lost the log; the RevocationLogTrimmer removes expired entries, so that
- * the log stays bounded. This class publishes, and starts and stops the others.
+ * to re-publish if Redis lost the log; the RevocationLogTrimmer removes expired entries, and the
+ * RevocationLogCompactor (run by the reader) replaces a long history by a snapshot of the live
+ * revocations, so that the log stays bounded by what is live. This class publishes, and starts and stops the others.
  */
 export class RedisRevocationBus extends RevocationBus {
   private readonly listeners: RevocationListener[] = [];
@@ -80,8 +82,9 @@ export class RedisRevocationBus extends RevocationBus {
       describeView: () => `caught up to log entry ${this.reader.lastEntryId}, ${this.known.size} live revocation(s)`,
     });
     const deliver = (revocations: Revocation[]) => this.deliver(revocations);
-    this.reader = new RevocationLogReader(connection, keys, { clock: this.clock, outbox: this.outbox, known: this.known, deliver, logger: this.logger });
-    this.logTrimmer = new RevocationLogTrimmer(() => connection.writer, keys.stream);
+    const compactor = new RevocationLogCompactor(keys, options.trimInterval);
+    this.reader = new RevocationLogReader(connection, keys, { clock: this.clock, outbox: this.outbox, known: this.known, compactor, deliver, logger: this.logger });
+    this.logTrimmer = new RevocationLogTrimmer(() => connection.writer.redis, keys.stream);
   }
 
   subscribe(listener: RevocationListener): void {
@@ -180,7 +183,7 @@ export class RedisRevocationBus extends RevocationBus {
       // Normally connected since start(); a revocation made earlier (during bootstrap) opens it.
       if (!(await this.connection.writerReady(this.options.commandTimeout))) throw new Error('Redis is not reachable');
       try {
-        await this.connection.track(() => this.connection.writer.xAdd(this.keys.stream, '*', entry));
+        await this.connection.track(() => this.connection.writer.redis.xAdd(this.keys.stream, '*', entry));
         return;
       } catch (error) {
         if (attempt >= 2 || error instanceof ErrorReply || this.closed) throw error;

@@ -1,10 +1,11 @@
 import type { LoggerService, OnApplicationShutdown } from '@nestjs/common';
-import { ErrorReply, type RedisClientType } from 'redis';
+import { ErrorReply } from 'redis';
 import { SessionRegistry } from '../registry/session-registry.js';
 import type { SessionRecord } from '../registry/session-record.interface.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import { describeError } from './describe-error.js';
 import type { RedisConnection } from './redis-connection.js';
+import type { RedisCommands } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
 import { decodeSessionRecord, encodeSessionRecord, recordMember } from './session-record-codec.js';
 
@@ -29,6 +30,12 @@ const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
  *   An index expires with its longest-lived member (PEXPIREAT NX, then GT: Redis 7 or later).
  * - `claimTokenId` is one `SET NX PX`: atomic across instances, so a logout token replayed to
  *   (or retried at) another instance is refused there.
+ * - No command and no transaction names two keys: in a Redis Cluster a record and its indexes
+ *   lie in different hash slots, where MGET or a MULTI across them is refused (CROSSSLOT,
+ *   https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#key-distribution-model).
+ *   Each index is updated in a transaction of its own; a record is written before its index
+ *   entries and read back with one GET per member (pipelined), so a reader that finds a member
+ *   whose record is missing may drop it: the record expired or was removed.
  *
  * While Redis is unreachable, operations fail fast (no offline queue), except `claimTokenId`,
  * which falls back to this instance's memory: a replayed logout token can only repeat the same
@@ -57,19 +64,25 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     const expiresAt = Math.min(record.expiresAt * 1000, now + MAX_RECORD_LIFETIME_MS);
     if (expiresAt <= now) return;
     await this.run(async (redis) => {
-      const subIndex = this.keys.subIndex(record.sub);
-      const multi = redis.multi().set(this.keys.record(member), encodeSessionRecord(record), { PX: Math.ceil(expiresAt - now) });
-      for (const indexKey of record.sid === undefined ? [subIndex] : [this.keys.sidIndex(record.sid), subIndex]) {
-        // Scored by expiry, so that expired members go here, without reading the index.
-        multi.zAdd(indexKey, { score: expiresAt, value: member }).zRemRangeByScore(indexKey, '-inf', now);
-        // GT alone never sets a first expiry ("a non-volatile key is treated as an infinite TTL for
-        // the purpose of GT", https://redis.io/commands/pexpireat/): NX sets it, GT only extends it.
-        multi.pExpireAt(indexKey, expiresAt, 'NX').pExpireAt(indexKey, expiresAt, 'GT');
-      }
-      // Beyond the cap: read then drop the lowest ranks, in one transaction (empty below the cap).
+      await redis.set(this.keys.record(member), encodeSessionRecord(record), { PX: Math.ceil(expiresAt - now) });
+      const index = (indexKey: string) =>
+        redis
+          .multi()
+          // Scored by expiry, so that expired members go here, without reading the index.
+          .zAdd(indexKey, { score: expiresAt, value: member })
+          .zRemRangeByScore(indexKey, '-inf', now)
+          // GT alone never sets a first expiry ("a non-volatile key is treated as an infinite TTL for
+          // the purpose of GT", https://redis.io/commands/pexpireat/): NX sets it, GT only extends it.
+          .pExpireAt(indexKey, expiresAt, 'NX')
+          .pExpireAt(indexKey, expiresAt, 'GT');
+      // Beyond the cap: read then drop the lowest ranks, in the sub index's transaction (empty below the cap).
       const beyondCap = -(this.maxSessionsPerUser + 1);
-      multi.zRange(subIndex, 0, beyondCap).zRemRangeByRank(subIndex, 0, beyondCap);
-      const dropped = (await multi.exec()).at(-2);
+      const subIndex = this.keys.subIndex(record.sub);
+      const [subReplies] = await Promise.all([
+        index(subIndex).zRange(subIndex, 0, beyondCap).zRemRangeByRank(subIndex, 0, beyondCap).exec(),
+        record.sid === undefined ? undefined : index(this.keys.sidIndex(record.sid)).exec(),
+      ]);
+      const dropped = subReplies.at(-2);
       if (Array.isArray(dropped) && dropped.length > 0) await this.drop(redis, record.sub, dropped.map(String));
     });
   }
@@ -92,10 +105,10 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     await this.run(async (redis) => {
       const stored = decodeSessionRecord(await redis.getDel(this.keys.record(member)));
       if (stored === undefined) return;
-      const multi = redis.multi();
-      if (stored.sid !== undefined) multi.zRem(this.keys.sidIndex(stored.sid), member);
-      multi.zRem(this.keys.subIndex(stored.sub), member);
-      await multi.exec();
+      await Promise.all([
+        stored.sid === undefined ? undefined : redis.zRem(this.keys.sidIndex(stored.sid), member),
+        redis.zRem(this.keys.subIndex(stored.sub), member),
+      ]);
     });
   }
 
@@ -138,15 +151,14 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
   }
 
   /** Drops sessions of a user beyond the cap from the registry: records and sid index entries (not a logout). */
-  private async drop(redis: RedisClientType, sub: string, members: string[]): Promise<void> {
-    const stored = await redis.mGet(members.map((member) => this.keys.record(member)));
-    const multi = redis.multi();
-    members.forEach((member, i) => {
-      multi.unlink(this.keys.record(member));
-      const sid = decodeSessionRecord(stored[i] ?? null)?.sid;
-      if (sid !== undefined) multi.zRem(this.keys.sidIndex(sid), member);
-    });
-    await multi.exec();
+  private async drop(redis: RedisCommands, sub: string, members: string[]): Promise<void> {
+    const stored = await this.getRecords(redis, members);
+    await Promise.all(
+      members.map(async (member, i) => {
+        const sid = decodeSessionRecord(stored[i] ?? null)?.sid;
+        await Promise.all([redis.unlink(this.keys.record(member)), sid === undefined ? undefined : redis.zRem(this.keys.sidIndex(sid), member)]);
+      }),
+    );
     this.logger.debug?.(
       `user ${fingerprint(sub)} has more than ${this.maxSessionsPerUser} sessions: dropped the ${members.length} that expire first from the registry`,
     );
@@ -154,9 +166,9 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
 
   private async readIndex(indexKey: string): Promise<SessionRecord[]> {
     return this.run(async (redis) => {
-      const [, members] = await redis.multi().zRemRangeByScore(indexKey, '-inf', Date.now()).zRange(indexKey, 0, -1).execTyped();
+      const [, members] = (await redis.multi().zRemRangeByScore(indexKey, '-inf', Date.now()).zRange(indexKey, 0, -1).exec()) as [unknown, string[]];
       if (members.length === 0) return [];
-      const stored = await redis.mGet(members.map((member) => this.keys.record(member)));
+      const stored = await this.getRecords(redis, members);
       // Only a missing record (null) leaves the index: a read error rejects above, it is never a miss.
       const gone = members.filter((_, i) => stored[i] === null);
       if (gone.length > 0) await redis.zRem(indexKey, gone);
@@ -164,13 +176,18 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     });
   }
 
+  /** The stored records of `members`, null where missing: one GET each (records of one user lie in several Cluster slots), pipelined. */
+  private getRecords(redis: RedisCommands, members: string[]): Promise<Array<string | null>> {
+    return Promise.all(members.map((member) => redis.get(this.keys.record(member))));
+  }
+
   /**
    * Runs an operation on the writer connection: opens it on first use (the registry may be used
    * before the bus starts), waits out a reconnect but fails within `commandTimeout` when Redis is
    * unreachable, and lets close() wait for it.
    */
-  private async run<T>(operation: (redis: RedisClientType) => Promise<T>): Promise<T> {
+  private async run<T>(operation: (redis: RedisCommands) => Promise<T>): Promise<T> {
     if (!(await this.connection.writerReady(this.commandTimeout))) throw new Error('the session registry cannot reach Redis');
-    return this.connection.track(() => operation(this.connection.writer));
+    return this.connection.track(() => operation(this.connection.writer.redis));
   }
 }

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import type { FreshnessClock } from './freshness-clock.js';
 import type { KnownRevocations } from './known-revocations.js';
 import { LogContinuity } from './log-continuity.js';
 import type { RedisConnection } from './redis-connection.js';
+import type { RedisCommands, RedisLink } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
+import type { RevocationLogCompactor } from './revocation-log-compactor.js';
 import type { RevocationOutbox } from './revocation-outbox.js';
 import { decodeEntry, encodeEntry } from './revocation-codec.js';
 import { describeError } from './describe-error.js';
@@ -25,6 +26,7 @@ interface RevocationLogReaderParts {
   clock: FreshnessClock;
   outbox: RevocationOutbox;
   known: KnownRevocations;
+  compactor: RevocationLogCompactor;
   /** Applies revocations read from the log on this instance. */
   deliver: (revocations: Revocation[]) => void;
   logger: LoggerService;
@@ -84,25 +86,32 @@ export class RevocationLogReader {
   }
 
   private async run(): Promise<void> {
-    const reader = this.connection.reader;
+    const link = this.connection.reader;
+    const reader = link.redis;
     let resync = true;
+    // A Sentinel failover moves the reader to the new master without failing its command: what
+    // this instance read from the old one may be missing there, so check as after a reconnect.
+    const onServerChange = () => (resync = true);
+    link.on('serverChange', onServerChange);
     // Catching up reads without blocking: a blocking XREAD on a log with nothing new would only
     // return at its timeout, delaying the first complete read (and start()) by that much.
     let catchingUp = true;
     let backoff = 0;
     while (!this.stopped) {
       try {
-        if (!reader.isReady) {
-          await this.readerReady(reader);
+        if (!link.isReady) {
+          await this.readerReady(link);
           continue;
         }
         if (resync) {
-          await this.resync(reader);
           resync = false;
+          await this.resync(link);
           catchingUp = true;
         }
         if (this.parts.outbox.needsFlush) await this.flushOutbox(reader);
-        catchingUp = !(await this.readOnce(reader, !catchingUp));
+        const reachedEnd = await this.readOnce(reader, !catchingUp);
+        catchingUp = !reachedEnd;
+        if (reachedEnd && !resync && this.parts.compactor.due()) await this.compact(link);
         backoff = 0;
       } catch (error) {
         if (this.stopped) break;
@@ -118,10 +127,11 @@ export class RevocationLogReader {
         await sleep(backoff, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
+    link.off('serverChange', onServerChange);
   }
 
   /** Waits for the reader's 'ready' event, at most 250 ms, or until stop(). */
-  private async readerReady(reader: RedisClientType): Promise<void> {
+  private async readerReady(reader: RedisLink): Promise<void> {
     const signal = this.stopping.signal;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -131,42 +141,53 @@ export class RevocationLogReader {
         resolve();
       };
       const timer = setTimeout(done, 250);
-      reader.once('ready', done);
+      reader.on('ready', done);
       signal.addEventListener('abort', done);
     });
   }
 
-  /** After a (re)connection: ends an outage on the clock, and re-publishes what this instance knows when Redis lost the log. */
-  private async resync(reader: RedisClientType): Promise<void> {
+  /**
+   * After a (re)connection or a failover: ends an outage on the clock, and re-publishes what this
+   * instance knows when Redis may have lost part of the log (see LogContinuity). Every instance
+   * does, so a revocation survives as long as one instance that knew it does: the one that
+   * answered the logout applied it before answering.
+   */
+  private async resync(link: RedisLink): Promise<void> {
+    const reader = link.redis;
     const first = this.continuity.firstCheck;
     const endsAnOutage = this.parts.clock.endsAnOutage(first);
-    const lost = await this.continuity.lostSince(reader, this.lastApplied);
+    const loss = await this.continuity.lossSince(link, this.lastApplied);
     if (!this.isConnected) {
       this.isConnected = true;
       this.parts.logger.log(first ? 'connected to Redis; reading the revocation log' : `reconnected to Redis; catching up after log entry ${this.lastApplied}`);
     }
-    if (endsAnOutage || lost) this.parts.clock.holdForRecovery(lost ? 'Redis lost the revocation log' : 'back from a Redis outage');
-    if (!lost) return;
-    // So that instances started from now on still learn them.
+    if (endsAnOutage || loss) this.parts.clock.holdForRecovery(loss ?? 'back from a Redis outage');
+    if (loss === undefined) return;
+    // So that the other instances, and those started from now on, still learn them.
     const live = this.parts.known.live();
-    this.parts.logger.warn(
-      `the shared revocation log was lost (Redis restarted without persistence, was flushed or failed over); ` +
-        `re-publishing the ${live.length} live revocation(s) this instance knows`,
-    );
+    this.parts.logger.warn(`${loss}: re-publishing the ${live.length} live revocation(s) this instance knows`);
     this.lastApplied = '0-0';
     for (let i = 0; i < live.length; i += RESEED_BATCH) {
       await reader.xAdd(this.keys.stream, '*', encodeEntry(live.slice(i, i + RESEED_BATCH)));
     }
   }
 
+  /** Right after a read that reached the end: the view here is complete up to the last entry applied. */
+  private async compact(link: RedisLink): Promise<void> {
+    // Trimming on another server (a failover since the read) could drop entries never read here.
+    if (!(await this.continuity.sameServer(link))) throw new Error('another Redis server holds the revocation log now');
+    const done = await this.parts.compactor.compact(link.redis, this.lastApplied, this.parts.known.live());
+    if (done) this.parts.logger.log(`compacted the revocation log: ${done.snapshot} live revocation(s) re-written, ${done.removed} older entries removed`);
+  }
+
   /** On the reader: it is connected now, while the writer may still be reconnecting. */
-  private async flushOutbox(reader: RedisClientType): Promise<void> {
+  private async flushOutbox(reader: RedisCommands): Promise<void> {
     const written = await this.parts.outbox.flush((batch) => reader.xAdd(this.keys.stream, '*', encodeEntry(batch)));
     if (written > 0) this.parts.logger.log(`wrote ${written} revocation(s) made while Redis was unreachable to the log`);
   }
 
   /** One XREAD from the last applied entry; resolves true when it reached the end of the log. */
-  private async readOnce(reader: RedisClientType, block: boolean): Promise<boolean> {
+  private async readOnce(reader: RedisCommands, block: boolean): Promise<boolean> {
     const sentAt = Date.now();
     const reply = await reader.xRead(
       { key: this.keys.stream, id: this.lastApplied },

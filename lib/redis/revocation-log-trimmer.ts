@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis';
+import type { RedisCommands } from './redis-link.js';
 import { nextStreamId } from './revocation-codec.js';
 
 /** Entries per XRANGE page. */
@@ -46,7 +46,7 @@ export class RevocationLogTrimmer {
   private resumeAt: string | undefined;
 
   constructor(
-    private readonly redis: () => RedisClientType,
+    private readonly redis: () => RedisCommands,
     private readonly stream: string,
   ) {}
 

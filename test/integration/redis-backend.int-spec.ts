@@ -203,7 +203,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
           'warn lost the connection to Redis',
           'error revocation view is STALE',
           'log reconnected to Redis',
-          'log Redis lost the revocation log',
+          'log the shared revocation log was lost',
           'warn the shared revocation log was lost',
           'log revocation view is fresh',
         ]);

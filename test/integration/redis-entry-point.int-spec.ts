@@ -41,11 +41,19 @@ describe('the ./redis entry point', () => {
 
 describe('createRedisLogoutBackend options', () => {
   it.each<[string, unknown, RegExp]>([
-    ['neither url nor client', {}, /"redis.url" give exactly one of "url" or "client"/],
-    ['both url and client', { url: 'redis://x', client: { duplicate: () => undefined, isReady: false } }, /exactly one/],
+    ['no Redis at all', {}, /"redis" needs exactly one of "url", "client", "sentinel" or "cluster" \(got none\)/],
+    ['both url and client', { url: 'redis://x', client: { duplicate: () => undefined, isReady: false } }, /exactly one .* \(got "url" and "client"\)/],
+    ['both url and sentinel', { url: 'redis://x', sentinel: { sentinels: [{ host: 'h', port: 26379 }], name: 'm' } }, /\(got "url" and "sentinel"\)/],
+    ['both sentinel and cluster', { sentinel: { sentinels: [{ host: 'h', port: 26379 }], name: 'm' }, cluster: { rootNodes: ['redis://h:7000'] } }, /\(got "sentinel" and "cluster"\)/],
+    ['a Sentinel without sentinels', { sentinel: { sentinels: [], name: 'm' } }, /"redis.sentinel.sentinels" must be a non-empty array/],
+    ['a Sentinel without a master name', { sentinel: { sentinels: [{ host: 'h', port: 26379 }] } }, /"redis.sentinel.name" is required/],
+    ['a Sentinel node without a port', { sentinel: { sentinels: [{ host: 'h' }], name: 'm' } }, /"redis.sentinel.sentinels\[0\].port" must be an integer between 1 and 65535/],
+    ['an unknown Sentinel option', { sentinel: { sentinels: [{ host: 'h', port: 1 }], name: 'm', master: 'x' } }, /"redis.sentinel.master" is not a known option/],
+    ['a Cluster without root nodes', { cluster: { rootNodes: [] } }, /"redis.cluster.rootNodes" must be a non-empty array/],
+    ['a Cluster root node that is not a URL', { cluster: { rootNodes: ['h:7000'] } }, /"redis.cluster.rootNodes\[0\]" must be a redis:\/\/ or rediss:\/\/ URL/],
     ['a non-redis URL', { url: 'http://x' }, /"redis.url" must be a redis:\/\/ or rediss:\/\/ URL/],
     ['not a client', { client: {} }, /"redis.client" must be a node-redis v5 client/],
-    ['a cluster client', { client: { duplicate: () => undefined } }, /Cluster and Sentinel clients are not supported/],
+    ['a cluster client', { client: { duplicate: () => undefined } }, /for Sentinel or Cluster, give "sentinel" or "cluster"/],
     ['an unknown option', { url: 'redis://x', maxStale: 5 }, /"redis.maxStale" is not a known option/],
     ['the removed sessionTtl option', { url: 'redis://x', sessionTtl: 36_000 }, /"redis.sessionTtl" is not a known option \(removed: .* the module's own "sessionTtl" option sets\)/],
     ['a too small maxStaleness', { url: 'redis://x', maxStaleness: 10 }, /"redis.maxStaleness" must be an integer between 100 and 600000, got 10/],

@@ -21,14 +21,22 @@ import {
   type AccessTokenClaims,
   type FailurePolicy,
 } from '../../lib/index.js';
-import { createRedisLogoutBackend, type RedisLogoutBackend } from '../../lib/redis/index.js';
+import {
+  createRedisLogoutBackend,
+  type RedisClusterDescription,
+  type RedisLogoutBackend,
+  type RedisSentinelDescription,
+} from '../../lib/redis/index.js';
 
 export interface InstanceConfig {
   issuer: string;
   clientId: string;
   /** `redis`: the Redis backend; `memory`: the defaults (single-instance mode, for comparisons). */
   mode: 'redis' | 'memory';
+  /** Where Redis is: one of a URL, a Sentinel deployment or a Cluster. */
   redisUrl?: string;
+  sentinel?: RedisSentinelDescription;
+  cluster?: RedisClusterDescription;
   keyPrefix?: string;
   maxStaleness?: number;
   startTimeout?: number;
@@ -68,7 +76,7 @@ const REDIS_BACKEND = Symbol('REDIS_BACKEND');
       useFactory: (): RedisLogoutBackend | null =>
         config.mode === 'redis'
           ? createRedisLogoutBackend({
-              url: config.redisUrl!,
+              ...(config.sentinel ? { sentinel: config.sentinel } : config.cluster ? { cluster: config.cluster } : { url: config.redisUrl! }),
               keyPrefix: config.keyPrefix,
               maxStaleness: config.maxStaleness,
               startTimeout: config.startTimeout,

@@ -6,6 +6,15 @@ import type { InstanceCommand, InstanceConfig, InstanceReply } from './instance-
 const REGISTER = fileURLToPath(new URL('./ts-register.js', import.meta.url));
 const MAIN = fileURLToPath(new URL('./instance-main.ts', import.meta.url));
 
+/** The instance's `GET /health`: the Redis backend's health(). */
+export interface InstanceHealth {
+  status: string;
+  state: string;
+  stale: boolean;
+  unsharedRevocations: number;
+  knownRevocations: number;
+}
+
 type Command = InstanceCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
 
 /**
@@ -94,9 +103,9 @@ export class InstanceProcess {
     return response.status;
   }
 
-  async health(): Promise<{ status: string; state: string; stale: boolean; unsharedRevocations: number }> {
+  async health(): Promise<InstanceHealth> {
     const response = await fetch(`${this.url}/health`);
-    return (await response.json()) as { status: string; state: string; stale: boolean; unsharedRevocations: number };
+    return (await response.json()) as InstanceHealth;
   }
 
   /**

@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
@@ -26,7 +29,7 @@ export function checkRedisForSuite(suite: string): boolean {
   return false;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -59,19 +62,32 @@ async function waitForPong(port: number, deadline: number, exited: () => boolean
   }
 }
 
+interface RedisServerOptions {
+  /** More `--option value` arguments (a replica's `--replicaof`, a cluster node's settings). */
+  args?: (port: number, dir: string) => string[];
+  /** Config file contents, for a Sentinel (which must be able to rewrite its file); runs it with `--sentinel`. */
+  sentinelConfig?: (port: number) => string;
+}
+
 /**
  * A private `redis-server` on a free loopback port, nothing persisted, that a test can stop
- * (an outage) and restart on the same port (a Redis restart that lost everything).
+ * (an outage) and restart on the same port (a Redis restart that lost everything). Also the
+ * building block of the Sentinel and Cluster topologies (test/support/redis-*-topology.ts).
  */
 export class RedisServer {
   private process: ChildProcess | undefined;
   private log = '';
+  /** Where the server may write (a Sentinel's config, a cluster node's nodes.conf). */
+  readonly dir = mkdtempSync(join(tmpdir(), 'kl-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: RedisServerOptions,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     for (let attempt = 0; ; attempt += 1) {
-      const server = new RedisServer(await freePort());
+      const server = new RedisServer(await freePort(), options);
       try {
         await server.restart();
         return server;
@@ -93,11 +109,18 @@ export class RedisServer {
   /** Starts the server (again) on the same port and waits until it answers. */
   async restart(): Promise<void> {
     if (this.running) throw new Error('redis-server is already running');
-    const child = spawn(
-      BINARY,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const base = ['--port', String(this.port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', this.dir];
+    const { sentinelConfig, args } = this.options;
+    let argv: string[];
+    if (sentinelConfig) {
+      const file = join(this.dir, 'sentinel.conf');
+      // Written once: a Sentinel rewrites its file with what it learned (replicas, other sentinels, epochs).
+      if (this.process === undefined) writeFileSync(file, sentinelConfig(this.port));
+      argv = [file, '--sentinel', ...base];
+    } else {
+      argv = [...base, '--save', '', '--appendonly', 'no', ...(args?.(this.port, this.dir) ?? [])];
+    }
+    const child = spawn(BINARY, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     child.stdout.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
@@ -109,6 +132,20 @@ export class RedisServer {
       if (!exited) child.kill('SIGKILL');
       throw new Error(`${(error as Error).message}\n${this.log}`);
     }
+  }
+
+  /** Everything the server printed. */
+  get output(): string {
+    return this.log;
+  }
+
+  /** Freezes the process (SIGSTOP): it keeps its sockets but answers nothing, like a stalled host. */
+  pause(): void {
+    if (this.running) this.process!.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.process!.kill('SIGCONT');
   }
 
   /** Kills the server (SIGKILL: an abrupt outage, no goodbye to clients) and waits for it to be gone. */

@@ -1,0 +1,83 @@
+import type { RedisClientType } from 'redis';
+
+/** Commands queued in a transaction on one key (the registry never spans keys: in a Cluster they would span slots). */
+type QueuedCommand = 'zAdd' | 'zRemRangeByScore' | 'pExpireAt' | 'zRange' | 'zRemRangeByRank';
+export type KeyTransaction = { [C in QueuedCommand]: (...args: Parameters<RedisClientType[C]>) => KeyTransaction } & {
+  exec(): Promise<unknown[]>;
+};
+
+/**
+ * The commands the backend sends. A plain node-redis client, a Sentinel client and a Cluster
+ * client all have them with the same signatures (RESP2, no type mapping), so the bus and the
+ * registry are written once for the three topologies.
+ */
+export type RedisCommands = Pick<
+  RedisClientType,
+  | 'xAdd'
+  | 'xRead'
+  | 'xRange'
+  | 'xRevRange'
+  | 'xTrim'
+  | 'xDel'
+  | 'xLen'
+  | 'xInfoStream'
+  | 'set'
+  | 'get'
+  | 'getDel'
+  | 'del'
+  | 'unlink'
+  | 'zRem'
+  | 'zRange'
+  | 'zRemRangeByScore'
+> & { multi(): KeyTransaction };
+
+/** What a link tells its owner. */
+export interface RedisLinkEvents {
+  /** Connected, or connected again after a loss. */
+  ready: () => void;
+  error: (error: unknown) => void;
+  /**
+   * Commands now reach another server than before (a Sentinel failover): what was read from
+   * the previous one may be missing there. Plain and Cluster clients fail the command instead.
+   */
+  serverChange: () => void;
+}
+
+/**
+ * One of the backend's two connections to Redis (the writer or the reader), whatever the
+ * topology behind it: a single node (client-link.ts), Sentinel (sentinel-link.ts) or Cluster
+ * (cluster-link.ts). Always ours: close() destroys it, never an app's client.
+ */
+export interface RedisLink {
+  readonly redis: RedisCommands;
+  /** Whether a command sent now can be answered (Sentinel and Cluster: connected once, they reroute themselves). */
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  /** Drops the connection(s) at once, failing what is in flight. */
+  destroy(): void;
+  on<E extends keyof RedisLinkEvents>(event: E, listener: RedisLinkEvents[E]): void;
+  off<E extends keyof RedisLinkEvents>(event: E, listener: RedisLinkEvents[E]): void;
+  /**
+   * The `run_id` of the server that holds `key` (https://redis.io/docs/latest/commands/info/):
+   * it changes when that server restarts or another one takes over.
+   */
+  serverId(key: string): Promise<string>;
+}
+
+/** Settings of the links a topology opens: the same for the three topologies. */
+export interface RedisLinkSettings {
+  role: 'writer' | 'reader';
+  /** Ms before a command is given up (writer; the reader's XREAD blocks on purpose). */
+  commandTimeout: number | undefined;
+  /** Ms of socket silence after which the connection counts as dead (reader). */
+  socketTimeout: number | undefined;
+  reconnectStrategy: (retries: number) => number;
+}
+
+/** Opens a link of the given role. */
+export type RedisTopology = (settings: RedisLinkSettings) => RedisLink;
+
+/** `run_id` out of an INFO reply. */
+export function runIdOf(info: string): string {
+  return /run_id:(\w+)/.exec(info)?.[1] ?? '';
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeRealm } from '../support/fake-realm.js';
+import type { InstanceConfig } from '../support/instance-main.js';
+import { InstanceProcess } from '../support/instance-process.js';
+import { LogoutTraffic, statusesAt } from '../support/redis-logout-traffic.js';
+import { DOWN_AFTER_MS, SentinelTopology } from '../support/redis-sentinel-topology.js';
+import { checkRedisForSuite } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
+
+/*
+ * Three app instances (separate processes) on a Sentinel deployment: a master, a replica and
+ * three Sentinels. The master is killed during a stream of logouts, right after it acknowledged
+ * logouts that the replica never received (it was frozen): the replica, promoted, lacks the
+ * tail of the log. The instances must put it back, and refuse per the failure policy meanwhile.
+ */
+
+const CLIENT = 'app-sentinel';
+const MAX_STALENESS = 1_000;
+const enabled = checkRedisForSuite('Redis Sentinel integration tests');
+
+/** One look at an instance: its health before and after two guarded requests. */
+interface Probe {
+  stale: boolean;
+  bystander: number;
+  revoked: number;
+}
+
+describe.skipIf(!enabled)('three instances on Redis Sentinel (separate processes)', () => {
+  let topology: SentinelTopology;
+  let realm: FakeRealm;
+  let instances: InstanceProcess[] = [];
+  let config: InstanceConfig;
+
+  beforeAll(async () => {
+    [topology, realm] = await Promise.all([SentinelTopology.start(), FakeRealm.start()]);
+    config = {
+      issuer: realm.issuer,
+      clientId: CLIENT,
+      mode: 'redis',
+      sentinel: { sentinels: topology.nodes, name: topology.name },
+      keyPrefix: 'sentinel:',
+      maxStaleness: MAX_STALENESS,
+      maxReconnectDelay: 100,
+    };
+    instances = await Promise.all([1, 2, 3].map((n) => InstanceProcess.start(`sentinel-instance-${n}`, config)));
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.kill()));
+    await realm?.close();
+    await topology?.stop();
+  });
+
+  it('a back-channel logout at instance 1 refuses the token at instances 2 and 3, through the master the Sentinels name', async () => {
+    const traffic = new LogoutTraffic(realm, CLIENT, 'sentinel-basic');
+    const bystander = await traffic.bystander();
+    const logout = await traffic.logoutAt(instances[0]!);
+    expect(logout.status).toBe(200);
+    await waitFor(async () => (await statusesAt(instances, logout.token)).every((s) => s === 401), 'refused everywhere', 2_000, 5);
+    expect(await statusesAt(instances, bystander)).toEqual([200, 200, 200]);
+    expect((await Promise.all(instances.map((i) => i.health()))).map((h) => h.state)).toEqual(['fresh', 'fresh', 'fresh']);
+  });
+
+  it('after the master dies with a tail the replica lacks, every acknowledged logout is refused everywhere, stale views refuse with 503', async () => {
+    const traffic = new LogoutTraffic(realm, CLIENT, 'failover');
+    const bystander = await traffic.bystander();
+    let turn = 0;
+    const logoutSomewhere = () => traffic.logoutAt(instances[turn++ % instances.length]!);
+    for (let i = 0; i < 6; i += 1) expect((await logoutSomewhere()).status).toBe(200);
+    const revoked = traffic.sent[0]!.token;
+    await waitFor(async () => (await statusesAt(instances, revoked)).every((s) => s === 401), 'first logout everywhere', 2_000, 5);
+
+    // Guarded requests at every instance, all along, with the instance's health around each pair.
+    const probes: Probe[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        for (const instance of instances) {
+          const before = await instance.health();
+          const bystanderStatus = await instance.me(bystander);
+          const revokedStatus = await instance.me(revoked);
+          const after = await instance.health();
+          if (before.stale === after.stale) probes.push({ stale: before.stale, bystander: bystanderStatus, revoked: revokedStatus });
+        }
+      }
+    })();
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) await logoutSomewhere();
+    })();
+
+    try {
+      // The replica stops replicating: what the master acknowledges from now on, only it holds.
+      topology.replica.pause();
+      const acknowledgedBefore = traffic.acknowledged.length;
+      await waitFor(() => traffic.acknowledged.length >= acknowledgedBefore + 3, 'three logouts acknowledged by the master alone', 5_000);
+      const tail = traffic.acknowledged.slice(acknowledgedBefore);
+      const killedAt = Date.now();
+      await topology.master.stop();
+      topology.replica.resume();
+
+      await waitFor(async () => (await topology.masterPort()) === topology.replica.port, 'the Sentinels to promote the replica', 30_000, 100);
+      const promotedAt = Date.now();
+      await waitFor(
+        async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.state === 'fresh' && h.unsharedRevocations === 0),
+        'every instance fresh again with nothing left unshared',
+        30_000,
+      );
+      const freshAt = Date.now();
+      await waitFor(() => traffic.sent.some((logout) => logout.at > freshAt && logout.status === 200), 'a logout acknowledged after the failover', 10_000);
+      streaming = false;
+      await stream;
+      const firstAcknowledgedAfterKill = traffic.acknowledged.find((logout) => logout.at > killedAt)!.at;
+
+      // Every logout, acknowledged or answered with an error during the failover (enforced and
+      // queued), is refused by every instance: they converged on the same revocations.
+      for (const logout of traffic.sent) {
+        await waitFor(async () => (await statusesAt(instances, logout.token)).every((s) => s === 401), 'every logout refused everywhere', 5_000);
+      }
+      const known = (await Promise.all(instances.map((i) => i.health()))).map((h) => h.knownRevocations);
+      expect(new Set(known).size).toBe(1);
+      // The tail the new master lacked was written back: an instance started now refuses it too.
+      const late = await InstanceProcess.start('sentinel-instance-late', config);
+      instances.push(late);
+      for (const logout of tail) expect(await late.me(logout.token)).toBe(401);
+      for (const logout of traffic.acknowledged) expect(await late.me(logout.token)).toBe(401);
+      expect(await late.me(bystander)).toBe(200);
+      for (const instance of instances.slice(0, 3)) expect(instance.logs).toMatch(/another Redis server holds the revocation log now/);
+
+      console.log(
+        `Sentinel failover (down-after-milliseconds ${DOWN_AFTER_MS}): master killed → replica promoted ${promotedAt - killedAt} ms, ` +
+          `→ every instance fresh ${freshAt - killedAt} ms; first logout acknowledged again after ${firstAcknowledgedAfterKill - killedAt} ms; ` +
+          `${traffic.sent.length} logouts sent, ${traffic.acknowledged.length} acknowledged, ${tail.length} in the lost tail`,
+      );
+    } finally {
+      streaming = false;
+      watching = false;
+      await Promise.all([stream, watcher]);
+    }
+
+    // The failure policy ("refuse") while stale; normal answers while fresh.
+    const stale = probes.filter((probe) => probe.stale);
+    const fresh = probes.filter((probe) => !probe.stale);
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale.every((probe) => probe.bystander === 503 && probe.revoked === 503)).toBe(true);
+    expect(fresh.every((probe) => probe.bystander === 200 && probe.revoked === 401)).toBe(true);
+  });
+});

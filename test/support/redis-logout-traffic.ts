@@ -1,0 +1,60 @@
+import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import type { FakeRealm } from './fake-realm.js';
+import type { InstanceProcess } from './instance-process.js';
+import { keycloakAccessToken } from './keycloak-access-token.js';
+import { postForm } from './test-app.js';
+
+/** One back-channel logout and the access token of the session it ends. */
+export interface SentLogout {
+  token: string;
+  /** The status the instance answered the OP with. */
+  status: number;
+  /** When the answer arrived (epoch ms). */
+  at: number;
+}
+
+/** GET /api/me with `token` at each instance, in order. */
+export function statusesAt(instances: readonly InstanceProcess[], token: string): Promise<number[]> {
+  return Promise.all(instances.map((instance) => instance.me(token)));
+}
+
+/**
+ * Back-channel logouts of fresh sessions, as an OP sends them: each session gets an access
+ * token first, then the logout token goes to one instance. For the multi-instance tests on
+ * the Redis topologies (single node, Sentinel, Cluster).
+ */
+export class LogoutTraffic {
+  readonly sent: SentLogout[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly realm: FakeRealm,
+    private readonly clientId: string,
+    private readonly label: string,
+  ) {}
+
+  /** A token of a new session that no logout ends. */
+  bystander(): Promise<string> {
+    this.count += 1;
+    return keycloakAccessToken(this.realm, { clientId: this.clientId, sub: `${this.label}-bystander-${this.count}`, sid: `${this.label}-bystander-sid-${this.count}` });
+  }
+
+  /** Ends a new session at `instance`; resolves what was sent and answered. */
+  async logoutAt(instance: InstanceProcess): Promise<SentLogout> {
+    this.count += 1;
+    const sub = `${this.label}-user-${this.count}`;
+    const sid = `${this.label}-sid-${this.count}`;
+    const token = await keycloakAccessToken(this.realm, { clientId: this.clientId, sub, sid });
+    const logoutToken = await keycloak26LogoutToken({ realm: this.realm, clientId: this.clientId, sid, sub });
+    const response = await postForm(`${instance.url}/auth/backchannel-logout`, { logout_token: logoutToken });
+    await response.arrayBuffer();
+    const sent = { token, status: response.status, at: Date.now() };
+    this.sent.push(sent);
+    return sent;
+  }
+
+  /** Logouts answered 200 so far. */
+  get acknowledged(): SentLogout[] {
+    return this.sent.filter((logout) => logout.status === 200);
+  }
+}
