@@ -1,12 +1,12 @@
 import KeyvRedis from '@keyv/redis';
-import { createClient, type RedisClientType } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, type Revocation } from '../../lib/index.js';
 import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { indexMembers, quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
+import { indexMembers, privateRedisForSuite, quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -15,36 +15,19 @@ import { waitFor } from '../support/wait-for.js';
 const enabled = checkRedisForSuite('Redis backend integration tests');
 
 describe.skipIf(!enabled)('Redis logout backend', () => {
-  let redis: RedisServer;
-  let admin: RedisClientType;
+  const suite = privateRedisForSuite();
   let prefixCounter = 0;
-  const open: RedisLogoutBackend[] = [];
 
-  function backend(options: Partial<RedisLogoutBackendOptions> = {}, server = redis): RedisLogoutBackend {
+  function backend(options: Partial<RedisLogoutBackendOptions> = {}, server = suite.redis): RedisLogoutBackend {
     const created = createRedisLogoutBackend({
       url: server.url,
       keyPrefix: `unit${++prefixCounter}:`,
       logger: quietLogger(),
       ...options,
     });
-    open.push(created);
+    suite.open.push(created);
     return created;
   }
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    admin = createClient({ url: redis.url });
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((b) => b.close()));
-  });
-
-  afterAll(async () => {
-    await admin?.close();
-    await redis?.stop();
-  });
 
   describe('session registry', () => {
     const record = (over: Partial<{ adapterSessionId: string; sid: string; sub: string; expiresAt: number }> = {}) => ({
@@ -68,7 +51,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       expect(await registry.findBySubject('user-2')).toHaveLength(1);
 
       // Exactly these keys: the records (plain JSON strings) and the two indexes, under the one prefix.
-      const keys = (await admin.keys('reg-a:*')).sort();
+      const keys = (await suite.admin.keys('reg-a:*')).sort();
       expect(keys).toEqual(
         [
           'reg-a:epoch',
@@ -87,20 +70,20 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       await registry.remove({ adapterSessionId: 'as-1' });
       expect(await registry.findByAdapterSessionId('as-1')).toBeUndefined();
       expect((await registry.findBySid('sid-1')).map((r) => r.adapterSessionId)).toEqual(['as-2']);
-      expect(await indexMembers(admin, 'reg-a:sub-index:user-1')).not.toContain('a:as-1');
+      expect(await indexMembers(suite.admin, 'reg-a:sub-index:user-1')).not.toContain('a:as-1');
     });
 
     it('records expire with their session, and dead index members are dropped when read', async () => {
       const { sessionRegistry: registry } = backend({ keyPrefix: 'reg-b:' });
       await registry.register(record({ adapterSessionId: 'short', sid: 'sid-x', expiresAt: Math.floor(Date.now() / 1000) + 1 }));
       await registry.register(record({ adapterSessionId: 'long', sid: 'sid-x' }));
-      expect(await admin.pTTL('reg-b:record:a:short')).toBeLessThanOrEqual(1_000);
+      expect(await suite.admin.pTTL('reg-b:record:a:short')).toBeLessThanOrEqual(1_000);
       // The index outlives its short-lived member: it lives as long as the longest-lived one (10 minutes).
-      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(590_000);
-      expect(await admin.pTTL('reg-b:sid-index:sid-x')).toBeLessThanOrEqual(600_000);
-      await waitFor(async () => (await admin.exists('reg-b:record:a:short')) === 0, 'record expired', 3_000);
+      expect(await suite.admin.pTTL('reg-b:sid-index:sid-x')).toBeGreaterThan(590_000);
+      expect(await suite.admin.pTTL('reg-b:sid-index:sid-x')).toBeLessThanOrEqual(600_000);
+      await waitFor(async () => (await suite.admin.exists('reg-b:record:a:short')) === 0, 'record expired', 3_000);
       expect((await registry.findBySid('sid-x')).map((r) => r.adapterSessionId)).toEqual(['long']);
-      expect(await indexMembers(admin, 'reg-b:sid-index:sid-x')).toEqual(['a:long']);
+      expect(await indexMembers(suite.admin, 'reg-b:sid-index:sid-x')).toEqual(['a:long']);
     });
 
     it('keeps every index entry when two instances register sessions of one user at the same time', async () => {
@@ -124,7 +107,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       expect(await b.sessionRegistry.claimTokenId('short-lived', 200)).toBe(false);
       await waitFor(() => b.sessionRegistry.claimTokenId('short-lived', 200), 'claim expired', 2_000);
       // The key is hashed: claims come from token contents and must not grow keys unboundedly.
-      expect((await admin.keys('jti:jti:*')).every((key) => /^jti:jti:[\w-]{43}$/.test(key))).toBe(true);
+      expect((await suite.admin.keys('jti:jti:*')).every((key) => /^jti:jti:[\w-]{43}$/.test(key))).toBe(true);
     });
   });
 
@@ -162,10 +145,10 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       await bus.revocationBus.publish([sidRevocation('brief-2', 300), sidRevocation('brief-3', 300)]);
       await bus.revocationBus.publish([sidRevocation('lasting', 60_000)]);
       await bus.revocationBus.publish([sidRevocation('brief-4', 300)]);
-      expect(await admin.xLen('bus-trim:revocations')).toBe(4);
+      expect(await suite.admin.xLen('bus-trim:revocations')).toBe(4);
       // The expired head goes; an expired entry behind a live one waits for it (the log is trimmed from its start).
-      await waitFor(async () => (await admin.xLen('bus-trim:revocations')) === 2, 'expired head trimmed', 4_000);
-      const entries = await admin.xRange('bus-trim:revocations', '-', '+');
+      await waitFor(async () => (await suite.admin.xLen('bus-trim:revocations')) === 2, 'expired head trimmed', 4_000);
+      const entries = await suite.admin.xRange('bus-trim:revocations', '-', '+');
       expect(entries.map((e) => JSON.parse(e.message.r!)[0].sid)).toEqual(['lasting', 'brief-4']);
     });
 
@@ -208,7 +191,7 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
           'log revocation view is fresh',
         ]);
       } finally {
-        await Promise.all(open.splice(0).map((b) => b.close()));
+        await Promise.all(suite.open.splice(0).map((b) => b.close()));
         await server.stop();
       }
     });
@@ -242,22 +225,22 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
         // B can read the entry before A's XADD reply arrives and A empties its outbox: wait for both.
         await waitFor(() => a.health().unsharedRevocations === 0, 'outbox emptied', 5_000);
       } finally {
-        await Promise.all(open.splice(0).map((b) => b.close()));
+        await Promise.all(suite.open.splice(0).map((b) => b.close()));
         await server.stop();
       }
     });
 
     it('copies the settings of an app\'s client (here a @keyv/redis store\'s) without using or closing it', async () => {
-      const store = new KeyvRedis(`${redis.url}/3`);
+      const store = new KeyvRedis(`${suite.redis.url}/3`);
       const b = backend({ url: undefined, client: store.client, keyPrefix: 'from-client:' });
       await b.revocationBus.start();
       await b.revocationBus.publish([sidRevocation('via-app-client')]);
-      const db3 = createClient({ url: redis.url, database: 3 });
+      const db3 = createClient({ url: suite.redis.url, database: 3 });
       await db3.connect();
       try {
         // Its database setting was kept: the log is in db 3.
         expect(await db3.xLen('from-client:revocations')).toBe(1);
-        expect(await admin.exists('from-client:revocations')).toBe(0);
+        expect(await suite.admin.exists('from-client:revocations')).toBe(0);
       } finally {
         await db3.close();
       }
@@ -267,15 +250,15 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
 
     it('close() releases both connections and is idempotent', async () => {
       // Redis may still list the connections an earlier test just closed: count from when only the admin's is left.
-      await waitFor(async () => (await admin.clientList()).length === 1, 'the connections of earlier tests gone');
+      await waitFor(async () => (await suite.admin.clientList()).length === 1, 'the connections of earlier tests gone');
       const before = 1;
       const b = backend();
       await b.revocationBus.start();
       await b.sessionRegistry.claimTokenId('x', 1_000);
-      expect((await admin.clientList()).length).toBe(before + 2);
+      expect((await suite.admin.clientList()).length).toBe(before + 2);
       await b.close();
       await b.close();
-      expect((await admin.clientList()).length).toBe(before);
+      expect((await suite.admin.clientList()).length).toBe(before);
       expect(b.health()).toMatchObject({ status: 'down', state: 'closed' });
     });
   });
@@ -334,8 +317,8 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
     });
 
     it('app.close() leaves no connection on Redis', async () => {
-      const redisBackend = createRedisLogoutBackend({ url: redis.url, keyPrefix: 'nest:', logger: quietLogger() });
-      const before = (await admin.clientList()).length;
+      const redisBackend = createRedisLogoutBackend({ url: suite.redis.url, keyPrefix: 'nest:', logger: quietLogger() });
+      const before = (await suite.admin.clientList()).length;
       app = await startTestApp(
         'fastify',
         KeycloakLogoutModule.forRoot({
@@ -344,10 +327,10 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
           backend: redisBackend,
         }),
       );
-      expect((await admin.clientList()).length).toBe(before + 2);
+      expect((await suite.admin.clientList()).length).toBe(before + 2);
       await app.close();
       app = undefined;
-      expect((await admin.clientList()).length).toBe(before);
+      expect((await suite.admin.clientList()).length).toBe(before);
     });
   });
 });

@@ -1,10 +1,9 @@
-import { createClient, type RedisClientType } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Revocation } from '../../lib/index.js';
 import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
 import { RevocationLogTrimmer } from '../../lib/redis/revocation-log-trimmer.js';
-import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
+import { checkRedisForSuite } from '../support/redis-server.js';
+import { privateRedisForSuite, quietLogger, sidRevocation } from '../support/redis-test-helpers.js';
 import { waitFor } from '../support/wait-for.js';
 
 /* Trimming the shared revocation log when an entry claims an absurd expiry. */
@@ -14,41 +13,24 @@ const YEAR_3000 = Date.UTC(3000, 0, 1);
 const DAY_MS = 86_400_000;
 
 describe.skipIf(!enabled)('Redis revocation log trimming', () => {
-  let redis: RedisServer;
-  let admin: RedisClientType;
-  const open: RedisLogoutBackend[] = [];
+  const suite = privateRedisForSuite();
 
   function backend(options: Partial<RedisLogoutBackendOptions>): RedisLogoutBackend {
-    const created = createRedisLogoutBackend({ url: redis.url, logger: quietLogger(), ...options });
-    open.push(created);
+    const created = createRedisLogoutBackend({ url: suite.redis.url, logger: quietLogger(), ...options });
+    suite.open.push(created);
     return created;
   }
 
   /** An entry as a misbehaving instance (or a hand) writes it: a valid revocation that claims to live until year 3000. */
   async function addAbsurdEntry(stream: string, sid: string, id = '*'): Promise<void> {
     const revocation: Revocation = { ...sidRevocation(sid), expiresAt: YEAR_3000 };
-    await admin.xAdd(stream, id, { r: JSON.stringify([revocation]), x: String(YEAR_3000) });
+    await suite.admin.xAdd(stream, id, { r: JSON.stringify([revocation]), x: String(YEAR_3000) });
   }
 
   async function sidsOf(stream: string): Promise<string[]> {
-    const entries = await admin.xRange(stream, '-', '+');
+    const entries = await suite.admin.xRange(stream, '-', '+');
     return entries.map((entry) => (JSON.parse(entry.message.r!) as Array<{ sid: string }>)[0]!.sid);
   }
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    admin = createClient({ url: redis.url });
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((b) => b.close()));
-  });
-
-  afterAll(async () => {
-    await admin?.close();
-    await redis?.stop();
-  });
 
   it('removes expired entries queued behind an entry that claims to expire in year 3000, keeping the live ones', async () => {
     const stream = 'trim-absurd:revocations';
@@ -60,9 +42,9 @@ describe.skipIf(!enabled)('Redis revocation log trimming', () => {
       await bus.revocationBus.publish([sidRevocation(`brief-${i}`, 300)]);
       if (i === 120) await bus.revocationBus.publish([sidRevocation('lasting', 120_000)]);
     }
-    expect(await admin.xLen(stream)).toBe(252);
+    expect(await suite.admin.xLen(stream)).toBe(252);
 
-    await waitFor(async () => (await admin.xLen(stream)) === 2, 'expired entries behind the year-3000 entry removed', 10_000);
+    await waitFor(async () => (await suite.admin.xLen(stream)) === 2, 'expired entries behind the year-3000 entry removed', 10_000);
     expect(await sidsOf(stream)).toEqual(['absurd', 'lasting']);
 
     // The live revocations still reach an instance that starts now.
@@ -82,7 +64,7 @@ describe.skipIf(!enabled)('Redis revocation log trimming', () => {
     await bus.revocationBus.publish([sidRevocation('brief', 300)]);
     await bus.revocationBus.publish([sidRevocation('lasting', 120_000)]);
 
-    await waitFor(async () => (await admin.xLen(stream)) === 1, 'the year-old entry and the expired one trimmed', 10_000);
+    await waitFor(async () => (await suite.admin.xLen(stream)) === 1, 'the year-old entry and the expired one trimmed', 10_000);
     expect(await sidsOf(stream)).toEqual(['lasting']);
   });
   it('bounds the work of one trim round and resumes where it stopped, until the whole log is swept', async () => {
@@ -91,12 +73,12 @@ describe.skipIf(!enabled)('Redis revocation log trimming', () => {
     const expired = JSON.stringify([{ ...sidRevocation('gone'), expiresAt: Date.now() - 1 }]);
     // More expired entries than one round examines (50 pages of 200), then a live one.
     for (let i = 0; i < 12_000; i += 2_000) {
-      const multi = admin.multi();
+      const multi = suite.admin.multi();
       for (let j = 0; j < 2_000; j += 1) multi.xAdd(stream, '*', { r: expired, x: String(Date.now() - 1) });
       await multi.exec();
     }
-    await admin.xAdd(stream, '*', { r: JSON.stringify([sidRevocation('lasting')]), x: String(Date.now() + 120_000) });
-    const trimmer = new RevocationLogTrimmer(() => admin, stream);
+    await suite.admin.xAdd(stream, '*', { r: JSON.stringify([sidRevocation('lasting')]), x: String(Date.now() + 120_000) });
+    const trimmer = new RevocationLogTrimmer(() => suite.admin, stream);
 
     const first = await trimmer.round();
     expect(first).toBeGreaterThan(0);

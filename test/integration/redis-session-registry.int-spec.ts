@@ -1,9 +1,8 @@
-import { createClient, type RedisClientType } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../lib/index.js';
 import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
-import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
-import { indexMembers, quietLogger } from '../support/redis-test-helpers.js';
+import { checkRedisForSuite } from '../support/redis-server.js';
+import { indexMembers, privateRedisForSuite, quietLogger } from '../support/redis-test-helpers.js';
 import { waitFor } from '../support/wait-for.js';
 
 /* The Redis session registry's indexes: bounded per user, pruned of expired members, O(1) to write. */
@@ -22,30 +21,13 @@ function monitorArgs(line: string): string[] {
 }
 
 describe.skipIf(!enabled)('Redis session registry indexes', () => {
-  let redis: RedisServer;
-  let admin: RedisClientType;
-  const open: RedisLogoutBackend[] = [];
+  const suite = privateRedisForSuite();
 
   function backend(options: Partial<RedisLogoutBackendOptions>): RedisLogoutBackend {
-    const created = createRedisLogoutBackend({ url: redis.url, logger: quietLogger(), ...options });
-    open.push(created);
+    const created = createRedisLogoutBackend({ url: suite.redis.url, logger: quietLogger(), ...options });
+    suite.open.push(created);
     return created;
   }
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    admin = createClient({ url: redis.url });
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((b) => b.close()));
-  });
-
-  afterAll(async () => {
-    await admin?.close();
-    await redis?.stop();
-  });
 
   it('keeps the maxSessionsPerUser newest sessions of a user: older ones leave the registry, findable by nothing', async () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'cap:', maxSessionsPerUser: 3 });
@@ -63,25 +45,25 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
       expect(await registry.findBySid(dropped.sid!)).toEqual([]);
       expect(await registry.findByAdapterSessionId(dropped.adapterSessionId!)).toBeUndefined();
     }
-    expect(await admin.exists(['cap:record:a:cap-e', 'cap:record:a:cap-d'])).toBe(0);
-    expect(await indexMembers(admin, 'cap:sub-index:capped')).toHaveLength(3);
+    expect(await suite.admin.exists(['cap:record:a:cap-e', 'cap:record:a:cap-d'])).toBe(0);
+    expect(await indexMembers(suite.admin, 'cap:sub-index:capped')).toHaveLength(3);
   });
 
   it('prunes expired members from the sid and sub indexes when a session is registered, before any lookup', async () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'prune:' });
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'brief', expiresAt: nowSeconds() + 1 }));
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-1' }));
-    await waitFor(async () => (await admin.exists('prune:record:a:brief')) === 0, 'the brief record expired', 3_000);
+    await waitFor(async () => (await suite.admin.exists('prune:record:a:brief')) === 0, 'the brief record expired', 3_000);
 
     await registry.register(session({ sub: 'pruned', sid: 'shared-sid', adapterSessionId: 'lasting-2' }));
     // No findBy* ran: the registration itself dropped the expired member from both indexes.
-    expect(await indexMembers(admin, 'prune:sid-index:shared-sid')).toEqual(['a:lasting-1', 'a:lasting-2']);
-    expect(await indexMembers(admin, 'prune:sub-index:pruned')).toEqual(['a:lasting-1', 'a:lasting-2']);
+    expect(await indexMembers(suite.admin, 'prune:sid-index:shared-sid')).toEqual(['a:lasting-1', 'a:lasting-2']);
+    expect(await indexMembers(suite.admin, 'prune:sub-index:pruned')).toEqual(['a:lasting-1', 'a:lasting-2']);
   });
 
   it('keeps a record until its own expiresAt (a year at most), and an index as long as its longest-lived member', async () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'ttl:' });
-    const pTtlSeconds = async (key: string) => Math.round((await admin.pTTL(key)) / 1000);
+    const pTtlSeconds = async (key: string) => Math.round((await suite.admin.pTTL(key)) / 1000);
     const login = (adapterSessionId: string, lifetime: number, sid = 'ttl-sid') =>
       registry.register(session({ sub: 'ttl-user', sid, adapterSessionId, expiresAt: nowSeconds() + lifetime }));
     // Two days: longer than the module's default sessionTtl (ten hours), which no longer caps it here.
@@ -110,14 +92,14 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'odd:' });
     await registry.register(session({ sub: 'odd-user', sid: 'odd-sid', adapterSessionId: 'fine' }));
     await registry.register(session({ sub: 'odd-user', sid: 'odd-sid', adapterSessionId: 'garbled' }));
-    await admin.set('odd:record:a:garbled', '{"sub": "odd-user"', { KEEPTTL: true });
+    await suite.admin.set('odd:record:a:garbled', '{"sub": "odd-user"', { KEEPTTL: true });
     expect(await registry.findByAdapterSessionId('garbled')).toBeUndefined();
     expect((await registry.findBySid('odd-sid')).map((r) => r.adapterSessionId)).toEqual(['fine']);
     // Present but unreadable: it stays in the index (only a missing record leaves it).
-    expect(await indexMembers(admin, 'odd:sid-index:odd-sid')).toEqual(['a:fine', 'a:garbled']);
+    expect(await indexMembers(suite.admin, 'odd:sid-index:odd-sid')).toEqual(['a:fine', 'a:garbled']);
 
-    await admin.del('odd:record:a:fine');
-    await admin.hSet('odd:record:a:fine', 'not', 'a string');
+    await suite.admin.del('odd:record:a:fine');
+    await suite.admin.hSet('odd:record:a:fine', 'not', 'a string');
     await expect(registry.findByAdapterSessionId('fine')).rejects.toThrow(/WRONGTYPE/);
   });
 
@@ -125,7 +107,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'o1:', maxSessionsPerUser: 100 });
     // Connected before MONITOR starts: the handshake is not the registration's work.
     await registry.register(session({ sub: 'someone-else', sid: 'o1-other' }));
-    const monitor = admin.duplicate();
+    const monitor = suite.admin.duplicate();
     await monitor.connect();
     const lines: string[] = [];
     await monitor.monitor((line: string) => lines.push(line));
@@ -133,7 +115,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     /** The commands run since the last call: MONITOR streams in execution order, so a marker command ends them. */
     const commandsSoFar = async (): Promise<string[][]> => {
       const marker = `o1:marker-${++marks}`;
-      await admin.get(marker);
+      await suite.admin.get(marker);
       await waitFor(() => lines.some((line) => line.includes(marker)), 'the marker reached MONITOR', 2_000);
       const commands = lines.splice(0).map(monitorArgs);
       return commands.slice(0, commands.findIndex((args) => args.includes(marker)));
@@ -165,7 +147,7 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
         // A ZRANGE may only read what is beyond the cap (ranks 0 .. -(cap + 1)), never the whole index.
         if (name === 'ZRANGE') expect([start, stop]).toEqual(['0', '-101']);
       }
-      expect(await indexMembers(admin, 'o1:sub-index:busy')).toHaveLength(100);
+      expect(await indexMembers(suite.admin, 'o1:sub-index:busy')).toHaveLength(100);
       expect(await registry.findByAdapterSessionId('o1-0')).toBeUndefined();
     } finally {
       await monitor.close();
