@@ -1,6 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
+import { integer } from '../options/option-checks.js';
 import { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { resolveTopology, type RedisWhereOptions } from './redis-topology-options.js';
@@ -92,18 +93,6 @@ const REMOVED_OPTIONS: Partial<Record<string, string>> = {
   sessionTtl: ' (removed: the registry keeps a session until its record\'s expiresAt, which the module\'s own "sessionTtl" option sets)',
 };
 
-function integer(options: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new KeycloakLogoutConfigError(
-      `redis.${name}`,
-      `must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Shared session registry and instant cross-instance revocation on Redis, for apps running as
  * several instances. Nothing connects until the module starts the bus (or the registry is used).
@@ -127,13 +116,13 @@ export function createRedisLogoutBackend(options: RedisLogoutBackendOptions): Re
   const keyPrefix = options.keyPrefix ?? 'keycloak-logout:';
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new KeycloakLogoutConfigError('redis.keyPrefix', 'must be a non-empty string');
 
-  const maxStaleness = integer(raw, 'maxStaleness', 3_000, 100, 600_000);
-  const maxSessionsPerUser = integer(raw, 'maxSessionsPerUser', DEFAULT_MAX_SESSIONS_PER_USER, 1, 100_000);
-  const commandTimeout = integer(raw, 'commandTimeout', 1_000, 50, 60_000);
-  const startTimeout = integer(raw, 'startTimeout', 10_000, 0, 600_000);
-  const trimInterval = integer(raw, 'trimInterval', 60_000, 1_000, 86_400_000);
-  const maxReconnectDelay = integer(raw, 'maxReconnectDelay', 1_000, 50, 60_000);
-  const recoveryGrace = integer(raw, 'recoveryGrace', maxReconnectDelay + 1_000, 0, 600_000);
+  const maxStaleness = integer(raw.maxStaleness, 'redis.maxStaleness', 3_000, 100, 600_000);
+  const maxSessionsPerUser = integer(raw.maxSessionsPerUser, 'redis.maxSessionsPerUser', DEFAULT_MAX_SESSIONS_PER_USER, 1, 100_000);
+  const commandTimeout = integer(raw.commandTimeout, 'redis.commandTimeout', 1_000, 50, 60_000);
+  const startTimeout = integer(raw.startTimeout, 'redis.startTimeout', 10_000, 0, 600_000);
+  const trimInterval = integer(raw.trimInterval, 'redis.trimInterval', 60_000, 1_000, 86_400_000);
+  const maxReconnectDelay = integer(raw.maxReconnectDelay, 'redis.maxReconnectDelay', 1_000, 50, 60_000);
+  const recoveryGrace = integer(raw.recoveryGrace, 'redis.recoveryGrace', maxReconnectDelay + 1_000, 0, 600_000);
   const logger = options.logger ?? new Logger('KeycloakLogoutRedis');
 
   const blockMs = readerBlockTime(maxStaleness);
