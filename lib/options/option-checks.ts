@@ -1,4 +1,5 @@
 import { KeycloakLogoutConfigError } from '../errors/keycloak-logout-config.error.js';
+import { isPlainObject } from '../utils/is-plain-object.js';
 
 /** The raw options (or a section of them) as read from the caller. */
 export type Input = Record<string, unknown>;
@@ -7,9 +8,7 @@ export function fail(option: string, reason: string): never {
   throw new KeycloakLogoutConfigError(option, reason);
 }
 
-export function isRecord(value: unknown): value is Input {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export const isRecord = isPlainObject;
 
 export function section(input: Input, name: string, keys: readonly string[]): Input {
   const value = input[name];

@@ -1,3 +1,5 @@
+export { isPlainObject } from '../utils/is-plain-object.js';
+
 /**
  * Rules every token kind shares: how a `typ` is compared, how long an identifier may be, and
  * what a JSON object is. Each verifier (access, ID, logout token, admin action) applies them.
@@ -31,8 +33,4 @@ export function payloadType(payload: { readonly [claim: string]: unknown }): str
 /** A non-empty string of at most MAX_ID_LENGTH characters. */
 export function isIdentifier(value: unknown): value is string {
   return typeof value === 'string' && value !== '' && value.length <= MAX_ID_LENGTH;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

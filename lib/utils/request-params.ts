@@ -1,8 +1,9 @@
 import { RequestInvalidError } from '../errors/request-invalid.error.js';
+import { isPlainObject } from './is-plain-object.js';
 
 /** A parsed query or form as a plain record; anything else (a string, an array) as empty. */
 export function paramsOf(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return isPlainObject(value) ? value : {};
 }
 
 /** An optional parameter given at most once, as a string; empty counts as absent. */
