@@ -8,6 +8,7 @@ import { handshakeOf, type WsHandshake } from '../contexts/ws-handshake.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
+import { realmKeyOfIssuer } from '../realms/realm-issuer.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
 /** A bearer token's characters (RFC 6750 §2.1 b64token). */
@@ -67,7 +68,8 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
       throw this.refusalFrom(error, 'Bearer error="invalid_token"');
     }
     this.assertViewFresh();
-    const subject: RevocationSubject = { sid: claims.sid, sub: claims.sub, iat: claims.iat };
+    // Revocations are per realm: a further realm's token is checked against that realm's only.
+    const subject: RevocationSubject = { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer: realmKeyOfIssuer(this.options, claims.iss) };
     const reason = this.revocations.revocationReason(subject);
     if (reason !== undefined) {
       throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`, 'Bearer error="invalid_token"');

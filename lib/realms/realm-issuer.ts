@@ -7,8 +7,14 @@ type RealmConfig = Pick<ResolvedKeycloakLogoutOptions, 'issuer' | 'realms'>;
  * primary realm (so everything written before several realms existed keeps meaning it), the
  * issuer for a realm of `realms`. `iss` must be a verified issuer.
  */
-export function realmKeyOfIssuer(options: Pick<RealmConfig, 'issuer'>, iss: string | undefined): string | undefined {
-  return iss === undefined || iss === options.issuer ? undefined : iss;
+export function realmKeyOfIssuer(options: Pick<RealmConfig, 'issuer'>, iss: unknown): string | undefined {
+  return typeof iss !== 'string' || iss === options.issuer ? undefined : iss;
+}
+
+/** This app's client id in the realm that issued a verified token (its `iss`): whose client roles `@Roles` reads. */
+export function clientIdOfIssuer(options: Pick<ResolvedKeycloakLogoutOptions, 'issuer' | 'clientId' | 'realms'>, iss: unknown): string {
+  if (iss === options.issuer || options.realms.length === 0) return options.clientId;
+  return options.realms.find((realm) => realm.issuer === iss)?.clientId ?? options.clientId;
 }
 
 /**
