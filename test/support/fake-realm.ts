@@ -43,9 +43,10 @@ export class FakeRealm {
   private readonly delayed = new Set<{ timer: NodeJS.Timeout; response: ServerResponse }>();
   issuer = '';
 
-  static async start(realm = 'demo'): Promise<FakeRealm> {
+  /** `kid`: of the first key; give two realms of one test different ones (Keycloak's are per realm). */
+  static async start(realm = 'demo', kid = 'key-1'): Promise<FakeRealm> {
     const fake = new FakeRealm();
-    fake.keys.push(await createRealmKey('key-1'));
+    fake.keys.push(await createRealmKey(kid));
     await fake.listen(realm);
     return fake;
   }
