@@ -6,7 +6,7 @@ import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { keycloakLogoutAction, keycloakPushNotBeforeAction, postAdminAction } from '../support/keycloak-admin-actions.js';
-import { ADAPTERS, postForm, startTestApp, TestApiController, type TestApp } from '../support/test-app.js';
+import { ADAPTERS, CapturingLogger, postForm, startTestApp, TestApiController, type TestApp } from '../support/test-app.js';
 
 const DEMO_CLIENT = 'demo-app';
 const PARTNER_CLIENT = 'partner-app';
@@ -32,6 +32,7 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
   let partners: FakeRealm;
   let test: TestApp;
   let revocations: RevocationService;
+  const logger = new CapturingLogger();
   let counter = 0;
   const newSid = () => `kc-sid-${adapter}-${++counter}`;
 
@@ -42,7 +43,7 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
       issuer: demo.issuer,
       clientId: DEMO_CLIENT,
       realms: [{ name: 'partners', issuer: partners.issuer, clientId: PARTNER_CLIENT }],
-    }), { controllers: [TestApiController, RolesController] });
+    }), { controllers: [TestApiController, RolesController], logger });
     revocations = test.app.get(RevocationService);
   });
   afterAll(async () => {
@@ -127,6 +128,11 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
     const demoTokenToPartners = await postForm(`${test.url}/auth/realms/partners/backchannel-logout`, { logout_token: await keycloak26LogoutToken({ realm: demo, clientId: PARTNER_CLIENT, sid }) });
     expect(demoTokenToPartners.status).toBe(400);
     expect(await demoTokenToPartners.json()).toMatchObject({ error: 'invalid_request' });
+    // The refusal on the partners route names the partners realm, so operators look in the right place.
+    expect(logger.lines.filter((line) => line.includes('refused back-channel logout'))).toEqual([
+      expect.stringMatching(new RegExp(`issuer ${demo.issuer}, client ${DEMO_CLIENT}`)),
+      expect.stringMatching(new RegExp(`issuer ${partners.issuer}, client ${PARTNER_CLIENT}`)),
+    ]);
     expect([(await me(fromDemo)).status, (await me(fromPartners)).status]).toEqual([200, 200]);
   });
 
