@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CurrentToken, KeycloakBearerGuard, KeycloakLogoutModule, RefusalLog, RevocationService, Roles, type AccessTokenClaims } from '../../lib/index.js';
+import { CurrentToken, KeycloakBearerGuard, KeycloakLogoutHealth, KeycloakLogoutModule, RefusalLog, RevocationService, Roles, type AccessTokenClaims } from '../../lib/index.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
@@ -176,5 +176,38 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
     expect((await me(fromDemo)).status).toBe(401);
     expect((await me(fromPartners)).status).toBe(200);
     expect(revocations.notBeforeOf('partners')).toBe(0);
+  });
+});
+
+describe('health with several realms', () => {
+  it('reports each further realm\'s keys; a realm whose OP is unreachable degrades the report, it does not take the app down', async () => {
+    const demo = await FakeRealm.start('demo', 'demo-key-1');
+    const partners = await FakeRealm.start('partners', 'partners-key-1');
+    const gone = await FakeRealm.start('gone', 'gone-key-1');
+    await gone.close();
+    const test = await startTestApp('express', KeycloakLogoutModule.forRoot({
+      issuer: demo.issuer,
+      clientId: DEMO_CLIENT,
+      realms: [
+        { name: 'partners', issuer: partners.issuer, clientId: PARTNER_CLIENT },
+        { name: 'gone', issuer: gone.issuer, clientId: PARTNER_CLIENT, jwksUri: gone.jwksUri },
+      ],
+      jwks: { timeout: 500 },
+    }));
+    try {
+      const report = await test.app.get(KeycloakLogoutHealth).check();
+      expect(report.jwks).toMatchObject({ status: 'up', keys: 1 });
+      expect(report.realms).toEqual({
+        partners: { status: 'up', keys: 1, outage: false },
+        gone: { status: 'down', keys: 0, outage: true },
+      });
+      expect(report.status).toBe('degraded');
+      // The report names no URL.
+      expect(JSON.stringify(report)).not.toContain('127.0.0.1');
+    } finally {
+      await test.close();
+      await demo.close();
+      await partners.close();
+    }
   });
 });
