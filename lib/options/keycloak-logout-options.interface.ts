@@ -10,9 +10,12 @@ export type FailurePolicy = 'refuse' | 'allow';
 
 /** Which routes the logout controller mounts under `routePrefix`. Each is on unless set to false. */
 export interface KeycloakLogoutRoutes {
-  /** `POST {prefix}/backchannel-logout`: OIDC Back-Channel Logout 1.0. */
+  /** `POST {prefix}/backchannel-logout` (and `{prefix}/realms/{name}/backchannel-logout` per further realm): OIDC Back-Channel Logout 1.0. */
   backchannelLogout?: boolean;
-  /** `POST {prefix}/k_logout`, `{prefix}/k_push_not_before`, `{prefix}/k_test_available`: Keycloak's Admin URL. */
+  /**
+   * `POST {prefix}/k_logout`, `{prefix}/k_push_not_before`, `{prefix}/k_test_available`: Keycloak's
+   * Admin URL (and the same under `{prefix}/realms/{name}` per further realm).
+   */
   keycloakAdmin?: boolean;
   /**
    * `GET {prefix}/login` and `GET {prefix}/callback`: browser login (Authorization Code + PKCE)
