@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurrentToken, KeycloakBearerGuard, KeycloakLogoutHealth, KeycloakLogoutModule, RefusalLog, RevocationService, Roles, type AccessTokenClaims } from '../../lib/index.js';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
-import { FakeRealm } from '../support/fake-realm.js';
+import type { FakeRealm } from '../support/fake-realm.js';
+import { startRealmWithOwnKey } from '../support/realm-with-own-key.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { keycloakLogoutAction, keycloakPushNotBeforeAction, postAdminAction } from '../support/keycloak-admin-actions.js';
 import { ADAPTERS, CapturingLogger, postForm, startTestApp, TestApiController, type TestApp } from '../support/test-app.js';
@@ -37,8 +38,8 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
   const newSid = () => `kc-sid-${adapter}-${++counter}`;
 
   beforeAll(async () => {
-    demo = await FakeRealm.start('demo', 'demo-key-1');
-    partners = await FakeRealm.start('partners', 'partners-key-1');
+    demo = await startRealmWithOwnKey('demo', 'demo-key-1');
+    partners = await startRealmWithOwnKey('partners', 'partners-key-1');
     test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({
       issuer: demo.issuer,
       clientId: DEMO_CLIENT,
@@ -83,7 +84,7 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
 
   it('refuses a token whose issuer is no configured realm, with its own reason in the refusal log', async () => {
     const before = refusals()['bearer-guard:unknown_issuer'] ?? 0;
-    const stranger = await FakeRealm.start('stranger', 'stranger-key-1');
+    const stranger = await startRealmWithOwnKey('stranger', 'stranger-key-1');
     try {
       const fetchesBefore = stranger.jwksFetches;
       const response = await me(await keycloakAccessToken(stranger, { clientId: DEMO_CLIENT, sub: 'alice', sid: newSid() }));
@@ -181,9 +182,9 @@ describe.each(ADAPTERS)('several realms with Keycloak-shaped fixtures (%s)', (ad
 
 describe('health with several realms', () => {
   it('reports each further realm\'s keys; a realm whose OP is unreachable degrades the report, it does not take the app down', async () => {
-    const demo = await FakeRealm.start('demo', 'demo-key-1');
-    const partners = await FakeRealm.start('partners', 'partners-key-1');
-    const gone = await FakeRealm.start('gone', 'gone-key-1');
+    const demo = await startRealmWithOwnKey('demo', 'demo-key-1');
+    const partners = await startRealmWithOwnKey('partners', 'partners-key-1');
+    const gone = await startRealmWithOwnKey('gone', 'gone-key-1');
     await gone.close();
     const test = await startTestApp('express', KeycloakLogoutModule.forRoot({
       issuer: demo.issuer,

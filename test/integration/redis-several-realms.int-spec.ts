@@ -2,7 +2,8 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
-import { FakeRealm } from '../support/fake-realm.js';
+import type { FakeRealm } from '../support/fake-realm.js';
+import { startRealmWithOwnKey } from '../support/realm-with-own-key.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
@@ -30,7 +31,7 @@ describe.skipIf(!enabled)('several realms on two instances sharing Redis', () =>
   const statuses = (token: string) => Promise.all(instances.map((instance) => instance.me(token)));
 
   beforeAll(async () => {
-    [redis, demo, partners] = await Promise.all([RedisServer.start(), FakeRealm.start('demo', 'demo-key'), FakeRealm.start('partners', 'partners-key')]);
+    [redis, demo, partners] = await Promise.all([RedisServer.start(), startRealmWithOwnKey('demo', 'demo-key'), startRealmWithOwnKey('partners', 'partners-key')]);
     const config: InstanceConfig = {
       issuer: demo.issuer,
       clientId: DEMO_CLIENT,

@@ -43,10 +43,9 @@ export class FakeRealm {
   private readonly delayed = new Set<{ timer: NodeJS.Timeout; response: ServerResponse }>();
   issuer = '';
 
-  /** `kid`: of the first key; give two realms of one test different ones (Keycloak's are per realm). */
-  static async start(realm = 'demo', kid = 'key-1'): Promise<FakeRealm> {
+  static async start(realm = 'demo'): Promise<FakeRealm> {
     const fake = new FakeRealm();
-    fake.keys.push(await createRealmKey(kid));
+    fake.keys.push(await createRealmKey('key-1'));
     await fake.listen(realm);
     return fake;
   }
