@@ -149,7 +149,7 @@ interface OidcSession {
 export interface OidcClient {
   clientId: string;
   /** Sends a logout token to the client's backchannel_logout_uri (public model method). */
-  backchannelLogout(sub: string, sid?: string): Promise<void>;
+  backchannelLogout: (this: OidcClient, sub: string, sid?: string) => Promise<void>;
 }
 
 interface OidcGrant {
@@ -610,7 +610,7 @@ interface OidcProviderModule {
   Provider: new (issuer: string, configuration: object) => OidcProvider;
   InvalidTarget: new () => Error;
   /** The request oidc-provider is handling in this async context (its `Provider.ctx`). */
-  currentContext(): KoaContext | undefined;
+  currentContext: () => KoaContext | undefined;
 }
 
 /**
