@@ -226,6 +226,41 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
     if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(join(screenshots, 'demo-steps.png'), join(root, 'docs', 'demo-steps.png'));
   }, 60_000);
 
+  it('explains a logout made at the identity provider itself on both apps\' pages', async () => {
+    const context = await browser.newContext({ viewport: { width: 520, height: 520 } });
+    const pageA = await context.newPage();
+    const pageB = await context.newPage();
+    await pageA.goto(appA());
+    await pageA.click('#sign-in');
+    await pageA.waitForURL(/\/login-actions\/authenticate\//);
+    await pageA.fill('#username', 'bob');
+    await pageA.fill('#password', 'bob-password');
+    await pageA.click('#kc-login');
+    await pageA.waitForURL(`${appA()}/`);
+    await signedInAs(pageA, 'bob');
+    await pageB.goto(appB());
+    await pageB.click('#sign-in');
+    await pageB.waitForURL(`${appB()}/`);
+    await signedInAs(pageB, 'bob');
+
+    // The IdP's own logout page, reached directly: no client asked for it.
+    const idpPage = await context.newPage();
+    await idpPage.goto(`http://localhost:${ports.idp}/realms/demo/protocol/openid-connect/logout`);
+    await expect.poll(() => idpPage.locator('main').textContent(), { timeout: 5_000 }).toContain('You are logged out.');
+
+    for (const page of [pageA, pageB]) {
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 2_000, interval: 50 }).toBe('Signed out');
+      const why = page.locator('#why');
+      await expect.poll(() => why.isVisible()).toBe(true);
+      expect(await why.getAttribute('data-path')).toBe('backchannel-logout');
+      expect(await why.getAttribute('data-initiated-by')).toBe('identity provider');
+      expect(await page.locator('#why-origin').textContent()).toBe('a logout at the identity provider');
+      expect(Number(await why.getAttribute('data-after-ms'))).toBeGreaterThanOrEqual(0);
+    }
+    await context.close();
+  });
+
+  // Reads what the demo printed during the tests above.
   it('labels each server\'s log lines: [idp], [app-a], [app-b]', () => {
     const lines = output.split('\n');
     for (const label of ['[app-a]', '[app-b]']) {
