@@ -120,8 +120,9 @@ function renderTimeline() {
   }
 }
 async function refreshTimeline() {
-  const response = await fetch('/timeline');
-  if (!response.ok) return;
+  // The server may be gone (demo stopped): keep what the page has.
+  const response = await fetch('/timeline').catch(() => undefined);
+  if (!response || !response.ok) return;
   // Fetched lines, plus any pushed one the answer was too early to hold.
   const fetched = (await response.json()).entries;
   const last = fetched.length > 0 ? fetched[fetched.length - 1].seq : 0;
