@@ -47,7 +47,7 @@ export type { LiveConnection, LiveConnectionKind, TrackedConnection } from './li
 export { LOGOUT_EVENT } from './live-connections/live-connection-tracker.service.js';
 export { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
 export { SseStreams, SSE_LOGOUT_EVENT } from './live-connections/sse-streams.service.js';
-export { RefusalLog, type Refusal, type RefusalChannel } from './refusals/refusal-log.service.js';
+export { RefusalLog, type Refusal, type RefusalChannel, type RefusalListener } from './refusals/refusal-log.service.js';
 
 export { Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
