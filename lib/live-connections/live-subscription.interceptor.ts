@@ -13,7 +13,8 @@ import { LiveConnectionTracker } from './live-connection-tracker.service.js';
 /**
  * Registered by the module for the whole app (`APP_INTERCEPTOR`): passes everything through,
  * except the event stream of a GraphQL subscription a guard admitted, which it wraps so that a
- * logout ends it with an `UNAUTHENTICATED` error, and registers until it ends. A guard cannot
+ * logout ends it with an `UNAUTHENTICATED` error (the stream rejects, so the error also passes
+ * through a `filter` option's wrapper around it), and registers until it ends. A guard cannot
  * do this itself: it runs before the resolver has returned the stream.
  */
 @Injectable()

@@ -1,11 +1,17 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import session from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, LiveConnectionRegistry, MemorySessionRegistry, RefusalLog, RevocationService } from '../../lib/index.js';
 import { SwitchableBus } from '../support/switchable-bus.js';
 import { FakeRealm } from '../support/fake-realm.js';
-import { GRAPHQL_DRIVERS, graphqlQuery, SESSION_COOKIE, startGraphqlApp, TICKS, type GraphqlTestApp } from '../support/graphql-app.js';
+import { GRAPHQL_DRIVERS, graphqlParts, graphqlQuery, SESSION_COOKIE, startGraphqlApp, TICKS, type GraphqlTestApp } from '../support/graphql-app.js';
 import { errorCodes, graphqlWsClient, recordSubscription, type SubscriptionLog } from '../support/graphql-ws-client.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { waitFor } from '../support/wait-for.js';
+import { applySession, signIn as signInWithCookie, TestLoginController } from '../support/websocket-app.js';
 
 const CLIENT = 'app-graphql';
 const now = () => Math.floor(Date.now() / 1000);
@@ -15,13 +21,10 @@ const TICKS_QUERY = 'subscription { ticks { n sub } }';
  * How a subscription ended at logout: the graphql-ws `error` message for the operation (the
  * client's `error` callback, with the errors array), no `complete` after it, nothing else.
  */
-function expectEndedByLogout(log: SubscriptionLog, message: RegExp = /logged out/) {
+function expectEndedByLogout(log: SubscriptionLog) {
   expect(log.completed).toBe(false);
-  expect(Array.isArray(log.error)).toBe(true);
-  const errors = log.error as Array<{ message: string; extensions?: Record<string, unknown> }>;
-  expect(errors).toHaveLength(1);
-  expect(errors[0]!.message).toMatch(message);
-  expect(errors[0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', error: 'invalid_token' });
+  // Exactly what the README's "Live connections closed at logout" table shows.
+  expect(log.error).toEqual([{ message: 'the session of this connection has been logged out', extensions: { code: 'UNAUTHENTICATED', error: 'invalid_token' } }]);
 }
 
 describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
@@ -356,6 +359,44 @@ describe('GraphQL with KeycloakBearerGuard as APP_GUARD', () => {
       expect((await graphqlQuery(test.url, '{ me { sub } }', { authorization: `Bearer ${access}` })).body).toEqual({ data: { me: { sub: 'ivan' } } });
     } finally {
       await test.close();
+      await realm.close();
+    }
+  });
+});
+
+describe('GraphQL subscriptions with express-session on the upgrade request (the README snippet, Apollo)', () => {
+  it('a session cookie from the HTTP sign-in admits the subscription; its logout ends it with UNAUTHENTICATED', async () => {
+    const realm = await FakeRealm.start();
+    // One express-session, one store: app.use() for HTTP, and graphql-ws onConnect for the upgrade.
+    const sessionMiddleware = session({ secret: 'graphql-session-test', resave: false, saveUninitialized: false, cookie: { maxAge: 600_000 } });
+    const { module: graphql, resolvers } = graphqlParts('apollo-express', (request) => applySession(sessionMiddleware, request as never));
+
+    @Module({ imports: [KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT }), graphql], controllers: [TestLoginController], providers: resolvers })
+    class SessionGraphqlModule {}
+
+    const app = await NestFactory.create(SessionGraphqlModule, new ExpressAdapter(), { logger: false });
+    app.use(sessionMiddleware);
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
+    const live = () => app.get(LiveConnectionRegistry).stats();
+    const signedIn = graphqlWsClient(wsUrl, {}, { cookie: await signInWithCookie(url, 'olga', 'express-olga') });
+    const anonymous = graphqlWsClient(wsUrl, {}, { cookie: 'connect.sid=s%3Aunknown.invalid' });
+    try {
+      const log = recordSubscription(signedIn, 'subscription { sessionTicks { n sub } }');
+      const refused = recordSubscription(anonymous, 'subscription { sessionTicks { n sub } }');
+      await waitFor(() => live().byKind['graphql-subscription'] === 1 && (refused.completed || refused.error !== undefined), 'one admitted, one refused');
+      expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+      expect(JSON.stringify(refused)).toMatch(/no signed-in session/);
+      TICKS.publish({ n: 5 });
+      await waitFor(() => log.results.length === 1, 'a tick');
+      expect(log.results).toEqual([{ data: { sessionTicks: { n: 5, sub: 'olga' } } }]);
+      await app.get(RevocationService).revokeSid('express-olga');
+      await waitFor(() => log.error !== undefined, 'the subscription to end');
+      expectEndedByLogout(log);
+    } finally {
+      await Promise.all([signedIn.dispose(), anonymous.dispose()]);
+      await app.close();
       await realm.close();
     }
   });

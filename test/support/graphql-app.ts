@@ -133,11 +133,11 @@ export interface GraphqlTestApp {
  * APP_GUARD (then only the `@Public()` query and the resolvers' own guards decide).
  */
 /** The GraphQL module (graphql-ws subscriptions at `/graphql`) and the test resolvers, to import into an app. */
-export function graphqlParts(driver: GraphqlDriverName, sessions?: TestSessions): { module: DynamicModule; resolvers: Provider[] } {
+export function graphqlParts(driver: GraphqlDriverName, onUpgrade?: (request: unknown) => void | Promise<void>): { module: DynamicModule; resolvers: Provider[] } {
   // Apollo's graphql-ws server takes the upgrade itself (no Express middleware runs on it): the
   // app runs its session layer on the upgrade request in onConnect. Mercurius' WebSocket route is
   // a Fastify route, so the app's onRequest hook already ran on it.
-  const graphqlWs = sessions === undefined ? true : { onConnect: (ctx: { extra: { request: unknown } }) => void attachRequestSession(ctx.extra.request, sessions) };
+  const graphqlWs = onUpgrade === undefined ? true : { onConnect: async (ctx: { extra: unknown }) => void (await onUpgrade((ctx.extra as { request: unknown }).request)) };
   const module =
     driver === 'apollo-express'
       ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, graphiql: false, subscriptions: { 'graphql-ws': graphqlWs } })
@@ -147,7 +147,7 @@ export function graphqlParts(driver: GraphqlDriverName, sessions?: TestSessions)
 
 export async function startGraphqlApp(driver: GraphqlDriverName, logoutModule: DynamicModule, options: { globalGuard?: boolean } = {}): Promise<GraphqlTestApp> {
   const sessions: TestSessions = new Map();
-  const { module: graphql, resolvers } = graphqlParts(driver, sessions);
+  const { module: graphql, resolvers } = graphqlParts(driver, (request) => attachRequestSession(request, sessions));
   const providers: Provider[] = [...resolvers];
   if (options.globalGuard === true) providers.push({ provide: APP_GUARD, useClass: KeycloakBearerGuard });
 
