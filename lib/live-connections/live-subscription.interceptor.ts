@@ -9,6 +9,7 @@ import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { endableIterator, isEventStream } from './logout-aware-iterator.js';
 import { LiveConnectionRegistry } from './live-connection-registry.service.js';
 import { LiveConnectionTracker } from './live-connection-tracker.service.js';
+import { mercuriusRelease } from './mercurius-subscription.js';
 
 /**
  * Registered by the module for the whole app (`APP_INTERCEPTOR`): passes everything through,
@@ -36,12 +37,20 @@ export class LiveSubscriptionInterceptor implements NestInterceptor {
     );
   }
 
-  private track(stream: AsyncIterable<unknown> | AsyncIterator<unknown>, subject: RevocationSubject, graphqlContext: object, loggedOut: Error): AsyncIterableIterator<unknown> {
+  private track(stream: AsyncIterable<unknown> | AsyncIterator<unknown>, subject: RevocationSubject, graphqlContext: Record<string, unknown>, loggedOut: Error): AsyncIterableIterator<unknown> {
     let unregister: () => void = () => undefined;
+    const releaseMercurius = mercuriusRelease(graphqlContext, stream);
     const endable = endableIterator(stream, {
       isRevoked: () => this.revocations.revocationReason(subject) !== undefined,
       revokedError: () => loggedOut,
-      onFinish: () => unregister(),
+      onFinish: () => {
+        unregister();
+        try {
+          releaseMercurius?.();
+        } catch {
+          // Mercurius closes it with the socket anyway.
+        }
+      },
     });
     unregister = this.registry.register({
       kind: 'graphql-subscription',

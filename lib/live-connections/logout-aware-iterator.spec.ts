@@ -74,6 +74,23 @@ describe('endableIterator', () => {
     await expect(pending).rejects.toBe(error);
   });
 
+  it('a source whose return() waits (a stream queue with nothing more to read) does not hold back the error', async () => {
+    let returned = false;
+    const stuck: AsyncIterator<number> = {
+      next: () => new Promise(() => undefined),
+      return: () => {
+        returned = true;
+        return new Promise(() => undefined);
+      },
+    };
+    const error = new Error('logged out');
+    const endable = endableIterator(stuck, { isRevoked: () => false, revokedError: () => error, onFinish: () => undefined });
+    const pending = endable.iterator.next();
+    endable.end(error);
+    await expect(pending).rejects.toBe(error);
+    expect(returned).toBe(true);
+  });
+
   it('the client completing returns the source once, and a later end() changes nothing', async () => {
     const { iterator, state } = source();
     let finished = 0;

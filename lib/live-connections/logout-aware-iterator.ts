@@ -51,14 +51,19 @@ export function endableIterator<T>(
     if (!finished) {
       finished = true;
       options.onFinish();
-      await inner.return?.().catch(() => undefined);
+      try {
+        await inner.return?.();
+      } catch {
+        // The source's own clean-up failed: nothing the client needs to hear about.
+      }
     }
     return { value: undefined, done: true };
   };
-  const fail = async (error: Error): Promise<never> => {
+  const fail = (error: Error): Promise<never> => {
     errorDelivered = true;
-    await finish();
-    throw error;
+    // Not awaited: a source whose return() waits for more input (a stream queue) must not hold back the error.
+    void finish();
+    return Promise.reject(error);
   };
   const iterator: AsyncIterableIterator<T> = {
     async next() {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, LiveConnectionRegistry, MemorySessionRegistry, RefusalLog, RevocationService } from '../../lib/index.js';
 import { SwitchableBus } from '../support/switchable-bus.js';
 import { FakeRealm } from '../support/fake-realm.js';
-import { GRAPHQL_DRIVERS, graphqlParts, graphqlQuery, SESSION_COOKIE, startGraphqlApp, TICKS, type GraphqlTestApp } from '../support/graphql-app.js';
+import { GRAPHQL_DRIVERS, graphqlParts, graphqlQuery, MERCURIUS_SUBSCRIPTIONS, SESSION_COOKIE, startGraphqlApp, TICKS, type GraphqlTestApp } from '../support/graphql-app.js';
 import { errorCodes, graphqlWsClient, recordSubscription, type SubscriptionLog } from '../support/graphql-ws-client.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { waitFor } from '../support/wait-for.js';
@@ -187,6 +187,31 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
         await client.dispose();
       }
     });
+
+    if (driver === 'mercurius-fastify') {
+      it('Mercurius: a subscription on its own pubsub ends with UNAUTHENTICATED and its subscription context is closed (no listener left)', async () => {
+        const sid = newSid();
+        const client = graphqlWsClient(test.wsUrl, { authorization: `Bearer ${await token('ines', sid)}` });
+        try {
+          const log = recordSubscription(client, 'subscription { mercuriusTicks { n sub } }');
+          // Keeps the socket open (a lazy graphql-ws client closes it with its last subscription, and Mercurius then closes everything).
+          const kept = recordSubscription(client, 'subscription { keptTicks { n } }');
+          await waitFor(() => MERCURIUS_SUBSCRIPTIONS.length === 1 && live().byKind['graphql-subscription'] === 1 && TICKS.listenerCount === 1, 'the subscriptions to be registered');
+          const [pubsub] = MERCURIUS_SUBSCRIPTIONS;
+          expect(pubsub!.closed).toBe(false);
+          await test.app.get(RevocationService).revokeSid(sid);
+          await waitFor(() => log.error !== undefined, 'the subscription to end');
+          expectEndedByLogout(log);
+          await waitFor(() => pubsub!.closed, "Mercurius' subscription context to be closed");
+          expect(live().total).toBe(0);
+          expect(kept.error).toBeUndefined();
+          kept.stop();
+          await waitFor(() => TICKS.listenerCount === 0, 'the kept subscription to be released');
+        } finally {
+          await client.dispose();
+        }
+      });
+    }
 
     it(`the other subscriptions of the same graphql-ws connection stay open when one session's subscription ends (${driver})`, async () => {
       const sid = newSid();

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, UseGuards, type DynamicModule, type INestApplication, type Provider } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { GraphQLModule, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { Context, GraphQLModule, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -44,11 +44,15 @@ const typeDefs = /* GraphQL */ `
     evenTicks: Tick!
     keptTicks: Tick!
     sessionTicks: Tick!
+    mercuriusTicks: Tick!
   }
 `;
 
 /** Published ticks reach every open `ticks` subscription, with the `sub` it was admitted for. */
 export const TICKS = new EventChannel<{ n: number }>();
+
+/** Mercurius only: the per-operation `pubsub` (SubscriptionContext) of each `mercuriusTicks` subscription. */
+export const MERCURIUS_SUBSCRIPTIONS: Array<{ closed: boolean }> = [];
 
 @Resolver()
 @UseGuards(KeycloakBearerGuard)
@@ -78,6 +82,13 @@ class BearerResolver {
   @Subscription('evenTicks', { filter: (payload: { evenTicks: { n: number } }) => payload.evenTicks.n % 2 === 0 })
   evenTicks(@CurrentToken() token: AccessTokenClaims) {
     return TICKS.subscribe((event) => ({ evenTicks: { ...event, sub: token.sub } }));
+  }
+
+  // Mercurius only: the stream is the operation's own pubsub queue, as Mercurius apps write it.
+  @Subscription('mercuriusTicks')
+  mercuriusTicks(@Context('pubsub') pubsub: { closed: boolean; subscribe(topic: string): Promise<unknown> }) {
+    MERCURIUS_SUBSCRIPTIONS.push(pubsub);
+    return pubsub.subscribe('mercurius-ticks');
   }
 
   @Subscription('keptTicks')
