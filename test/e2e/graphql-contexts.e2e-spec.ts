@@ -231,6 +231,12 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
         expect(kept.error).toBeUndefined();
         expect(kept.completed).toBe(false);
         expect(live().total).toBe(0);
+        // A new subscription on the same, still open connection: its connectionParams' token is now revoked.
+        const again = recordSubscription(client, TICKS_QUERY);
+        await waitFor(() => again.completed || again.error !== undefined, 'the new subscription to be refused');
+        expect(errorCodes(again)).toEqual(['UNAUTHENTICATED']);
+        expect(JSON.stringify(again)).toMatch(/revoked \(sid\)/);
+        expect(TICKS.listenerCount).toBe(1);
         kept.stop();
         await waitFor(() => TICKS.listenerCount === 0, 'the kept subscription to be released when the client stops it');
       } finally {
