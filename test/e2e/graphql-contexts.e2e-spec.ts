@@ -188,6 +188,25 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
       }
     });
 
+    it(`a subscription with a resolve option that ignores its events also ends with the UNAUTHENTICATED error, no data (${driver})`, async () => {
+      const sid = newSid();
+      const client = graphqlWsClient(test.wsUrl, { authorization: `Bearer ${await token('hedy', sid)}` });
+      try {
+        const log = recordSubscription(client, 'subscription { constantTicks { n sub } }');
+        await waitFor(() => TICKS.listenerCount === 1 && live().byKind['graphql-subscription'] === 1, 'the subscription to be registered');
+        TICKS.publish({ n: 4 });
+        await waitFor(() => log.results.length === 1, 'a resolved tick');
+        expect(log.results).toEqual([{ data: { constantTicks: { n: 0, sub: 'constant' } } }]);
+        await test.app.get(RevocationService).revokeSid(sid);
+        await waitFor(() => log.error !== undefined, 'the subscription to end with an error');
+        expectEndedByLogout(log);
+        expect(log.results).toHaveLength(1);
+        await waitFor(() => TICKS.listenerCount === 0 && live().total === 0, 'the source to be released');
+      } finally {
+        await client.dispose();
+      }
+    });
+
     if (driver === 'mercurius-fastify') {
       it('Mercurius: a subscription on its own pubsub ends with UNAUTHENTICATED and its subscription context is closed (no listener left)', async () => {
         const sid = newSid();

@@ -45,6 +45,7 @@ const typeDefs = /* GraphQL */ `
     keptTicks: Tick!
     sessionTicks: Tick!
     mercuriusTicks: Tick!
+    constantTicks: Tick!
   }
 `;
 
@@ -78,8 +79,9 @@ class BearerResolver {
     return TICKS.subscribe((event) => ({ ticks: { ...event, sub: token.sub } }));
   }
 
-  // Nest's `filter` option wraps the resolver's (and the library's) event stream in its own.
-  @Subscription('evenTicks', { filter: (payload: { evenTicks: { n: number } }) => payload.evenTicks.n % 2 === 0 })
+  // Nest's `filter` option wraps the resolver's (and the library's) event stream in its own; an
+  // async filter's failure counts as "drop this event" there (a sync throw would escape it).
+  @Subscription('evenTicks', { filter: (payload: { evenTicks: { n: number } }) => Promise.resolve().then(() => payload.evenTicks.n % 2 === 0) })
   evenTicks(@CurrentToken() token: AccessTokenClaims) {
     return TICKS.subscribe((event) => ({ evenTicks: { ...event, sub: token.sub } }));
   }
@@ -89,6 +91,12 @@ class BearerResolver {
   mercuriusTicks(@Context('pubsub') pubsub: { closed: boolean; subscribe(topic: string): Promise<unknown> }) {
     MERCURIUS_SUBSCRIPTIONS.push(pubsub);
     return pubsub.subscribe('mercurius-ticks');
+  }
+
+  // A `resolve` option that never reads the event: each event becomes the same value.
+  @Subscription('constantTicks', { resolve: () => ({ n: 0, sub: 'constant' }) })
+  constantTicks() {
+    return TICKS.subscribe();
   }
 
   @Subscription('keptTicks')
