@@ -7,10 +7,11 @@
  * Why a rejection, and not a last event whose fields throw: a rejection passes unchanged through
  * every wrapper between this stream and the transport (Nest's `filter` option, Mercurius'
  * `withFilter`, graphql-js' MapSourceToResponseEvent), where a last event would be dropped by a
- * filter, or delivered as data by a `resolve` that does not read it. graphql-ws (6.x, the major
- * Nest 13 and 14 use) and Mercurius answer a rejected event stream with an `error` message for
- * that one operation, carrying the error's `extensions` (`code: UNAUTHENTICATED`); the socket
- * and its other subscriptions stay open.
+ * filter, or delivered as data by a `resolve` that does not read it. graphql-ws 6 (the major
+ * @nestjs/graphql 14 ships; from 6.0 a failing event stream is reported, before it closed the
+ * socket) and Mercurius answer a rejected event stream with an `error` message for that one
+ * operation, carrying the error's `extensions` (`code: UNAUTHENTICATED`); the socket and its
+ * other subscriptions stay open.
  */
 export interface EndableIterator<T> {
   iterator: AsyncIterableIterator<T>;
