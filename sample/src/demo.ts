@@ -4,8 +4,10 @@
  * endpoint paths, JWT access tokens with sid and azp, back-channel logout with sid) and two
  * instances of the sample app as two clients, app-a and app-b.
  *
- * Ports can be moved with IDP_PORT, APP_A_PORT and APP_B_PORT.
+ * Ports can be moved with IDP_PORT, APP_A_PORT and APP_B_PORT. DEMO_CLIENTS registers more clients
+ * for your own apps (sample/idp/demo-clients.ts).
  */
+import { parseDemoClients, type DemoClient } from '../idp/demo-clients.js';
 import { startKeycloakLikeOp } from '../idp/keycloak-like-op.js';
 import { startSampleApp } from './create-sample-app.js';
 import type { SampleConfig } from './sample-config.js';
@@ -23,6 +25,14 @@ const apps = [
 ];
 const urlOf = (p: number) => `http://localhost:${p}`;
 
+let extraClients: DemoClient[];
+try {
+  extraClients = parseDemoClients(process.env.DEMO_CLIENTS, apps.map((app) => app.clientId));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
 const idp = await startKeycloakLikeOp({
   realm: 'demo',
   host: '127.0.0.1',
@@ -37,6 +47,7 @@ const idp = await startKeycloakLikeOp({
     backchannelLogoutUri: `${urlOf(app.port)}/auth/backchannel-logout`,
   })),
 });
+for (const client of extraClients) await idp.registerClient(client);
 
 const instances: Array<{ close(): Promise<void> }> = [];
 for (const [index, app] of apps.entries()) {
@@ -61,7 +72,7 @@ Single logout demo is running.
   Identity provider  ${idp.issuer}   (users: alice / alice-password, bob / bob-password)
   app-a              ${urlOf(apps[0]!.port)}
   app-b              ${urlOf(apps[1]!.port)}
-
+${extraClients.map((client) => `  ${client.clientId.padEnd(18)} ${client.appUrl}   (DEMO_CLIENTS: secret ${client.clientSecret}, back-channel logout ${client.backchannelLogoutUri})\n`).join('')}
 Try it:
   1. Open ${urlOf(apps[0]!.port)} and sign in as alice.
   2. Open ${urlOf(apps[1]!.port)} in another tab and click "Sign in": no password (single sign-on).
