@@ -126,13 +126,13 @@ export class KeycloakTestRealm implements KeycloakTokenSigner {
   }
 
   /** Signs a JWT claims set as Keycloak's JWSBuilder does: header alg, typ "JWT", kid. */
-  sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}, key = this.signingKey): Promise<string> {
-    return signClaims(key, payload, header);
+  async sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}, key?: RealmKey): Promise<string> {
+    return signClaims(key ?? this.signingKey, payload, header);
   }
 
   /** Signs raw JSON (an admin action). */
-  signRaw(payload: string, header: Record<string, unknown> = {}, key = this.signingKey): Promise<string> {
-    return signBytes(key, payload, header);
+  async signRaw(payload: string, header: Record<string, unknown> = {}, key?: RealmKey): Promise<string> {
+    return signBytes(key ?? this.signingKey, payload, header);
   }
 
   accessToken(input: ForClient<AccessTokenInput> = {}): Promise<string> {

@@ -157,6 +157,15 @@ describe('the testing kit realm', () => {
     expect(decodeProtectedHeader(await realm.testAvailabilityAction())).toEqual({ alg: 'RS256', typ: 'JWT', kid: realm.signingKey.kid });
   });
 
+  it('refuses to sign before it has a key, and stops serving once closed', async () => {
+    await expect(new KeycloakTestRealm().accessToken()).rejects.toThrow(/no key yet/);
+    const closed = await KeycloakTestRealm.start();
+    const discovery = closed.discoveryUrl;
+    await closed.close();
+    await closed.close(); // twice is harmless
+    await expect(fetch(discovery)).rejects.toThrow();
+  });
+
   it('gives module metadata with KeycloakLogoutModule pointed at the realm, for Test.createTestingModule()', () => {
     const metadata = keycloakTestingMetadata(realm, { controllers: [MeController] }, { routePrefix: 'keycloak' });
     expect(metadata.controllers).toEqual([MeController]);
