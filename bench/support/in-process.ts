@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExecutionContext, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { keycloak26LogoutToken } from '../../test/fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../../test/support/keycloak-logout-tokens.js';
 import type { FakeRealm } from '../../test/support/fake-realm.js';
 import { keycloakAccessToken } from '../../test/support/keycloak-access-token.js';
 import type { BackchannelLogoutService } from '../../lib/backchannel-logout/backchannel-logout.service.js';

@@ -5,8 +5,10 @@
  * logout with sid) and two instances of the sample app as two clients, app-a and app-b.
  *
  * Ports can be moved with IDP_PORT, APP_A_PORT and APP_B_PORT. A port that is taken or invalid
- * ends the demo with exit code 1 and a message naming the variable.
+ * ends the demo with exit code 1 and a message naming the variable. DEMO_CLIENTS registers more
+ * clients for your own apps (sample/idp/demo-clients.ts).
  */
+import { parseDemoClients, type DemoClient } from '../idp/demo-clients.js';
 import { DemoStartError, startDemo, type RunningDemo } from './start-demo.js';
 
 if (process.env.OIDC_ISSUER) {
@@ -14,9 +16,17 @@ if (process.env.OIDC_ISSUER) {
   process.exit(1);
 }
 
+let extraClients: DemoClient[];
+try {
+  extraClients = parseDemoClients(process.env.DEMO_CLIENTS, ['app-a', 'app-b']);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
 let demo: RunningDemo;
 try {
-  demo = await startDemo(process.env);
+  demo = await startDemo(process.env, extraClients);
 } catch (error) {
   if (!(error instanceof DemoStartError)) throw error;
   console.error(`\nThe demo cannot start: ${error.message}\n`);
@@ -30,7 +40,7 @@ Single logout demo is running.
   Identity provider  ${demo.issuer}   (users: alice / alice-password, bob / bob-password)
   app-a              ${appA}
   app-b              ${appB}
-
+${extraClients.map((client) => `  ${client.clientId.padEnd(18)} ${client.appUrl}   (DEMO_CLIENTS: secret ${client.clientSecret}, back-channel logout ${client.backchannelLogoutUri})\n`).join('')}
 Try it:
   1. Open ${appA} and sign in as alice.
   2. Open ${appB} in another tab and click "Sign in": no password (single sign-on).

@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DemoClient } from '../idp/demo-clients.js';
 import { startKeycloakLikeOp, type KeycloakLikeOp } from '../idp/keycloak-like-op.js';
 import { labelledLogger, startSampleApp } from './create-sample-app.js';
 import type { SampleConfig } from './sample-config.js';
@@ -62,9 +63,10 @@ function explainListenError(error: unknown, where: DemoPort): unknown {
  * `npm start`: an embedded Keycloak-like identity provider and two sample apps, app-a and
  * app-b, as two clients of one realm. Each app learns from the IdP who started a logout and
  * when (`logoutOrigin`), which its page shows. Rejects with a DemoStartError when a port is
- * taken or invalid, having closed whatever it had started.
+ * taken or invalid, having closed whatever it had started. `extraClients` (from DEMO_CLIENTS)
+ * are registered with the IdP too, for the developer's own apps.
  */
-export async function startDemo(env: NodeJS.ProcessEnv): Promise<RunningDemo> {
+export async function startDemo(env: NodeJS.ProcessEnv, extraClients: readonly DemoClient[] = []): Promise<RunningDemo> {
   const [idpPort, ...appPorts] = demoPorts(env);
   const idpLogger = labelledLogger('idp', 'KeycloakLikeOp');
   let idp: KeycloakLikeOp;
@@ -90,6 +92,7 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<RunningDemo> {
   } catch (error) {
     throw explainListenError(error, idpPort);
   }
+  for (const client of extraClients) await idp.registerClient(client);
 
   const apps: NestExpressApplication[] = [];
   const close = async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveConnectionRegistry, RevocationService } from '../../lib/index.js';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { TICKS } from '../support/graphql-app.js';
 import { errorCodes, graphqlWsClient, recordSubscription } from '../support/graphql-ws-client.js';

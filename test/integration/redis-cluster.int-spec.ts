@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../lib/index.js';
 import { createRedisLogoutBackend, redisKeys } from '../../lib/redis/index.js';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
