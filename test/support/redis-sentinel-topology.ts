@@ -57,6 +57,24 @@ export class SentinelTopology {
     return [this.master, this.replica].find((server) => server.port === port)!;
   }
 
+  /** Whether the Sentinels list `server` as a replica of the current master, its link up. */
+  async replicaInSync(server: RedisServer): Promise<boolean> {
+    const replicas = (await this.ask(this.sentinels[0]!, ['SENTINEL', 'REPLICAS', this.name])) as string[][];
+    return replicas.some((fields) => {
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      return field('port') === String(server.port) && field('master-link-status') === 'ok' && !field('flags')!.includes('down');
+    });
+  }
+
+  /** Asks a Sentinel for a failover without waiting for the master to fail; false when it refuses (no good replica yet). */
+  async failover(): Promise<boolean> {
+    try {
+      return (await this.ask(this.sentinels[0]!, ['SENTINEL', 'FAILOVER', this.name])) === 'OK';
+    } catch {
+      return false;
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.sentinels, this.master, this.replica].map((server) => server.stop()));
   }
