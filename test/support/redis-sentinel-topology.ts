@@ -57,6 +57,11 @@ export class SentinelTopology {
     return [this.master, this.replica].find((server) => server.port === port)!;
   }
 
+  /** A field of the server's `INFO replication` (e.g. `master_repl_offset`). */
+  async replicationField(server: RedisServer, field: string): Promise<string | undefined> {
+    return new RegExp(`^${field}:(\\S+)`, 'm').exec((await this.ask(server, ['INFO', 'replication'])) as string)?.[1];
+  }
+
   /** Whether the Sentinels list `server` as a replica of the current master, its link up. */
   async replicaInSync(server: RedisServer): Promise<boolean> {
     const replicas = (await this.ask(this.sentinels[0]!, ['SENTINEL', 'REPLICAS', this.name])) as string[][];
@@ -88,7 +93,8 @@ export class SentinelTopology {
     return true;
   }
 
-  private async ask(server: RedisServer, command: string[]): Promise<unknown> {
+  /** One command to one server (a Sentinel or a data node), on a connection of its own. */
+  async ask(server: RedisServer, command: string[]): Promise<unknown> {
     const client = createClient({ url: server.url });
     client.on('error', () => undefined);
     await client.connect();
