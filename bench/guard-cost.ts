@@ -73,7 +73,8 @@ try {
   ];
   // ---- REDIS MODE HOOK: enabled when dist/ has the Redis subpath and redis-server runs here.
   // A --split run is a diagnosis of the memory apps only; it prints, and leaves RESULTS.md alone.
-  let redisUnavailable = SPLIT ? 'not part of a --split run' : await redisModeUnavailable();
+  // `--memory-only`: the memory apps alone (a machine too loaded for the Redis bus to stay fresh within its limit).
+  let redisUnavailable = SPLIT ? 'not part of a --split run' : process.argv.includes('--memory-only') ? 'not part of this run (`--memory-only`)' : await redisModeUnavailable();
   if (redisUnavailable === undefined) {
     apps.push(
       { label: 'Express, Redis', adapter: 'express', mode: 'redis', routes: ['open', 'guarded'] },
