@@ -304,6 +304,21 @@ describe('KeycloakBearerGuard hot path', () => {
     expect(refusals.counts()).toEqual({ 'bearer-guard:dpop_unsupported': 1 });
   });
 
+  it('over WebSocket and GraphQL, a malformed source still falls through to the next one', async () => {
+    const { bearer } = await setup();
+    const client = { handshake: { headers: { authorization: 'Bearer alice-token' }, auth: { token: 'bad$token' } } };
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const ws = new ExecutionContextHost([client, {}, 'message'], Routes, Routes.prototype.guarded);
+    ws.setType('ws');
+    expect(await bearer.canActivate(ws)).toBe(true);
+    const graphqlContext = { connectionParams: { authorization: 'Bearer bad$token' }, req: { headers: { authorization: 'Bearer bob-token' } } };
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const graphql = new ExecutionContextHost([{}, {}, graphqlContext, {}], Routes, Routes.prototype.guarded);
+    graphql.setType('graphql');
+    expect(await bearer.canActivate(graphql)).toBe(true);
+    expect((graphqlContext as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('bob-token'));
+  });
+
   it('a handler inherited by a @Public() and a guarded controller is public in the one and guarded in the other', async () => {
     const { bearer } = await setup();
     for (let round = 0; round < 2; round++) {
