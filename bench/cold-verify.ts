@@ -172,6 +172,22 @@ try {
     `Library ÷ jose with an imported key, median of per-round ratios (one at a time): **${ratio(libraryVsJose)}** of jose's speed.`,
     'Medians over rounds. CPU per token counts every thread of the process (jose verifies with WebCrypto, whose RSA work runs on',
     "libuv's thread pool; `crypto.verify` runs on the main thread), so it is the figure least moved by the other work on this machine.",
+    'The tokens/s column is the noisiest: 32 verifications in flight compete with everything else on the machine for its two cores.',
+    '',
+    '### Where the difference lies',
+    '',
+    '- jose ÷ `crypto.verify`: jose parses and checks the JWS and its claims, then verifies through WebCrypto (`crypto.subtle.verify`,',
+    "  a job on libuv's thread pool and a promise), where `crypto.verify` is one synchronous call. That is jose's design; going",
+    '  around it would mean parsing JOSE by hand, which this library does not do.',
+    '- jose with a local JWKS ÷ jose with a key: choosing the key by `kid`/`alg` among the realm\'s JWKs for every token (jose',
+    '  imports each JWK once and keeps the CryptoKey).',
+    "- the library ÷ jose with a local JWKS: the remote key set (jose's `createRemoteJWKSet`: freshness and cooldown checks) and the",
+    '  outage guard around it (lib/tokens/signing-keys.service.ts), and the access-token rules jose does not know: `typ` (header and',
+    '  payload), DPoP binding, ID-token and logout-token claims, `aud`/`azp`, string `sid`/`sub`/`azp`.',
+    '',
+    'Changed for issue 16 (lib/tokens/jws-verifier.service.ts): a well-formed compact JWS is recognised with one scan (before, every',
+    'token was also split into its parts, only to tell a JWE apart); the realm key set, once made, is used without awaiting a',
+    'promise. No JWK is imported more than once: jose keeps the imported keys of its key sets.',
   ].join('\n');
 
   const report = newReport({ name: 'cold-verify', order: 8, title: 'First sight of a token (cold verification)', command: 'npm run bench:cold-verify', goals, markdown }, machine);

@@ -103,6 +103,8 @@ export class AccessTokenVerifierService {
   }
 
   async verify(token: string): Promise<AccessTokenClaims> {
+    const cached = this.verified.claims(token);
+    if (cached !== undefined) return cached;
     return (await this.verifyToken(token)).claims;
   }
 
