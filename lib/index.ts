@@ -38,6 +38,7 @@ export type { SessionRecord } from './registry/session-record.interface.js';
 export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycloak-bearer.guard.js';
 export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak-session.guard.js';
 export { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
+export type { VerifiedAccessToken } from './tokens/verified-token-cache.js';
 export type { AccessTokenClaims } from './tokens/access-token-claims.interface.js';
 export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
 export type { ContextKind } from './contexts/context-kind.js';

@@ -5,7 +5,7 @@ import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { JwsVerifierService } from './jws-verifier.service.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
-import { VerifiedTokenCache } from './verified-token-cache.js';
+import { VerifiedTokenCache, type VerifiedAccessToken } from './verified-token-cache.js';
 import { headerTypeAllowed, normalizeMediaType, payloadType } from './token-rules.js';
 
 /**
@@ -105,9 +105,23 @@ export class AccessTokenVerifierService {
   async verify(token: string): Promise<AccessTokenClaims> {
     const cached = this.verified.claims(token);
     if (cached !== undefined) return cached;
-    const claims = await this.verifyFresh(token);
-    this.verified.remember(token, claims);
-    return claims;
+    return (await this.verifyToken(token)).claims;
+  }
+
+  /** As `verify`, with the subject the revocation check needs (made once per token, see VerifiedAccessToken). */
+  async verifyToken(token: string): Promise<VerifiedAccessToken> {
+    const cached = this.verified.verified(token);
+    if (cached !== undefined) return cached;
+    return this.verified.remember(token, await this.verifyFresh(token));
+  }
+
+  /**
+   * Synchronously, a token verified before with its claims and subject: undefined when it is
+   * not cached (then `verifyToken` it); throws when it has expired since. What the bearer guard
+   * asks first, so that it answers without a promise in the steady state.
+   */
+  cachedToken(token: string): VerifiedAccessToken | undefined {
+    return this.verified.verified(token);
   }
 
   /**
