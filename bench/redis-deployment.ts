@@ -3,7 +3,7 @@
  * redis-server, a fake realm and app instances in their own processes, all on loopback, torn
  * down whatever happens. (Run from source through test/support/ts-register.js, like them.)
  */
-import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../test/support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../test/support/fake-realm.js';
 import type { InstanceConfig } from '../test/support/instance-main.js';
 import { InstanceProcess } from '../test/support/instance-process.js';

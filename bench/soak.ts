@@ -27,7 +27,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createClient } from 'redis';
-import { keycloak26LogoutToken } from '../test/fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../test/support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../test/support/clock.js';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { keycloakLogoutAction } from '../test/support/keycloak-admin-actions.js';

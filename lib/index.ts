@@ -39,6 +39,7 @@ export type { SessionRecord } from './registry/session-record.interface.js';
 export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycloak-bearer.guard.js';
 export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak-session.guard.js';
 export { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
+export type { VerifiedAccessToken } from './tokens/verified-token-cache.js';
 export type { AccessTokenClaims } from './tokens/access-token-claims.interface.js';
 export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
 export type { ContextKind } from './contexts/context-kind.js';
@@ -48,7 +49,7 @@ export type { LiveConnection, LiveConnectionKind, TrackedConnection } from './li
 export { LOGOUT_EVENT } from './live-connections/live-connection-tracker.service.js';
 export { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
 export { SseStreams, SSE_LOGOUT_EVENT } from './live-connections/sse-streams.service.js';
-export { RefusalLog, type Refusal, type RefusalChannel } from './refusals/refusal-log.service.js';
+export { RefusalLog, type Refusal, type RefusalChannel, type RefusalListener } from './refusals/refusal-log.service.js';
 
 export { Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';

@@ -56,16 +56,50 @@ class AsyncHeaderGuard implements CanActivate {
     return typeof context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization === 'string';
   }
 }
+/**
+ * V8's `%HasFastProperties`, when the server runs with `--allow-natives-syntax` (guard-cost.ts
+ * starts it so): whether adding `accessTokenClaims` turns the request into a dictionary-mode object.
+ */
+const hasFastProperties = (() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    return new Function('object', 'return %HasFastProperties(object)') as (object: object) => boolean;
+  } catch {
+    return undefined;
+  }
+})();
+/** What AssignGuard saw on the last request: the request's own properties, fast before and after the assignment. */
+let requestShape: { ownProperties: number; fastBefore: boolean; fastAfter: boolean } | undefined;
+
 /** Header-only, plus a property on the request (the bearer guard sets `accessTokenClaims`). */
 @Injectable()
 class AssignGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown>; accessTokenClaims?: unknown }>();
-    req.accessTokenClaims = { a: 1 };
+    if (hasFastProperties === undefined) {
+      req.accessTokenClaims = WEAKMAP_CLAIMS;
+    } else {
+      const ownProperties = Object.keys(req).length;
+      const fastBefore = hasFastProperties(req);
+      req.accessTokenClaims = WEAKMAP_CLAIMS;
+      requestShape = { ownProperties, fastBefore, fastAfter: hasFastProperties(req) };
+    }
     return typeof req.headers.authorization === 'string';
   }
 }
-/** Header-only, plus the bearer guard's regular expression over the header. */
+/** Where `weakmap-guard` leaves its claims: beside the request, not on it. */
+const claimsByRequest = new WeakMap<object, unknown>();
+const WEAKMAP_CLAIMS = { a: 1 };
+/** Header-only, plus the claims kept in a WeakMap keyed by the request (the alternative to `assign-guard`). */
+@Injectable()
+class WeakMapGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
+    claimsByRequest.set(req, WEAKMAP_CLAIMS);
+    return typeof req.headers.authorization === 'string';
+  }
+}
+/** Header-only, plus the bearer guard's former regular expression over the header. */
 @Injectable()
 class RegexGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
@@ -96,6 +130,12 @@ class BenchApiController {
   @Get('assign-guard')
   @UseGuards(AssignGuard)
   assignGuard() {
+    return BODY;
+  }
+
+  @Get('weakmap-guard')
+  @UseGuards(WeakMapGuard)
+  weakMapGuard() {
     return BODY;
   }
 
@@ -176,6 +216,8 @@ const server = serve(
     },
     /** Entries in the revocation view (each accepted logout adds at least one). */
     revocationCount: () => store.size,
+    /** What `/api/assign-guard` last saw of the request's shape (undefined without `--allow-natives-syntax`). */
+    requestShape: () => requestShape,
   },
   () => app.close(),
 );

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
-import { contextKindOf } from './context-kind.js';
+import { contextKindOf, type ContextKind } from './context-kind.js';
 import { graphqlCallOf } from './graphql-context.js';
 
 /** What a guard that admitted a call leaves for `@CurrentToken()` and `@CurrentSession()`. */
@@ -13,12 +13,14 @@ export interface CredentialCarrier {
 /**
  * The object that lives as long as what was admitted, per context: the HTTP request; the
  * GraphQL context (one per operation); the WebSocket client (its credentials are the
- * handshake's, the same for every message); the RPC context of the message.
+ * handshake's, the same for every message); the RPC context of the message. Pass `kind` when
+ * it is known already.
  */
-export function carrierOf(context: ExecutionContext): CredentialCarrier {
-  switch (contextKindOf(context)) {
+export function carrierOf(context: ExecutionContext, kind: ContextKind = contextKindOf(context)): CredentialCarrier {
+  switch (kind) {
     case 'http':
-      return context.switchToHttp().getRequest<CredentialCarrier>();
+      // The request is the first argument; `switchToHttp()` would allocate three closures per call.
+      return context.getArgByIndex<CredentialCarrier>(0);
     case 'graphql':
       return graphqlCallOf(context).context;
     case 'ws':

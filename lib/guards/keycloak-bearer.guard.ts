@@ -8,26 +8,20 @@ import { handshakeOf, type WsHandshake } from '../contexts/ws-handshake.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
-import { realmKeyOfIssuer } from '../realms/realm-issuer.js';
+import type { VerifiedAccessToken } from '../tokens/verified-token-cache.js';
+import { bearerCandidate, bearerToken, isB64Token, isDPoPScheme } from './bearer-credentials.js';
+import type { GuardRefusal } from './guard-refusal.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
-/** A bearer token's characters (RFC 6750 §2.1 b64token). */
-const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
-const TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
 /**
  * `Authorization: DPoP …` (RFC 9449 §7.1): the token is bound to a key whose proof this guard
  * does not check, so it is refused with its own reason instead of "missing bearer token".
- * Schemes are case-insensitive (RFC 7235 §2.1).
  */
 function usesDPoPScheme(request: { headers: HeaderBag } | undefined): boolean {
   const header = request?.headers.authorization;
-  return typeof header === 'string' && /^DPoP(?: |$)/i.test(header);
-}
-
-/** The token of an `Authorization`-style value: `Bearer <token>` (scheme in any case). */
-function bearerOf(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : BEARER.exec(value)?.[1];
+  return typeof header === 'string' && isDPoPScheme(header);
 }
 
 /** Calls the bearer guard has let through carry the verified claims here. */
@@ -55,35 +49,60 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     super();
   }
 
-  protected async authenticate(context: ExecutionContext, kind: ContextKind): Promise<RevocationSubject> {
+  /**
+   * Synchronous for a token verified before (the steady state: no promise, no allocation);
+   * a promise when the token must be verified first.
+   */
+  protected authenticate(context: ExecutionContext, kind: ContextKind): RevocationSubject | Promise<RevocationSubject> {
     if (usesDPoPScheme(this.httpRequestOf(context, kind))) {
       throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only', 'dpop_unsupported', 'Bearer');
     }
     const token = this.tokenOf(context, kind);
-    if (token === undefined) throw this.refusal(401, 'invalid_request', 'missing bearer token', 'missing_token', 'Bearer');
-    let claims: AccessTokenClaims;
+    if (token === undefined) throw this.missingToken();
+    let verified: VerifiedAccessToken | undefined;
     try {
-      claims = await this.verifier.verify(token);
+      // A hit is a token that passed verification, so its characters need no second look.
+      verified = this.verifier.cachedToken(token);
     } catch (error) {
-      throw this.refusalFrom(error, 'Bearer error="invalid_token"');
+      throw this.refusalFrom(error, INVALID_TOKEN_CHALLENGE);
     }
+    return verified === undefined ? this.verifyThenAdmit(context, kind, token) : this.admit(context, kind, verified);
+  }
+
+  private async verifyThenAdmit(context: ExecutionContext, kind: ContextKind, token: string): Promise<RevocationSubject> {
+    // Not seen before: the token's characters are checked here (RFC 6750 b64token), as they were
+    // when a regular expression took it out of the header, with the same refusal.
+    if (!isB64Token(token)) throw this.missingToken();
+    let verified: VerifiedAccessToken;
+    try {
+      verified = await this.verifier.verifyToken(token);
+    } catch (error) {
+      throw this.refusalFrom(error, INVALID_TOKEN_CHALLENGE);
+    }
+    return this.admit(context, kind, verified);
+  }
+
+  /** The checks after verification: the failure policy, revocations, `@Roles()` / `@Scopes()`. */
+  private admit(context: ExecutionContext, kind: ContextKind, verified: VerifiedAccessToken): RevocationSubject {
     this.assertViewFresh();
-    // Revocations are per realm: a further realm's token is checked against that realm's only.
-    const subject: RevocationSubject = { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer: realmKeyOfIssuer(this.options, claims.iss) };
-    const reason = this.revocations.revocationReason(subject);
+    const reason = this.revocations.revocationReason(verified.subject);
     if (reason !== undefined) {
-      throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`, 'Bearer error="invalid_token"');
+      throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`, INVALID_TOKEN_CHALLENGE);
     }
-    this.assertAllowed(context, claims);
-    carrierOf(context).accessTokenClaims = claims;
-    return subject;
+    this.assertAllowed(context, verified.claims);
+    carrierOf(context, kind).accessTokenClaims = verified.claims;
+    return verified.subject;
+  }
+
+  private missingToken(): GuardRefusal {
+    return this.refusal(401, 'invalid_request', 'missing bearer token', 'missing_token', 'Bearer');
   }
 
   /** The token of the call, wherever its context carries it. */
   protected tokenOf(context: ExecutionContext, kind: ContextKind): string | undefined {
     switch (kind) {
       case 'http':
-        return this.extractToken(context.switchToHttp().getRequest<{ headers: HeaderBag }>());
+        return this.extractToken(context.getArgByIndex<{ headers: HeaderBag }>(0));
       case 'graphql':
         return this.tokenFromGraphql(graphqlCallOf(context).context);
       case 'ws': {
@@ -97,17 +116,20 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
 
   /**
    * The token from `Authorization: Bearer …` (RFC 6750 §2.1; the scheme in any case, RFC 7235
-   * §2.1). Override to read it elsewhere.
+   * §2.1). Override to read it elsewhere. Its characters need not be checked here: the guard
+   * checks them (RFC 6750 b64token, else "missing bearer token") before verifying a token it
+   * has not verified before.
    */
   protected extractToken(request: { headers: Record<string, unknown> }): string | undefined {
     const header = request.headers.authorization;
-    return typeof header === 'string' ? bearerOf(header) : undefined;
+    return typeof header === 'string' ? bearerCandidate(header) : undefined;
   }
 
   /** GraphQL: the subscription's `connectionParams.authorization`, else the HTTP request's header. */
   protected tokenFromGraphql(graphqlContext: Record<string, unknown>): string | undefined {
     const params = connectionParamsOf(graphqlContext);
-    const fromParams = bearerOf(headerValue(params, 'authorization'));
+    // Checked here: a malformed value there falls back to the HTTP request's header.
+    const fromParams = bearerToken(headerValue(params, 'authorization'));
     if (fromParams !== undefined) return fromParams;
     const request = graphqlRequestOf(graphqlContext);
     return request === undefined ? undefined : this.extractToken(request);
@@ -117,28 +139,29 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
   protected tokenFromHandshake(handshake: WsHandshake): string | undefined {
     const auth = handshake.auth;
     if (auth !== undefined) {
-      if (typeof auth.token === 'string' && TOKEN.test(auth.token)) return auth.token;
-      const fromAuth = bearerOf(headerValue(auth, 'authorization'));
+      // Each source checked where it is read: a malformed one falls through to the next.
+      if (typeof auth.token === 'string' && isB64Token(auth.token)) return auth.token;
+      const fromAuth = bearerToken(headerValue(auth, 'authorization'));
       if (fromAuth !== undefined) return fromAuth;
     }
     const fromHeader = this.extractToken(handshake);
-    if (fromHeader !== undefined) return fromHeader;
+    if (fromHeader !== undefined && isB64Token(fromHeader)) return fromHeader;
     const fromProtocols = tokenFromSubprotocols(handshake.headers['sec-websocket-protocol']);
     if (fromProtocols !== undefined) return fromProtocols;
     const parameter = this.options.bearer.queryParameter;
     if (parameter === undefined || handshake.url === undefined) return undefined;
     const value = new URL(handshake.url, 'http://handshake.invalid').searchParams.get(parameter);
-    return value !== null && TOKEN.test(value) ? value : undefined;
+    return value !== null && isB64Token(value) ? value : undefined;
   }
 
   /** RPC: the message's `authorization` header (NATS headers, TCP packet metadata). */
   protected tokenFromRpc(context: ExecutionContext): string | undefined {
-    return bearerOf(rpcHeader(context, 'authorization'));
+    return bearerToken(rpcHeader(context, 'authorization'));
   }
 
   /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */
   private httpRequestOf(context: ExecutionContext, kind: ContextKind): { headers: HeaderBag } | undefined {
-    if (kind === 'http') return context.switchToHttp().getRequest<{ headers: HeaderBag }>();
+    if (kind === 'http') return context.getArgByIndex<{ headers: HeaderBag }>(0);
     if (kind === 'graphql') return graphqlRequestOf(graphqlCallOf(context).context);
     return undefined;
   }
@@ -154,5 +177,5 @@ function tokenFromSubprotocols(header: string | string[] | undefined): string | 
   const entries = header.split(',').map((entry) => entry.trim());
   const index = entries.findIndex((entry) => entry.toLowerCase() === 'bearer');
   const token = index >= 0 ? entries[index + 1] : undefined;
-  return token !== undefined && TOKEN.test(token) ? token : undefined;
+  return token !== undefined && isB64Token(token) ? token : undefined;
 }

@@ -17,6 +17,7 @@ import express from 'express';
 import { MemoryStore, Session } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Public } from '../decorators/public.decorator.js';
+import { Roles } from '../decorators/roles.decorator.js';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import { LiveConnectionRegistry } from '../live-connections/live-connection-registry.service.js';
@@ -34,6 +35,7 @@ import { SessionStoreAccess } from '../session/session-store-access.service.js';
 import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
+import type { VerifiedAccessToken } from '../tokens/verified-token-cache.js';
 import { KeycloakBearerGuard, type RequestWithAccessToken } from './keycloak-bearer.guard.js';
 import { KeycloakSessionGuard } from './keycloak-session.guard.js';
 
@@ -67,13 +69,33 @@ const TOKENS = new Map<string, AccessTokenClaims>([
   ['bob-token', { iss: ISSUER, sub: 'bob', sid: 'kc-bob', azp: 'app', iat: nowSeconds() - 60, exp: nowSeconds() + 240 }],
 ]);
 
-const tokenVerifier: Pick<AccessTokenVerifierService, 'verify'> = {
-  async verify(token) {
+/**
+ * Verifies the tokens of TOKENS, remembering each verified token as the real verifier's cache
+ * does: the first call with a token is answered through `verifyToken` (a promise), later ones
+ * through `cachedToken` (at once). `calls` counts the verifications.
+ */
+class StandInVerifier implements Pick<AccessTokenVerifierService, 'verify' | 'verifyToken' | 'cachedToken'> {
+  readonly seen = new Map<string, VerifiedAccessToken>();
+  calls = 0;
+
+  async verify(token: string): Promise<AccessTokenClaims> {
+    return (await this.verifyToken(token)).claims;
+  }
+
+  async verifyToken(token: string): Promise<VerifiedAccessToken> {
+    this.calls++;
+    await Promise.resolve();
     const claims = TOKENS.get(token);
     if (claims === undefined) throw new TokenInvalidError('signature', 'access token signature is invalid');
-    return claims;
-  },
-};
+    const verified = { claims, subject: Object.freeze({ sid: claims.sid, sub: claims.sub, iat: claims.iat }) };
+    this.seen.set(token, verified);
+    return verified;
+  }
+
+  cachedToken(token: string): VerifiedAccessToken | undefined {
+    return this.seen.get(token);
+  }
+}
 
 function adapterHost(): HttpAdapterHost {
   const host = new HttpAdapterHost();
@@ -93,12 +115,13 @@ afterEach(async () => {
 /** Both guards, resolved by Nest's DI as the module provides them. */
 async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
   const bus = new LocalRevocationBus();
+  const verifier = new StandInVerifier();
   const moduleRef = await Test.createTestingModule({
     providers: [
       { provide: KEYCLOAK_LOGOUT_OPTIONS, useValue: resolveOptions({ issuer: ISSUER, clientId: 'app', ...overrides }) },
       { provide: SessionRegistry, useValue: new MemorySessionRegistry() },
       { provide: RevocationBus, useValue: bus },
-      { provide: AccessTokenVerifierService, useValue: tokenVerifier },
+      { provide: AccessTokenVerifierService, useValue: verifier },
       { provide: HttpAdapterHost, useValue: adapterHost() },
       RevocationStore,
       RevocationService,
@@ -119,13 +142,18 @@ async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
     session: moduleRef.get(KeycloakSessionGuard),
     revocations: moduleRef.get(RevocationService),
     refusals: moduleRef.get(RefusalLog),
+    verifier,
     goStale,
   };
 }
 
-/** What a guard threw, as the status and JSON body the exception filter answers with. */
-async function refusalOf(attempt: Promise<boolean>): Promise<{ status: number; body: unknown }> {
-  const error = await attempt.then(
+/**
+ * What a guard threw, as the status and JSON body the exception filter answers with. A refusal
+ * is always a rejected promise, never a synchronous answer.
+ */
+async function refusalOf(attempt: boolean | Promise<boolean>): Promise<{ status: number; body: unknown }> {
+  expect(attempt).toBeInstanceOf(Promise);
+  const error = await Promise.resolve(attempt).then(
     () => new Error('the guard let the request through'),
     (thrown: unknown) => thrown,
   );
@@ -190,6 +218,124 @@ describe('KeycloakBearerGuard', () => {
     const allowing = await setup({ failurePolicy: 'allow' });
     allowing.goStale();
     expect(await allowing.bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+  });
+});
+
+/** One handler, inherited by two controllers whose class decorators differ. */
+class BaseRoutes {
+  shared(): string {
+    return 'shared';
+  }
+}
+@Public()
+class PublicRoutes extends BaseRoutes {}
+class ClosedRoutes extends BaseRoutes {}
+@Roles('realm:admin')
+class AdminRoutes extends BaseRoutes {}
+
+/** The context Nest builds for `BaseRoutes.prototype.shared` reached through `owner`. */
+function inheritedContext(request: object, owner: new () => BaseRoutes) {
+  const response = Object.setPrototypeOf(new ServerResponse(new IncomingMessage(new Socket())), express.response) as ServerResponse;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  return new ExecutionContextHost([request, response, () => undefined], owner, BaseRoutes.prototype.shared);
+}
+
+describe('KeycloakBearerGuard hot path', () => {
+  it('answers true at once (no promise) for a token verified before, and a promise the first time', async () => {
+    const { bearer, verifier } = await setup();
+    const first = bearer.canActivate(httpContext(bearerRequest('alice-token')).context);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe(true);
+    const request = bearerRequest('alice-token');
+    expect(bearer.canActivate(httpContext(request).context)).toBe(true);
+    expect(request.accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect(verifier.calls).toBe(1);
+  });
+
+  it('checks revocations, the failure policy and the refusal log on the synchronous path too', async () => {
+    const { bearer, revocations, refusals, goStale } = await setup();
+    expect(await bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    await revocations.revokeSid('kc-alice');
+    const alice = httpContext(bearerRequest('alice-token'));
+    expect(await refusalOf(bearer.canActivate(alice.context))).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'access token has been revoked (sid)' },
+    });
+    expect(alice.response.getHeader('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(await bearer.canActivate(httpContext(bearerRequest('bob-token')).context)).toBe(true);
+    goStale();
+    expect(await refusalOf(bearer.canActivate(httpContext(bearerRequest('bob-token')).context))).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    expect(refusals.counts()).toEqual({ 'bearer-guard:revoked_sid': 1, 'bearer-guard:stale_view': 1 });
+  });
+
+  it.each([
+    ['lower-case scheme, two spaces', 'bearer  alice-token'],
+    ['upper-case scheme, trailing spaces', 'BEARER alice-token   '],
+  ])('accepts a well-formed header: %s', async (_case, authorization) => {
+    const { bearer } = await setup();
+    const request = { headers: { authorization } } as RequestWithAccessToken & { headers: Record<string, string> };
+    expect(await bearer.canActivate(httpContext(request).context)).toBe(true);
+    expect(request.accessTokenClaims).toBe(TOKENS.get('alice-token'));
+  });
+
+  it.each([
+    ['the scheme alone', 'Bearer'],
+    ['the scheme and a space', 'Bearer '],
+    ['a tab instead of a space', 'Bearer\talice-token'],
+    ['no space', 'Beareralice-token'],
+    ['a character outside b64token', 'Bearer alice$token'],
+    ['two tokens', 'Bearer alice-token bob-token'],
+    ['padding before the end', 'Bearer alice=token'],
+    ['a non-ASCII character', 'Bearer alice-tokén'],
+    ['another scheme', 'Basic YWxpY2U6cHc='],
+  ])('refuses a malformed header as a missing token (401 invalid_request), never verifying it: %s', async (_case, authorization) => {
+    const { bearer, verifier, refusals } = await setup();
+    const { context, response } = httpContext({ headers: { authorization } });
+    expect(await refusalOf(bearer.canActivate(context))).toEqual({ status: 401, body: { error: 'invalid_request', error_description: 'missing bearer token' } });
+    expect(response.getHeader('www-authenticate')).toBe('Bearer');
+    expect(refusals.counts()).toEqual({ 'bearer-guard:missing_token': 1 });
+    expect(verifier.calls).toBe(0);
+  });
+
+  it.each(['DPoP alice-token', 'dpop alice-token', 'DPoP'])('refuses the DPoP scheme with its own reason: %s', async (authorization) => {
+    const { bearer, refusals } = await setup();
+    const { context } = httpContext({ headers: { authorization } });
+    expect(await refusalOf(bearer.canActivate(context))).toMatchObject({ status: 401, body: { error: 'invalid_request' } });
+    expect(refusals.counts()).toEqual({ 'bearer-guard:dpop_unsupported': 1 });
+  });
+
+  it('over WebSocket and GraphQL, a malformed source still falls through to the next one', async () => {
+    const { bearer } = await setup();
+    const client = { handshake: { headers: { authorization: 'Bearer alice-token' }, auth: { token: 'bad$token' } } };
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const ws = new ExecutionContextHost([client, {}, 'message'], Routes, Routes.prototype.guarded);
+    ws.setType('ws');
+    expect(await bearer.canActivate(ws)).toBe(true);
+    const graphqlContext = { connectionParams: { authorization: 'Bearer bad$token' }, req: { headers: { authorization: 'Bearer bob-token' } } };
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const graphql = new ExecutionContextHost([{}, {}, graphqlContext, {}], Routes, Routes.prototype.guarded);
+    graphql.setType('graphql');
+    expect(await bearer.canActivate(graphql)).toBe(true);
+    expect((graphqlContext as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('bob-token'));
+  });
+
+  it('a handler inherited by a @Public() and a guarded controller is public in the one and guarded in the other', async () => {
+    const { bearer } = await setup();
+    for (let round = 0; round < 2; round++) {
+      expect(await bearer.canActivate(inheritedContext({ headers: {} }, PublicRoutes))).toBe(true);
+      expect(await refusalOf(bearer.canActivate(inheritedContext({ headers: {} }, ClosedRoutes)))).toMatchObject({ status: 401 });
+    }
+  });
+
+  it("a handler inherited by a @Roles() controller needs the role there only, whichever class is asked first", async () => {
+    const { bearer } = await setup();
+    for (let round = 0; round < 2; round++) {
+      expect(await bearer.canActivate(inheritedContext(bearerRequest('alice-token'), ClosedRoutes))).toBe(true);
+      expect(await refusalOf(bearer.canActivate(inheritedContext(bearerRequest('alice-token'), AdminRoutes)))).toMatchObject({
+        status: 403,
+        body: { error: 'access_denied' },
+      });
+    }
   });
 });
 

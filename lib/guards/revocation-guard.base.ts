@@ -17,6 +17,12 @@ import { RefusalLog, type RefusalChannel } from '../refusals/refusal-log.service
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { GuardRefusal } from './guard-refusal.js';
+import { RouteRulesCache, type RouteRules } from './route-rules.js';
+
+/** Whether `authenticate` answered later (a promise) rather than at once. */
+function isPending<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
 
 /**
  * What the bearer and session guards share, in every execution context (HTTP, GraphQL,
@@ -34,25 +40,48 @@ export abstract class RevocationGuardBase implements CanActivate {
   private readonly guardLogger = new Logger('KeycloakLogoutGuard');
   /** Which guard refuses, for the refusal log. */
   protected readonly channel: RefusalChannel = 'bearer-guard';
+  private readonly routes = new RouteRulesCache((handler, owner) => this.readRouteRules(handler, owner));
 
   /**
    * Checks the credentials of the call, throws a `GuardRefusal` when they do not hold, and
-   * leaves what it admitted for `@CurrentToken()` / `@CurrentSession()`. Resolves who the call
-   * belongs to, for the live-connection registry.
+   * leaves what it admitted for `@CurrentToken()` / `@CurrentSession()`. Answers who the call
+   * belongs to, for the live-connection registry: at once when nothing had to wait (the bearer
+   * guard with a token verified before), else as a promise.
    */
-  protected abstract authenticate(context: ExecutionContext, kind: ContextKind): Promise<RevocationSubject>;
+  protected abstract authenticate(context: ExecutionContext, kind: ContextKind): RevocationSubject | Promise<RevocationSubject>;
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once when the call could be decided without waiting (a public route; a cached
+   * token): Nest takes a boolean from a guard without awaiting a promise. Otherwise a promise;
+   * a refusal is always a rejected promise, never a synchronous throw.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.isPublic(context)) return true;
     const kind = contextKindOf(context);
+    let outcome: RevocationSubject | Promise<RevocationSubject>;
+    try {
+      outcome = this.authenticate(context, kind);
+    } catch (error) {
+      return this.refused(context, kind, error);
+    }
+    if (isPending(outcome)) return this.settle(context, kind, outcome);
+    this.liveConnections.admitted(context, kind, outcome);
+    return true;
+  }
+
+  private async settle(context: ExecutionContext, kind: ContextKind, outcome: Promise<RevocationSubject>): Promise<boolean> {
     let subject: RevocationSubject;
     try {
-      subject = await this.authenticate(context, kind);
+      subject = await outcome;
     } catch (error) {
-      throw await this.refuse(context, kind, error);
+      return this.refused(context, kind, error);
     }
     this.liveConnections.admitted(context, kind, subject);
     return true;
+  }
+
+  private async refused(context: ExecutionContext, kind: ContextKind, error: unknown): Promise<never> {
+    throw await this.refuse(context, kind, error);
   }
 
   /**
@@ -82,7 +111,12 @@ export abstract class RevocationGuardBase implements CanActivate {
   }
 
   protected isPublic(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
+    return this.routeRules(context).isPublic;
+  }
+
+  /** The route's `@Public()`, `@Roles()` and `@Scopes()`, read once per handler and class (RouteRulesCache). */
+  protected routeRules(context: ExecutionContext): RouteRules {
+    return this.routes.rulesOf(context.getHandler(), context.getClass());
   }
 
   /**
@@ -90,8 +124,8 @@ export abstract class RevocationGuardBase implements CanActivate {
    * token: 403 when they are not met, with a body that names no claim value.
    */
   protected assertAllowed(context: ExecutionContext, claims: Record<string, unknown> | undefined): void {
-    const requirements = this.requirementsOf(context);
-    if (requirements.roles === undefined && requirements.scopes === undefined) return;
+    const { restricted, requirements } = this.routeRules(context);
+    if (!restricted) return;
     const refusal: AccessRefusal | undefined = claims === undefined ? 'no_roles_in_token' : checkAccess(claims, requirements, clientIdOfIssuer(this.options, claims.iss));
     if (refusal === undefined) return;
     if (refusal === 'missing_scope') throw this.refusal(403, 'insufficient_scope', 'the access token lacks a scope this route requires', refusal);
@@ -99,18 +133,25 @@ export abstract class RevocationGuardBase implements CanActivate {
     throw this.refusal(403, 'access_denied', 'this route requires roles, but the access token carries none (a lightweight access token?)', refusal);
   }
 
-  private requirementsOf(context: ExecutionContext): AccessRequirements {
-    const targets = [context.getHandler(), context.getClass()];
-    return {
+  private readRouteRules(handler: unknown, owner: unknown): RouteRules {
+    // The handler's own metadata wins over its class's (Reflector.getAllAndOverride).
+    const targets = [handler, owner] as Array<() => unknown>;
+    const requirements: AccessRequirements = {
       roles: this.reflector.getAllAndOverride<AccessRequirement | undefined>(REQUIRED_ROLES_KEY, targets),
       scopes: this.reflector.getAllAndOverride<AccessRequirement | undefined>(REQUIRED_SCOPES_KEY, targets),
     };
+    return Object.freeze({
+      isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
+      requirements: Object.freeze(requirements),
+      restricted: requirements.roles !== undefined || requirements.scopes !== undefined,
+    });
   }
 
   /** With `failurePolicy: 'refuse'`, a possibly stale revocation view refuses every call. */
   protected assertViewFresh(): void {
+    if (this.options.failurePolicy !== 'refuse') return;
     const health = this.revocations.health();
-    if (health.stale && this.options.failurePolicy === 'refuse') {
+    if (health.stale) {
       // The detail names a state (never a host or URL), so the caller may read it.
       throw this.refusal(503, 'temporarily_unavailable', `revocation state may be stale (${health.detail}); refusing by policy`, 'stale_view');
     }

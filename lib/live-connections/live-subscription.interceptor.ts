@@ -9,11 +9,13 @@ import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { endableIterator, isEventStream } from './logout-aware-iterator.js';
 import { LiveConnectionRegistry } from './live-connection-registry.service.js';
 import { LiveConnectionTracker } from './live-connection-tracker.service.js';
+import { mercuriusRelease } from './mercurius-subscription.js';
 
 /**
  * Registered by the module for the whole app (`APP_INTERCEPTOR`): passes everything through,
  * except the event stream of a GraphQL subscription a guard admitted, which it wraps so that a
- * logout ends it with an `UNAUTHENTICATED` error, and registers until it ends. A guard cannot
+ * logout ends it with an `UNAUTHENTICATED` error (the stream rejects, so the error also passes
+ * through a `filter` option's wrapper around it), and registers until it ends. A guard cannot
  * do this itself: it runs before the resolver has returned the stream.
  */
 @Injectable()
@@ -35,12 +37,20 @@ export class LiveSubscriptionInterceptor implements NestInterceptor {
     );
   }
 
-  private track(stream: AsyncIterable<unknown> | AsyncIterator<unknown>, subject: RevocationSubject, graphqlContext: object, loggedOut: Error): AsyncIterableIterator<unknown> {
+  private track(stream: AsyncIterable<unknown> | AsyncIterator<unknown>, subject: RevocationSubject, graphqlContext: Record<string, unknown>, loggedOut: Error): AsyncIterableIterator<unknown> {
     let unregister: () => void = () => undefined;
+    const releaseMercurius = mercuriusRelease(graphqlContext, stream);
     const endable = endableIterator(stream, {
       isRevoked: () => this.revocations.revocationReason(subject) !== undefined,
       revokedError: () => loggedOut,
-      onFinish: () => unregister(),
+      onFinish: () => {
+        unregister();
+        try {
+          releaseMercurius?.();
+        } catch {
+          // Mercurius closes it with the socket anyway.
+        }
+      },
     });
     unregister = this.registry.register({
       kind: 'graphql-subscription',

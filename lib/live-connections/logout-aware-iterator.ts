@@ -1,31 +1,21 @@
 /**
  * A subscription's event stream that a logout can end: it passes the source's events through
- * until `end(error)` is called, then yields one last event that fails with `error` when GraphQL
- * resolves it (so the client receives a `next` with that error), and completes. Ending it, or
- * the client completing the subscription, returns the source (releasing its PubSub listener).
+ * until `end(error)` is called, then the pending (or next) `next()` rejects with `error`, and the
+ * stream is done. Ending it, or the client completing the subscription, returns the source
+ * (releasing its PubSub listener).
+ *
+ * Why a rejection, and not a last event whose fields throw: a rejection passes unchanged through
+ * every wrapper between this stream and the transport (Nest's `filter` option, Mercurius'
+ * `withFilter`, graphql-js' MapSourceToResponseEvent), where a last event would be dropped by a
+ * filter, or delivered as data by a `resolve` that does not read it. graphql-ws 6 (the major
+ * @nestjs/graphql 14 ships; from 6.0 a failing event stream is reported, before it closed the
+ * socket) and Mercurius answer a rejected event stream with an `error` message for that one
+ * operation, carrying the error's `extensions` (`code: UNAUTHENTICATED`); the socket and its
+ * other subscriptions stay open.
  */
 export interface EndableIterator<T> {
   iterator: AsyncIterableIterator<T>;
   end(error: Error): void;
-}
-
-/**
- * The last event: every field read from it throws `error`. graphql-js executes the
- * subscription's selection with the event as root value (GraphQL spec §6.2.3.2
- * MapSourceToResponseEvent), so the default field resolver, or a `resolve` option reading it,
- * turns it into a field error carrying the error's `extensions`. `then` and symbols read as
- * undefined, so the event is not mistaken for a promise.
- */
-function failingEvent(error: Error): object {
-  return new Proxy(
-    {},
-    {
-      get(_target, property) {
-        if (typeof property === 'symbol' || property === 'then' || property === 'toJSON') return undefined;
-        throw error;
-      },
-    },
-  );
 }
 
 function iteratorOf<T>(source: AsyncIterable<T> | AsyncIterator<T>): AsyncIterator<T> {
@@ -51,34 +41,39 @@ export function endableIterator<T>(
 ): EndableIterator<T> {
   const inner = iteratorOf(source);
   let endedWith: Error | undefined;
+  /** Whether the error has been thrown to the consumer: after that, the stream is simply done. */
+  let errorDelivered = false;
   let finished = false;
   let wake: () => void = () => undefined;
   const ended = new Promise<'ended'>((resolve) => {
     wake = () => resolve('ended');
   });
-
   const finish = async (): Promise<IteratorResult<T>> => {
     if (!finished) {
       finished = true;
       options.onFinish();
-      await inner.return?.().catch(() => undefined);
+      try {
+        await inner.return?.();
+      } catch {
+        // The source's own clean-up failed: nothing the client needs to hear about.
+      }
     }
     return { value: undefined, done: true };
   };
-
-  const lastEvent = (error: Error): IteratorResult<T> => {
+  const fail = (error: Error): Promise<never> => {
+    errorDelivered = true;
+    // Not awaited: a source whose return() waits for more input (a stream queue) must not hold back the error.
     void finish();
-    return { value: failingEvent(error) as T, done: false };
+    return Promise.reject(error);
   };
-
   const iterator: AsyncIterableIterator<T> = {
     async next() {
+      if (endedWith !== undefined && !errorDelivered) return fail(endedWith);
       if (finished) return { value: undefined, done: true };
-      if (endedWith !== undefined) return lastEvent(endedWith);
       const result = await Promise.race([inner.next(), ended]);
-      if (result === 'ended') return lastEvent(endedWith ?? options.revokedError());
+      if (result === 'ended') return fail(endedWith ?? options.revokedError());
       if (result.done === true) return finish();
-      if (options.isRevoked()) return lastEvent(options.revokedError());
+      if (options.isRevoked()) return fail(options.revokedError());
       return result;
     },
     return() {
@@ -92,7 +87,6 @@ export function endableIterator<T>(
       return this;
     },
   };
-
   return {
     iterator,
     end(error: Error) {

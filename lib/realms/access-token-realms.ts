@@ -7,6 +7,9 @@ import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.
 export const ACCESS_TOKEN_REALMS = Symbol('KEYCLOAK_LOGOUT:ACCESS_TOKEN_REALMS');
 
 export interface AccessTokenRealms {
-  /** The further realm that must verify the token, undefined for the primary realm; throws for an unknown issuer. */
-  forAccessToken(token: string): { accessTokens: { verify(token: string): Promise<AccessTokenClaims> } } | undefined;
+  /**
+   * The further realm that must verify the token (its verifier, and its `key`, the issuer its
+   * revocations carry), undefined for the primary realm; throws for an unknown issuer.
+   */
+  forAccessToken(token: string): { key: string; accessTokens: { verify(token: string): Promise<AccessTokenClaims> } } | undefined;
 }

@@ -7,6 +7,7 @@ import { describeError } from './describe-error.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisCommands } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
+import { isUnavailableReply } from './unavailable-reply.js';
 import { decodeSessionRecord, encodeSessionRecord, recordMember } from './session-record-codec.js';
 
 /** Sessions kept per user when `maxSessionsPerUser` is not given. */
@@ -119,7 +120,8 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
       this.fallbackLogged = false;
       return reply === 'OK';
     } catch (error) {
-      if (error instanceof ErrorReply) throw error;
+      // A reply Redis gives to a wrong command is a bug to surface; "not now" (a cluster between a master's death and its replica's promotion) is an outage.
+      if (error instanceof ErrorReply && !isUnavailableReply(error)) throw error;
       if (!this.fallbackLogged) {
         this.fallbackLogged = true;
         this.logger.warn(`Redis unreachable (${describeError(error)}): logout-token replay checks use this instance's memory until it is back`);

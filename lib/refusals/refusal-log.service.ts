@@ -33,6 +33,9 @@ export interface Refusal {
   realm?: string;
 }
 
+/** Told of every refusal as it is recorded (all of them: not rate-limited like the log lines). */
+export type RefusalListener = (refusal: Readonly<Refusal>) => void;
+
 /** One warning per distinct refusal per window; the next one says how many were held back. */
 const WINDOW_MS = 60_000;
 /** Distinct refusals remembered for rate limiting; beyond it the oldest are forgotten. */
@@ -60,6 +63,7 @@ export class RefusalLog {
   private readonly totals = new Map<string, number>();
   private readonly totalsByContext = new Map<string, Map<ContextKind, number>>();
   private readonly recent = new Map<string, { since: number; held: number }>();
+  private readonly listeners = new Set<RefusalListener>();
 
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
@@ -75,6 +79,7 @@ export class RefusalLog {
     const perContext = this.totalsByContext.get(count) ?? new Map<ContextKind, number>();
     perContext.set(context, (perContext.get(context) ?? 0) + 1);
     this.totalsByContext.set(count, perContext);
+    this.tell(refusal);
     // HTTP, where every logout route answers, keeps the line it always had.
     const where = context === 'http' ? '' : ` (${context} context)`;
     const realm = this.realmOf(refusal);
@@ -86,6 +91,26 @@ export class RefusalLog {
     const held = this.heldBack(`${count}:${context}:${refusal.realm ?? ''}:${refusal.detail}`);
     if (held === undefined) return;
     this.logger.warn(held > 0 ? `${line} [${held} more like it in the last minute]` : line);
+  }
+
+  /**
+   * Calls `listener` with each refusal from now on (e.g. for an app's own audit trail or a
+   * live view). Returns an unsubscribe function. A listener that throws is logged and skipped;
+   * the refusal itself is not affected.
+   */
+  onRefusal(listener: RefusalListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private tell(refusal: Refusal): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(refusal);
+      } catch (error) {
+        this.logger.error(`onRefusal listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   /** Refusals counted since start, keyed `channel:reason`. */

@@ -35,6 +35,9 @@ export abstract class RevocationBus {
   }
 }
 
+/** Read by the guards on every call: one object, not a new one each time. */
+const IN_PROCESS: RevocationBusHealth = Object.freeze({ stale: false, detail: 'in-process' });
+
 /** Single-instance bus: publishing is applying. Never stale. */
 export class LocalRevocationBus extends RevocationBus {
   private readonly listeners: RevocationListener[] = [];
@@ -49,6 +52,6 @@ export class LocalRevocationBus extends RevocationBus {
   }
 
   health(): RevocationBusHealth {
-    return { stale: false, detail: 'in-process' };
+    return IN_PROCESS;
   }
 }

@@ -93,6 +93,25 @@ describe('AccessTokenVerifierService cache', () => {
     expect(verifier.cached(first)).toBeUndefined();
   });
 
+  it('gives a verified token with its revocation subject, one frozen object per token, also uncached', async () => {
+    const { verifier } = setup();
+    expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeUndefined();
+    const verified = await verifier.verifyToken(`good-alice.${TAIL}`);
+    expect(verified.subject).toEqual({ sid: undefined, sub: 'good-alice.T', iat: verified.claims.iat });
+    expect(Object.isFrozen(verified.subject)).toBe(true);
+    expect(verifier.cachedToken(['good-alice.', TAIL].join(''))).toBe(verified);
+    expect(await verifier.verifyToken(`good-alice.${TAIL}`)).toBe(verified);
+    const uncached = setup(0).verifier;
+    expect((await uncached.verifyToken(`good-bob.${TAIL}`)).subject.sub).toBe('good-bob.TTT');
+    expect(uncached.cachedToken(`good-bob.${TAIL}`)).toBeUndefined();
+  });
+
+  it('throws synchronously from cachedToken for a cached token that has expired', async () => {
+    const { verifier } = setup();
+    await verifier.verifyToken(`good-expiring.${TAIL}`);
+    expect(() => verifier.cachedToken(`good-expiring.${TAIL}`)).toThrow('access token has expired');
+    expect(verifier.cachedToken(`good-expiring.${TAIL}`)).toBeUndefined();
+  });
 });
 
 /** A verifier whose signature check accepts any token and returns these claims and header. */

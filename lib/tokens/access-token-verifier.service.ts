@@ -6,7 +6,7 @@ import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-o
 import { JwsVerifierService } from './jws-verifier.service.js';
 import { ACCESS_TOKEN_REALMS, type AccessTokenRealms } from '../realms/access-token-realms.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
-import { VerifiedTokenCache } from './verified-token-cache.js';
+import { VerifiedTokenCache, type VerifiedAccessToken } from './verified-token-cache.js';
 import { headerTypeAllowed, normalizeMediaType, payloadType } from './token-rules.js';
 
 /**
@@ -108,9 +108,27 @@ export class AccessTokenVerifierService {
   async verify(token: string): Promise<AccessTokenClaims> {
     const cached = this.verified.claims(token);
     if (cached !== undefined) return cached;
-    const claims = await this.verifyFresh(token);
-    this.verified.remember(token, claims);
-    return claims;
+    return (await this.verifyToken(token)).claims;
+  }
+
+  /** As `verify`, with the subject the revocation check needs (made once per token, see VerifiedAccessToken). */
+  async verifyToken(token: string): Promise<VerifiedAccessToken> {
+    const cached = this.verified.verified(token);
+    if (cached !== undefined) return cached;
+    // Several realms: the unverified `iss` only picks whose keys and rules verify the token.
+    const realm = this.realms?.forAccessToken(token);
+    if (realm === undefined) return this.verified.remember(token, await this.verifyFresh(token));
+    // Revocations are per realm: a further realm's token is checked against that realm's only.
+    return this.verified.remember(token, await realm.accessTokens.verify(token), realm.key);
+  }
+
+  /**
+   * Synchronously, a token verified before with its claims and subject: undefined when it is
+   * not cached (then `verifyToken` it); throws when it has expired since. What the bearer guard
+   * asks first, so that it answers without a promise in the steady state.
+   */
+  cachedToken(token: string): VerifiedAccessToken | undefined {
+    return this.verified.verified(token);
   }
 
   /**
@@ -131,9 +149,6 @@ export class AccessTokenVerifierService {
   }
 
   private async verifyFresh(token: string): Promise<AccessTokenClaims> {
-    // Several realms: the unverified `iss` only picks whose keys and rules verify the token.
-    const realm = this.realms?.forAccessToken(token);
-    if (realm !== undefined) return realm.accessTokens.verify(token);
     const { payload, header } = await this.jws.verifyJwt(token, {
       kind: 'access token',
       audience: this.options.bearer.audience,

@@ -40,7 +40,8 @@ export class JwsVerifierService {
   /** Verifies a signed JWT issued by the realm (signature, `iss`, time claims, optional `aud`). */
   async verifyJwt(token: string, check: JwtCheck): Promise<{ payload: JWTPayload; header: JWTHeaderParameters }> {
     this.assertCompactJws(token, check);
-    const keySet = await this.keys.getKeySet();
+    // Once the key set exists, it is used without waiting on a promise.
+    const keySet = this.keys.keySetInHand ?? (await this.keys.getKeySet());
     try {
       const { payload, protectedHeader } = await jwtVerify(token, keySet, {
         algorithms: this.options.algorithms,
@@ -70,10 +71,12 @@ export class JwsVerifierService {
   }
 
   private assertCompactJws(token: string, check: Pick<JwtCheck, 'kind'>): void {
+    // A well-formed JWS passes with one scan; only a refused token is looked at again, to say why.
+    if (COMPACT_JWS.test(token)) return;
     if (token.split('.').length === 5) {
       throw this.reject('signature', `${check.kind} is encrypted (JWE); a signed JWS is expected`);
     }
-    if (!COMPACT_JWS.test(token)) throw this.reject('signature', `${check.kind} is not a compact JWS`);
+    throw this.reject('signature', `${check.kind} is not a compact JWS`);
   }
 
   private reject(reason: TokenInvalidReason, message: string, cause?: unknown): TokenInvalidError {

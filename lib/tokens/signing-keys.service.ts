@@ -45,6 +45,11 @@ export class SigningKeysService {
     private readonly telemetry: KeycloakLogoutTelemetry,
   ) {}
 
+  /** The key set once `getKeySet` has made it (after discovery), else undefined. */
+  get keySetInHand(): JWTVerifyGetKey | undefined {
+    return this.keySet;
+  }
+
   async getKeySet(): Promise<JWTVerifyGetKey> {
     if (this.keySet) return this.keySet;
     const jwksUri = this.options.jwksUri ?? (await this.discovery.metadata()).jwks_uri;

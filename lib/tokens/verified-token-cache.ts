@@ -1,4 +1,5 @@
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
+import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
 
 /** How many of the token's last characters (inside its signature) make the cache key. */
@@ -19,9 +20,20 @@ function keyOf(token: string): number {
   return key;
 }
 
-interface Entry {
-  token: string;
-  claims: AccessTokenClaims;
+/** A verified access token: its claims, and who it belongs to for the revocation check. */
+export interface VerifiedAccessToken {
+  readonly claims: AccessTokenClaims;
+  /**
+   * `sid`, `sub` and `iat` of the claims, made once when the token is verified, so that a guard
+   * checking a cached token against revocations allocates nothing. Frozen: it is shared by
+   * every call that brings the token. For a token of a further realm (the `realms` option) also
+   * its realm's `issuer`, so that only that realm's revocations apply to it.
+   */
+  readonly subject: Readonly<RevocationSubject>;
+}
+
+interface Entry extends VerifiedAccessToken {
+  readonly token: string;
 }
 
 /**
@@ -50,16 +62,29 @@ export class VerifiedTokenCache {
 
   /** The claims of a token verified before; undefined when not cached; throws once it has expired. */
   claims(token: string): AccessTokenClaims | undefined {
+    return this.verified(token)?.claims;
+  }
+
+  /** A token verified before, with its claims and subject; undefined when not cached; throws once it has expired. */
+  verified(token: string): VerifiedAccessToken | undefined {
     const entry = this.lookup(token);
     if (entry === undefined) return undefined;
-    if (entry.claims.exp + this.clockTolerance > Date.now() / 1000) return entry.claims;
+    if (entry.claims.exp + this.clockTolerance > Date.now() / 1000) return entry;
     this.entries.delete(keyOf(token));
     this.forgetLast();
     throw new TokenInvalidError('expired', 'access token has expired');
   }
 
-  remember(token: string, claims: AccessTokenClaims): void {
-    if (this.capacity === 0) return;
+  /**
+   * Remembers a token that passed verification (unless the capacity is 0); returns it with its
+   * subject. `issuer`: the realm key of a further realm's token; undefined for the primary realm.
+   */
+  remember(token: string, claims: AccessTokenClaims, issuer?: string): VerifiedAccessToken {
+    const subject: RevocationSubject = Object.freeze(
+      issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
+    );
+    const entry: Entry = { token, claims, subject };
+    if (this.capacity === 0) return entry;
     const key = keyOf(token);
     this.forgetLast();
     // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
@@ -68,7 +93,8 @@ export class VerifiedTokenCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { token, claims });
+    this.entries.set(key, entry);
+    return entry;
   }
 
   private lookup(token: string): Entry | undefined {

@@ -10,15 +10,20 @@
  *   profile claims; `sid` in every ID token (Keycloak always puts it there) and `session_state`
  *   in the token response;
  * - PKCE (S256) required for every client, a refresh token on every code exchange;
+ * - one `sid` per user SSO session, the same for every client of it (Keycloak's user-session
+ *   id; oidc-provider would give each client its own), in ID, access and logout tokens;
  * - back-channel logout (with `sid` for clients that have a back-channel URI) driven by
  *   RP-initiated logout at the end_session endpoint.
  *
- * Known differences from Keycloak, kept on purpose: oidc-provider's `sid` is per client and
- * session (Keycloak's is the user-session id, the same for every client); logout tokens have no
- * payload `typ: 'Logout'` claim; refresh tokens are opaque. Tests that need Keycloak's exact
+ * For the demo, the OP also remembers where each logout came from (`logoutOrigin`): which
+ * client's RP-initiated logout, or the OP's own logout page, and when it was confirmed. That is
+ * shown by the sample, never sent in a protocol message (Keycloak's logout tokens do not say).
+ *
+ * Known differences from Keycloak, kept on purpose: logout tokens have no payload
+ * `typ: 'Logout'` claim; refresh tokens are opaque. Tests that need Keycloak's exact
  * logout-token shapes sign them with `privateJwks` themselves.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -66,6 +71,30 @@ export interface KeycloakLikeOpOptions {
   accessTokenTtl?: number;
   /** Default 'demo'. */
   realm?: string;
+  /**
+   * Where the OP reports what it does (logouts and their back-channel calls) and its errors.
+   * Default: errors only, on the console.
+   */
+  logger?: KeycloakLikeOpLogger;
+}
+
+export interface KeycloakLikeOpLogger {
+  log(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/**
+ * Where a logout came from, as the OP saw it. Demo information only: Keycloak's logout tokens
+ * and Admin URL calls do not carry it.
+ */
+export interface LogoutOrigin {
+  /** The client whose RP-initiated logout it was; undefined when the user logged out at the OP itself. */
+  initiatedBy?: string;
+  /** The user session (`sid`, one per SSO session) and user it ended. */
+  sid?: string;
+  sub: string;
+  /** Epoch ms the confirmed logout reached the OP, before any back-channel call went out. */
+  at: number;
 }
 
 export interface BackchannelResult {
@@ -95,19 +124,32 @@ export interface OidcProvider {
   Client: {
     new (metadata: Record<string, unknown>): OidcClient;
     find(id: string): Promise<OidcClient | undefined>;
+    prototype: OidcClient;
     adapter: { upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> };
   };
   Grant: {
     new (properties: { accountId: string; clientId: string }): OidcGrant;
     find(id: string): Promise<OidcGrant | undefined>;
   };
-  Session: { findByUid(uid: string): Promise<{ sidFor(clientId: string): string | undefined } | undefined> };
+  Session: {
+    findByUid(uid: string): Promise<{ sidFor(clientId: string): string | undefined } | undefined>;
+    prototype: OidcSession;
+  };
+}
+
+/** The part of oidc-provider's Session model patched and read here. */
+interface OidcSession {
+  accountId?: string;
+  authorizations?: Record<string, { sid?: string }>;
+  state?: { clientId?: string };
+  sidFor(clientId: string, value?: string): string | undefined;
+  ensureClientContainer(clientId: string): void;
 }
 
 export interface OidcClient {
   clientId: string;
   /** Sends a logout token to the client's backchannel_logout_uri (public model method). */
-  backchannelLogout(sub: string, sid?: string): Promise<void>;
+  backchannelLogout: (this: OidcClient, sub: string, sid?: string) => Promise<void>;
 }
 
 interface OidcGrant {
@@ -138,7 +180,8 @@ interface KoaContext {
   status: number;
   body: unknown;
   /** Set by oidc-provider on its routes. */
-  oidc?: { route?: string; body?: Record<string, unknown> };
+  oidc?: { route?: string; body?: Record<string, unknown>; session?: OidcSession };
+  req: IncomingMessage;
 }
 
 /** What oidc-provider's extraTokenClaims hook receives (an AccessToken or ClientCredentials). */
@@ -169,6 +212,8 @@ export interface KeycloakLikeOp {
   registerClient(client: KeycloakLikeOpClient): Promise<void>;
   /** A registered client's configuration. */
   clientConfig(clientId: string): KeycloakLikeOpClient | undefined;
+  /** The latest logout of this user session (by `sid`, else by `sub`) the OP remembers. */
+  logoutOrigin(ended: { sid?: string; sub?: string }): LogoutOrigin | undefined;
   close(): Promise<void>;
 }
 
@@ -197,6 +242,13 @@ function endpointsBelow(issuer: string): Record<RouteName, string> {
 }
 
 const LOGIN_ACTIONS = '/login-actions/authenticate/';
+/** Logouts remembered for `logoutOrigin`; the demo asks within a second of each. */
+const LOGOUT_ORIGINS_KEPT = 100;
+
+const consoleLogger: KeycloakLikeOpLogger = {
+  log: () => undefined,
+  error: (message, error) => console.error(`[keycloak-like-op] ${message}`, ...(error === undefined ? [] : [error])),
+};
 // Keycloak's access tokens are for the built-in "account" client.
 const ACCESS_TOKEN_AUDIENCE = 'account';
 
@@ -205,7 +257,11 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
   const users = opts.users ?? DEFAULT_USERS;
   const accessTokenTtl = opts.accessTokenTtl ?? 300;
   const clients = new Map<string, KeycloakLikeOpClient>();
+  const logger = opts.logger ?? consoleLogger;
 
+  // When each logout confirmation reached the OP (see noteLogoutOrigin).
+  const logoutConfirmedAt = new WeakMap<IncomingMessage, number>();
+  const logoutOrigins: LogoutOrigin[] = [];
   // The issuer contains the port, so listen first and build the provider afterwards.
   let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = (_req, res) => {
     res.statusCode = 503;
@@ -213,8 +269,11 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
     return Promise.resolve();
   };
   const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.split('?')[0] === `${realmPath}${ROUTES.end_session}/confirm`) {
+      logoutConfirmedAt.set(req, Date.now());
+    }
     handler(req, res).catch((err: unknown) => {
-      console.error('[keycloak-like-op] request failed', err);
+      logger.error('request failed', err);
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
@@ -239,7 +298,7 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
   const tokenRequests: Array<Record<string, string>> = [];
   const backchannelResults: BackchannelResult[] = [];
 
-  const { Provider, InvalidTarget } = await loadOidcProvider();
+  const { Provider, InvalidTarget, currentContext } = await loadOidcProvider();
 
   // The hooks in `configuration` use `provider`, which exists by the time they are called.
   async function sidOf(token: IssuedToken): Promise<string | undefined> {
@@ -358,11 +417,16 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
 
   const provider = quietly(() => new Provider(issuer, configuration));
 
+  shareOneSidPerSession(provider);
+  noteLogoutOriginsBeforeBackchannel(provider);
+
   provider.on('backchannel.success', (_ctx: unknown, client: OidcClient, sub: string, sid?: string) => {
     backchannelResults.push({ clientId: client.clientId, sub, ok: true, ...(sid ? { sid } : {}) });
+    logger.log(`back-channel logout delivered to ${client.clientId}`);
   });
   provider.on('backchannel.error', (_ctx: unknown, err: Error, client: OidcClient, sub: string, sid?: string) => {
     backchannelResults.push({ clientId: client.clientId, sub, ok: false, error: describeError(err), ...(sid ? { sid } : {}) });
+    logger.error(`back-channel logout to ${client.clientId} failed: ${describeError(err)}`);
   });
   // JWT access tokens are not stored by oidc-provider; remember each one's grant so userinfo
   // can tell whether it is still live (logout and refresh-token revocation destroy the grant).
@@ -371,8 +435,39 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
     if (token.grantId) accessTokenGrants.set(token.jti, token.grantId);
   });
   provider.on('server_error', (_ctx: unknown, err: Error) => {
-    console.error('[keycloak-like-op] server_error', err);
+    logger.error('server_error', err);
   });
+
+  /**
+   * Before the first logout token of a confirmed logout goes out, notes who asked for it (the
+   * client of the end-session request, kept in the OP session's logout state) and when the
+   * confirmation arrived. Sent nowhere: the demo reads it through `logoutOrigin`.
+   */
+  function noteLogoutOriginsBeforeBackchannel(op: OidcProvider): void {
+    const prototype = op.Client.prototype;
+    const send = prototype.backchannelLogout;
+    const noted = new WeakSet<object>();
+    prototype.backchannelLogout = function backchannelLogout(this: OidcClient, sub: string, sid?: string) {
+      const ctx = currentContext();
+      if (ctx !== undefined && !noted.has(ctx)) {
+        noted.add(ctx);
+        const initiatedBy = ctx.oidc?.session?.state?.clientId;
+        const origin: LogoutOrigin = { sub, ...(sid ? { sid } : {}), ...(initiatedBy ? { initiatedBy } : {}), at: logoutConfirmedAt.get(ctx.req) ?? Date.now() };
+        logoutOrigins.push(origin);
+        if (logoutOrigins.length > LOGOUT_ORIGINS_KEPT) logoutOrigins.shift();
+        logger.log(`logout confirmed, started by ${initiatedBy ?? 'the identity provider\'s logout page'}; calling the back-channel logout URLs`);
+      }
+      return send.call(this, sub, sid);
+    };
+  }
+
+  function logoutOrigin(ended: { sid?: string; sub?: string }): LogoutOrigin | undefined {
+    for (let index = logoutOrigins.length - 1; index >= 0; index -= 1) {
+      const origin = logoutOrigins[index]!;
+      if (ended.sid !== undefined ? origin.sid === ended.sid : ended.sub !== undefined && origin.sub === ended.sub) return origin;
+    }
+    return undefined;
+  }
 
   // Token endpoint: record the form as the provider parsed it, and add Keycloak's
   // `session_state` (= sid) to the response.
@@ -503,6 +598,7 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
     endpoints: endpointsBelow(issuer),
     registerClient,
     clientConfig: (clientId) => clients.get(clientId),
+    logoutOrigin,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -513,6 +609,8 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
 interface OidcProviderModule {
   Provider: new (issuer: string, configuration: object) => OidcProvider;
   InvalidTarget: new () => Error;
+  /** The request oidc-provider is handling in this async context (its `Provider.ctx`). */
+  currentContext: () => KoaContext | undefined;
 }
 
 /**
@@ -526,10 +624,10 @@ async function loadOidcProvider(): Promise<OidcProviderModule> {
   const restore = muteOidcProviderNotices();
   try {
     const mod = (await import(specifier)) as {
-      default: OidcProviderModule['Provider'];
+      default: OidcProviderModule['Provider'] & { readonly ctx?: KoaContext };
       errors: { InvalidTarget: OidcProviderModule['InvalidTarget'] };
     };
-    return { Provider: mod.default, InvalidTarget: mod.errors.InvalidTarget };
+    return { Provider: mod.default, InvalidTarget: mod.errors.InvalidTarget, currentContext: () => mod.default.ctx };
   } finally {
     restore();
   }
@@ -559,6 +657,19 @@ function muteOidcProviderNotices(): () => void {
   return () => {
     console.warn = warn;
     console.info = info;
+  };
+}
+
+/**
+ * Keycloak has one `sid` per user session, the same in every client's tokens; oidc-provider
+ * draws a new one for each client of a session (Session#ensureClientContainer). This makes a
+ * client joining a session take the sid the session already has, or a new UUID for the first.
+ */
+function shareOneSidPerSession(provider: OidcProvider): void {
+  provider.Session.prototype.ensureClientContainer = function ensureClientContainer(this: OidcSession, clientId: string) {
+    if (this.sidFor(clientId)) return;
+    const existing = Object.values(this.authorizations ?? {}).find((authorization) => authorization.sid)?.sid;
+    this.sidFor(clientId, existing ?? randomUUID());
   };
 }
 

@@ -1,79 +1,60 @@
 /**
  * `npm start`: the one-command demo. Starts an embedded identity provider that looks like a
  * Keycloak realm from the outside (issuer http://localhost:8080/realms/demo, Keycloak's
- * endpoint paths, JWT access tokens with sid and azp, back-channel logout with sid) and two
- * instances of the sample app as two clients, app-a and app-b.
+ * endpoint paths, JWT access tokens with sid and azp, one sid per SSO session, back-channel
+ * logout with sid) and two instances of the sample app as two clients, app-a and app-b.
  *
- * Ports can be moved with IDP_PORT, APP_A_PORT and APP_B_PORT.
+ * Ports can be moved with IDP_PORT, APP_A_PORT and APP_B_PORT. A port that is taken or invalid
+ * ends the demo with exit code 1 and a message naming the variable. DEMO_CLIENTS registers more
+ * clients for your own apps (sample/idp/demo-clients.ts).
  */
-import { startKeycloakLikeOp } from '../idp/keycloak-like-op.js';
-import { startSampleApp } from './create-sample-app.js';
-import type { SampleConfig } from './sample-config.js';
+import { parseDemoClients, type DemoClient } from '../idp/demo-clients.js';
+import { DemoStartError, startDemo, type RunningDemo } from './start-demo.js';
 
 if (process.env.OIDC_ISSUER) {
   console.error('OIDC_ISSUER is set: the demo runs its own identity provider. Use `npm run sample:app` for your Keycloak.');
   process.exit(1);
 }
 
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const idpPort = port('IDP_PORT', 8080);
-const apps = [
-  { clientId: 'app-a', port: port('APP_A_PORT', 3000) },
-  { clientId: 'app-b', port: port('APP_B_PORT', 3001) },
-];
-const urlOf = (p: number) => `http://localhost:${p}`;
-
-const idp = await startKeycloakLikeOp({
-  realm: 'demo',
-  host: '127.0.0.1',
-  port: idpPort,
-  publicHost: 'localhost',
-  autoConfirmLogout: true,
-  clients: apps.map((app) => ({
-    clientId: app.clientId,
-    clientSecret: `${app.clientId}-secret`,
-    redirectUris: [`${urlOf(app.port)}/auth/callback`],
-    postLogoutRedirectUris: [`${urlOf(app.port)}/auth/logout/return`],
-    backchannelLogoutUri: `${urlOf(app.port)}/auth/backchannel-logout`,
-  })),
-});
-
-const instances: Array<{ close(): Promise<void> }> = [];
-for (const [index, app] of apps.entries()) {
-  const other = apps[1 - index]!;
-  const config: SampleConfig = {
-    appName: app.clientId,
-    issuer: idp.issuer,
-    clientId: app.clientId,
-    clientSecret: `${app.clientId}-secret`,
-    port: app.port,
-    host: '127.0.0.1',
-    publicUrl: urlOf(app.port),
-    sessionSecret: `demo-${app.clientId}-session-secret`,
-    otherAppUrl: urlOf(other.port),
-  };
-  instances.push(await startSampleApp(config));
+let extraClients: DemoClient[];
+try {
+  extraClients = parseDemoClients(process.env.DEMO_CLIENTS, ['app-a', 'app-b']);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
 }
 
+let demo: RunningDemo;
+try {
+  demo = await startDemo(process.env, extraClients);
+} catch (error) {
+  if (!(error instanceof DemoStartError)) throw error;
+  console.error(`\nThe demo cannot start: ${error.message}\n`);
+  process.exit(1);
+}
+
+const { 'app-a': appA, 'app-b': appB } = demo.appUrls;
 console.log(`
 Single logout demo is running.
 
-  Identity provider  ${idp.issuer}   (users: alice / alice-password, bob / bob-password)
-  app-a              ${urlOf(apps[0]!.port)}
-  app-b              ${urlOf(apps[1]!.port)}
-
+  Identity provider  ${demo.issuer}   (users: alice / alice-password, bob / bob-password)
+  app-a              ${appA}
+  app-b              ${appB}
+${extraClients.map((client) => `  ${client.clientId.padEnd(18)} ${client.appUrl}   (DEMO_CLIENTS: secret ${client.clientSecret}, back-channel logout ${client.backchannelLogoutUri})\n`).join('')}
 Try it:
-  1. Open ${urlOf(apps[0]!.port)} and sign in as alice.
-  2. Open ${urlOf(apps[1]!.port)} in another tab and click "Sign in": no password (single sign-on).
+  1. Open ${appA} and sign in as alice.
+  2. Open ${appB} in another tab and click "Sign in": no password (single sign-on).
+     Both pages show the same Keycloak session (a fingerprint of its sid).
   3. Click "Sign out" in app-a. The app-b tab changes to "Signed out" by itself, within a second,
-     and app-b's API refuses the old access token ("Call /api/me").
+     and says why and when: back-channel logout, from app-a's logout, so many ms after it.
+  4. Click "Call /api/me" in app-b: the old access token is refused, 401, reason revoked_sid.
+     Each page's timeline lists the logins, logouts and refusals its app saw.
 
-Press Ctrl+C to stop.
+Log lines are labelled [idp], [app-a] and [app-b]. Press Ctrl+C to stop.
 demo ready`);
 
 const stop = async () => {
-  for (const instance of instances) await instance.close();
-  await idp.close();
+  await demo.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

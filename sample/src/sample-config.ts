@@ -1,3 +1,5 @@
+import type { LogoutOriginLookup } from './logout-origin.js';
+
 /** Everything one instance of the sample app needs, read from the environment. */
 export interface SampleConfig {
   /** Shown on the page, e.g. "app-a". */
@@ -19,6 +21,11 @@ export interface SampleConfig {
   sessionSecret: string;
   /** Another app of the same realm, linked from the page (single sign-on demo). */
   otherAppUrl?: string;
+  /**
+   * Who started a logout and when, as the identity provider saw it: given by `npm start` from
+   * its embedded IdP. Absent against a real Keycloak, which does not say.
+   */
+  logoutOrigin?: LogoutOriginLookup;
 }
 
 export const SAMPLE_CONFIG = Symbol('SAMPLE_CONFIG');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CompactSign, exportSPKI, importJWK, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService } from '../../lib/index.js';
-import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';

@@ -6,7 +6,7 @@ import {
   keycloak26LogoutToken,
   mutatedLogoutToken,
   BACKCHANNEL_EVENT,
-} from '../fixtures/keycloak-logout-tokens.js';
+} from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';

@@ -2,17 +2,21 @@
  * The packed package in apps shaped like users' own: a fresh Nest 11 CommonJS app and a fresh
  * Nest 12 ES-module app, each installed from the registry with the tarball beside it, each
  * answering a guarded request with a Keycloak-shaped token from a realm on loopback, and
- * refusing it after the realm's back-channel logout.
+ * refusing it after the realm's back-channel logout. The realm is the testing kit of the
+ * installed package (`nestjs-keycloak-logout/testing`, resolved through its exports map from the
+ * app's folder), so the kit is proven against each app's own Nest version too.
  */
+import 'reflect-metadata';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
-import { FakeRealm } from '../support/fake-realm.js';
-import { keycloakAccessToken } from '../support/keycloak-access-token.js';
-import { postForm } from '../support/test-app.js';
+import type { KeycloakTestRealm } from '../../lib/testing/index.js';
+
+type TestingKit = typeof import('../../lib/testing/index.js');
 
 const root = join(import.meta.dirname, '..', '..');
 const work = join(root, 'test-results', 'consumers');
@@ -63,12 +67,15 @@ function startApp(dir: string, main: string, issuer: string): Promise<{ url: str
 }
 
 describe.each(APPS)('the packed package in a fresh $name app', (app) => {
-  let realm: FakeRealm;
+  let realm: KeycloakTestRealm;
   let running: { url: string; child: ChildProcess } | undefined;
 
   beforeAll(async () => {
-    realm = await FakeRealm.start();
     const dir = installApp(app, packTarball());
+    const kitPath = createRequire(join(dir, 'package.json')).resolve('nestjs-keycloak-logout/testing');
+    expect(kitPath).toBe(join(dir, 'node_modules', 'nestjs-keycloak-logout', 'dist', 'testing', 'index.js'));
+    const kit = (await import(pathToFileURL(kitPath).href)) as TestingKit;
+    realm = await kit.KeycloakTestRealm.start({ realm: 'demo', clientId: CLIENT });
     running = await startApp(dir, app.main, realm.issuer);
   }, 300_000);
   afterAll(async () => {
@@ -77,13 +84,13 @@ describe.each(APPS)('the packed package in a fresh $name app', (app) => {
   });
 
   it('answers a guarded request with a valid token, and refuses it once the realm logs the session out', async () => {
-    const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'alice', sid: `kc-${app.name}` });
+    const token = await realm.accessToken({ sub: 'alice', sid: `kc-${app.name}` });
     const me = await fetch(`${running!.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({ sub: 'alice', sid: `kc-${app.name}` });
     expect((await fetch(`${running!.url}/api/me`)).status).toBe(401);
 
-    const logout = await postForm(`${running!.url}/auth/backchannel-logout`, { logout_token: await keycloak26LogoutToken({ realm, clientId: CLIENT, sid: `kc-${app.name}` }) });
+    const logout = await realm.backchannelLogout(running!.url, { sub: 'alice', sid: `kc-${app.name}` });
     expect(logout.status).toBe(200);
     const refused = await fetch(`${running!.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(refused.status).toBe(401);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, RevocationService } from '../../lib/index.js';
-import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { BACKCHANNEL_EVENT, keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakLogoutAction } from '../support/keycloak-admin-actions.js';

@@ -4,7 +4,7 @@ import {
   MemorySessionRegistry,
   RevocationService,
 } from '../../lib/index.js';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { createRealmKey, FakeRealm } from '../support/fake-realm.js';
 import { SwitchableBus } from '../support/switchable-bus.js';

@@ -16,7 +16,7 @@ import {
   type KeycloakLogoutOptionsFactory,
 } from '../../lib/index.js';
 import { LocalRevocationBus } from '../../lib/revocation/revocation-bus.js';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';

@@ -25,6 +25,7 @@ describe('the packed package', () => {
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/redis/index.d.ts');
     expect(files).toContain('dist/terminus/index.d.ts');
+    expect(files).toContain('dist/testing/index.d.ts');
     expect(files).toContain('LICENSE');
     expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/') || f.endsWith('.spec.js'))).toBe(false);
     // Source maps would point at sources the package does not ship.
@@ -40,10 +41,14 @@ describe('the packed package', () => {
     };
     expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(manifest.exports['./terminus']).toEqual({ types: './dist/terminus/index.d.ts', default: './dist/terminus/index.js' });
+    expect(manifest.exports['./testing']).toEqual({ types: './dist/testing/index.d.ts', default: './dist/testing/index.js' });
     // The optional peer stays out of the main entry point's import graph: only dist/terminus imports it.
     const unpacked = join(work, 'node_modules', 'nestjs-keycloak-logout');
     const namingTerminus = packed!.files.map((f) => f.path).filter((f) => f.endsWith('.js') && readFileSync(join(unpacked, f), 'utf8').match(/(?:from|import\()\s*['"]@nestjs\/terminus['"]/) !== null);
     expect(namingTerminus).toEqual(['dist/terminus/keycloak-logout-health.indicator.js']);
+    // Likewise @nestjs/testing: only the testing kit's TestingModule helper imports it, lazily.
+    const namingNestTesting = packed!.files.map((f) => f.path).filter((f) => f.endsWith('.js') && /['"]@nestjs\/testing['"]/.test(readFileSync(join(unpacked, f), 'utf8')));
+    expect(namingNestTesting).toEqual(['dist/testing/testing-module.js']);
     expect(manifest.scripts.prepack).toBe('npm run build');
     expect(manifest).toMatchObject({ repository: expect.anything(), bugs: expect.anything(), homepage: expect.any(String) });
 
@@ -55,13 +60,19 @@ describe('the packed package', () => {
       const dynamic = m.KeycloakLogoutModule.forRoot({ issuer: 'https://kc.example/realms/demo', clientId: 'app' });
       const terminus = await import('nestjs-keycloak-logout/terminus');
       if (typeof terminus.KeycloakLogoutHealthIndicator !== 'function' || typeof m.KeycloakLogoutHealth !== 'function') throw new Error('no health indicator');
+      const testing = await import('nestjs-keycloak-logout/testing');
+      const realm = await testing.KeycloakTestRealm.start({ clientId: 'app' });
+      const token = await realm.accessToken({ sid: 'packed' });
+      const discovered = await (await fetch(realm.discoveryUrl)).json();
+      await realm.close();
+      if (discovered.issuer !== realm.issuer || token.split('.').length !== 3 || typeof testing.createKeycloakTestingModule !== 'function') throw new Error('testing kit broken');
       console.log(JSON.stringify({ ok: true, global: dynamic.global }));
     `;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', `import 'reflect-metadata';${script}`], { cwd: work, encoding: 'utf8' });
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ ok: true, global: true });
   });
 
-  it('compiles and runs in a CommonJS app with moduleResolution node10, the ./redis and ./terminus entry points included', () => {
+  it('compiles and runs in a CommonJS app with moduleResolution node10, the ./redis, ./terminus and ./testing entry points included', () => {
     const work = join(root, 'test-results', 'pack');
     expect(existsSync(join(work, 'node_modules', 'nestjs-keycloak-logout', 'package.json')), 'run the packing test first').toBe(true);
     const app = join(work, 'cjs-consumer');
@@ -84,15 +95,17 @@ describe('the packed package', () => {
 import { KeycloakLogoutModule, type KeycloakLogoutModuleOptions } from 'nestjs-keycloak-logout';
 import { createRedisLogoutBackend, type RedisLogoutBackendOptions } from 'nestjs-keycloak-logout/redis';
 import { KeycloakLogoutHealthIndicator } from 'nestjs-keycloak-logout/terminus';
+import { KeycloakTestRealm, type AccessTokenInput } from 'nestjs-keycloak-logout/testing';
+const tokenInput: AccessTokenInput = { clientId: 'app', sid: 'cjs' };
 const options: KeycloakLogoutModuleOptions = { issuer: 'https://kc.example/realms/demo', clientId: 'app' };
 const redis: RedisLogoutBackendOptions = { url: 'redis://127.0.0.1:1' };
-console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).global, redis: typeof createRedisLogoutBackend, url: redis.url, terminus: typeof KeycloakLogoutHealthIndicator }));
+console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).global, redis: typeof createRedisLogoutBackend, url: redis.url, terminus: typeof KeycloakLogoutHealthIndicator, testing: typeof KeycloakTestRealm.start, client: tokenInput.clientId }));
 `,
     );
     execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
     // Node >= 20.19 loads the ES module package through require().
     const output = execFileSync(process.execPath, [join(app, 'out', 'main.js')], { cwd: app, encoding: 'utf8' });
-    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ global: true, redis: 'function', url: 'redis://127.0.0.1:1', terminus: 'function' });
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ global: true, redis: 'function', url: 'redis://127.0.0.1:1', terminus: 'function', testing: 'function', client: 'app' });
   });
 
   it('the main entry point\'s typings reference no optional peer (an app without them type-checks)', () => {
@@ -110,5 +123,24 @@ console.log(JSON.stringify({ global: KeycloakLogoutModule.forRoot(options).globa
     // @opentelemetry/api is a dependency (the `telemetry` option's provider types), not a peer.
     // rxjs is a required peer (the SSE helper returns Observables); everything optional stays out.
     expect([...bare].sort()).toEqual(['@nestjs/common', '@nestjs/core', '@opentelemetry/api', 'jose', 'rxjs']);
+  });
+
+  it('the testing entry point loads nothing at run time but jose, Node and the required peers; @nestjs/testing only when asked', () => {
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    // Static imports only: what loading the entry point loads. The library's lazy import()s of
+    // optional peers run only when an app uses those features.
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|^import\s*)['"]([^'"]+)['"]/gm)) {
+        if (specifier!.startsWith('.')) walk(resolve(dirname(file), specifier!));
+        else bare.add(specifier!.startsWith('node:') ? 'node:' : specifier!);
+      }
+    };
+    walk(join(root, 'dist', 'testing', 'index.js'));
+    // The required peers come in through KeycloakLogoutModule, which the TestingModule helper imports.
+    expect([...bare].sort()).toEqual(['@nestjs/common', '@nestjs/core', '@opentelemetry/api', 'jose', 'node:', 'rxjs']);
+    expect(readFileSync(join(root, 'dist', 'testing', 'testing-module.js'), 'utf8')).toMatch(/await import\('@nestjs\/testing'\)/);
   });
 });

@@ -8,7 +8,7 @@ import type { LoggerService } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule } from '../../lib/index.js';
 import { RefusalLog } from '../../lib/refusals/refusal-log.service.js';
-import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken, mutatedLogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { keycloakLogoutAction, postAdminAction } from '../support/keycloak-admin-actions.js';

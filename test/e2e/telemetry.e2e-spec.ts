@@ -10,7 +10,7 @@ import { KeycloakLogoutModule, KeycloakSessionTerminator, RevocationBus, Revocat
 import { LocalRevocationBus, type RevocationBusHealth } from '../../lib/revocation/revocation-bus.js';
 import { MemorySessionRegistry } from '../../lib/registry/memory-session-registry.js';
 import { ATTRIBUTE, METRIC } from '../../lib/telemetry/telemetry-names.js';
-import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken, mutatedLogoutToken } from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';

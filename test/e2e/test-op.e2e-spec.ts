@@ -15,6 +15,8 @@ const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 interface ReceivedLogout {
   path: string;
+  /** Epoch ms it arrived. */
+  at: number;
   contentType: string | undefined;
   form: URLSearchParams;
 }
@@ -28,6 +30,7 @@ async function startLogoutReceiver(): Promise<{ origin: string; received: Receiv
     req.on('end', () => {
       received.push({
         path: req.url ?? '',
+        at: Date.now(),
         contentType: req.headers['content-type'],
         form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
       });
@@ -169,9 +172,13 @@ describe('test OP (oidc-provider dressed as a Keycloak realm)', () => {
     const two = await op.login({ clientId: 'app-two', username: 'alice', agent });
     expect(two.sub).toBe(one.sub);
     expect(agent.cookies(op.origin).has('_session')).toBe(true);
+    // One Keycloak user session, one sid, whichever client asks (oidc-provider alone gives each its own).
+    expect(two.sid).toBe(one.sid);
+    expect(decodeJwt(two.accessToken).sid).toBe(one.sid);
 
     receiver.received.length = 0;
     op.backchannelResults.length = 0;
+    const beforeLogout = Date.now();
     const { location } = await op.endSession({
       agent,
       idTokenHint: one.idToken,
@@ -187,6 +194,13 @@ describe('test OP (oidc-provider dressed as a Keycloak realm)', () => {
       ]),
     );
     expect(receiver.received.map((r) => r.path).sort()).toEqual(['/one/backchannel-logout', '/two/backchannel-logout']);
+
+    // The OP noted where the logout came from before its first logout token went out.
+    const origin = op.logoutOrigin({ sid: one.sid });
+    expect(origin).toEqual({ initiatedBy: 'app-one', sid: one.sid, sub: 'user-alice', at: expect.any(Number) });
+    expect(origin!.at).toBeGreaterThanOrEqual(beforeLogout);
+    expect(origin!.at).toBeLessThanOrEqual(Math.min(...receiver.received.map((r) => r.at)));
+    expect(op.logoutOrigin({ sub: 'user-alice' })).toEqual(origin);
 
     const jwks = createRemoteJWKSet(new URL(`${op.issuer}/protocol/openid-connect/certs`));
     for (const [clientId, login] of [['app-one', one], ['app-two', two]] as const) {
@@ -207,6 +221,30 @@ describe('test OP (oidc-provider dressed as a Keycloak realm)', () => {
       headers: { authorization: `Bearer ${one.accessToken}` },
     });
     expect(userinfo.status).toBe(401);
+  });
+
+  it('gives each new SSO session its own sid', async () => {
+    const first = await op.login({ clientId: 'app-one', username: 'alice', password: 'alice-password' });
+    const second = await op.login({ clientId: 'app-one', username: 'alice', password: 'alice-password' });
+    expect(second.sid).not.toBe(first.sid);
+    expect(first.sid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('reports a logout made at the OP itself as started by no client', async () => {
+    const agent = createHttpAgent();
+    const login = await op.login({ clientId: 'app-two', username: 'bob', password: 'bob-password', agent });
+    op.backchannelResults.length = 0;
+    await op.endSession({ agent });
+    expect(op.backchannelResults).toEqual([{ clientId: 'app-two', sub: 'user-bob', sid: login.sid, ok: true }]);
+    const origin = op.logoutOrigin({ sid: login.sid });
+    expect(origin).toEqual({ sid: login.sid, sub: 'user-bob', at: expect.any(Number) });
+    expect(origin?.initiatedBy).toBeUndefined();
+  });
+
+  it('knows no origin for a session it never logged out', async () => {
+    expect(op.logoutOrigin({ sid: 'never-logged-out' })).toBeUndefined();
+    expect(op.logoutOrigin({ sub: 'user-nobody' })).toBeUndefined();
+    expect(op.logoutOrigin({})).toBeUndefined();
   });
 
   it('drives an RP-started authorization request to the RP callback', async () => {

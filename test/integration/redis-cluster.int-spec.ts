@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../lib/index.js';
 import { createRedisLogoutBackend, redisKeys } from '../../lib/redis/index.js';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
@@ -21,6 +21,8 @@ import { waitFor } from '../support/wait-for.js';
 
 const CLIENT = 'app-cluster';
 const PREFIX = 'cluster:';
+/** A fresh Node process compiles the app before it starts: seconds, a minute on a busy machine. */
+const START_TIMEOUT = 90_000;
 const enabled = checkRedisForSuite('Redis Cluster integration tests');
 
 describe.skipIf(!enabled)('three instances on a Redis Cluster (separate processes)', () => {
@@ -35,8 +37,8 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster (separate processe
     [cluster, realm] = await Promise.all([ClusterTopology.start(), FakeRealm.start()]);
     admin = await cluster.admin();
     config = { issuer: realm.issuer, clientId: CLIENT, mode: 'redis', cluster: { rootNodes: cluster.rootNodes }, keyPrefix: PREFIX };
-    instances = await Promise.all([1, 2, 3].map((n) => InstanceProcess.start(`cluster-instance-${n}`, config)));
-  });
+    instances = await Promise.all([1, 2, 3].map((n) => InstanceProcess.start(`cluster-instance-${n}`, config, START_TIMEOUT)));
+  }, 200_000);
 
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.kill()));
@@ -74,12 +76,12 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster (separate processe
   it('an instance started after the logouts refuses the revoked tokens from its first request', async () => {
     const traffic = new LogoutTraffic(realm, CLIENT, 'cluster-late');
     const logouts = [await traffic.logoutAt(instances[1]!), await traffic.logoutAt(instances[2]!)];
-    const late = await InstanceProcess.start('cluster-instance-4', config);
+    const late = await InstanceProcess.start('cluster-instance-4', config, START_TIMEOUT);
     instances.push(late);
     for (const logout of logouts) expect(await late.me(logout.token)).toBe(401);
     expect(await late.me(await traffic.bystander())).toBe(200);
     expect((await late.health()).state).toBe('fresh');
-  });
+  }, 120_000);
 
   it('the registry works across slots: a user\'s records and indexes spread over shards, lookups, the per-user cap and removal', async () => {
     const backend = createRedisLogoutBackend({ cluster: { rootNodes: cluster.rootNodes }, keyPrefix: PREFIX, maxSessionsPerUser: 3, logger: quietLogger() });

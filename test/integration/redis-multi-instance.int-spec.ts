@@ -1,7 +1,7 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisLogoutBackend } from '../../lib/redis/index.js';
-import { keycloak26LogoutToken, mutatedLogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken, mutatedLogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';

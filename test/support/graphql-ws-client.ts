@@ -10,9 +10,20 @@ export interface SubscriptionLog {
   stop(): void;
 }
 
-/** A real graphql-ws client (protocol `graphql-transport-ws`) on Node's `ws`. */
-export function graphqlWsClient(url: string, connectionParams: Record<string, unknown>): Client {
-  return createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+/**
+ * A real graphql-ws client (protocol `graphql-transport-ws`) on Node's `ws`; `headers` go on the
+ * WebSocket upgrade request (a browser would send its cookies there).
+ */
+export function graphqlWsClient(url: string, connectionParams: Record<string, unknown>, headers?: Record<string, string>): Client {
+  const webSocketImpl =
+    headers === undefined
+      ? WebSocket
+      : class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers });
+          }
+        };
+  return createClient({ url, webSocketImpl, connectionParams, retryAttempts: 0, lazy: true });
 }
 
 /** Subscribes and records everything the server sends for this operation. */

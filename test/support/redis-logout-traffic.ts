@@ -1,4 +1,4 @@
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from './keycloak-logout-tokens.js';
 import type { FakeRealm } from './fake-realm.js';
 import type { InstanceProcess } from './instance-process.js';
 import { keycloakAccessToken } from './keycloak-access-token.js';

@@ -57,6 +57,29 @@ export class SentinelTopology {
     return [this.master, this.replica].find((server) => server.port === port)!;
   }
 
+  /** A field of the server's `INFO replication` (e.g. `master_repl_offset`). */
+  async replicationField(server: RedisServer, field: string): Promise<string | undefined> {
+    return new RegExp(`^${field}:(\\S+)`, 'm').exec((await this.ask(server, ['INFO', 'replication'])) as string)?.[1];
+  }
+
+  /** Whether the Sentinels list `server` as a replica of the current master, its link up. */
+  async replicaInSync(server: RedisServer): Promise<boolean> {
+    const replicas = (await this.ask(this.sentinels[0]!, ['SENTINEL', 'REPLICAS', this.name])) as string[][];
+    return replicas.some((fields) => {
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      return field('port') === String(server.port) && field('master-link-status') === 'ok' && !field('flags')!.includes('down');
+    });
+  }
+
+  /** Asks a Sentinel for a failover without waiting for the master to fail; false when it refuses (no good replica yet). */
+  async failover(): Promise<boolean> {
+    try {
+      return (await this.ask(this.sentinels[0]!, ['SENTINEL', 'FAILOVER', this.name])) === 'OK';
+    } catch {
+      return false;
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.sentinels, this.master, this.replica].map((server) => server.stop()));
   }
@@ -70,7 +93,8 @@ export class SentinelTopology {
     return true;
   }
 
-  private async ask(server: RedisServer, command: string[]): Promise<unknown> {
+  /** One command to one server (a Sentinel or a data node), on a connection of its own. */
+  async ask(server: RedisServer, command: string[]): Promise<unknown> {
     const client = createClient({ url: server.url });
     client.on('error', () => undefined);
     await client.connect();

@@ -73,6 +73,14 @@ const DEFAULT_SCOPE = 'openid profile email';
 /** Starts the OP: realm `test` and a free port on 127.0.0.1 unless `options` say otherwise. */
 export async function startTestOp(options: KeycloakLikeOpOptions): Promise<TestOp> {
   const op = await startKeycloakLikeOp({ realm: 'test', ...options });
+  return { ...op, ...flowDrivers(op) };
+}
+
+/** What the flows need to know of an OP: where it is and its clients' settings. */
+export type OpFlowTarget = Pick<KeycloakLikeOp, 'origin' | 'endpoints' | 'clientConfig'>;
+
+/** The browserless flows against an OP of this process, or of another one (e.g. the demo's). */
+export function flowDrivers(op: OpFlowTarget): Pick<TestOp, 'login' | 'authorize' | 'endSession'> {
 
   function isOffOp(location: string): boolean {
     return new URL(location).origin !== op.origin;
@@ -198,7 +206,7 @@ export async function startTestOp(options: KeycloakLikeOpOptions): Promise<TestO
     return done.location ? { location: done.location } : {};
   }
 
-  return { ...op, login, authorize, endSession };
+  return { login, authorize, endSession };
 }
 
 function loginFormAction(html: string): string | undefined {

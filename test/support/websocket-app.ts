@@ -24,7 +24,7 @@ export type WsAdapterName = 'socket.io' | 'ws';
 export const WS_ADAPTERS: WsAdapterName[] = ['socket.io', 'ws'];
 
 /** The gateways: a namespace for socket.io, a path for ws. */
-export type GatewayName = 'bearer' | 'kept' | 'session' | 'open';
+export type GatewayName = 'bearer' | 'kept' | 'session' | 'kept-session' | 'open';
 
 export type SessionMiddleware = ReturnType<typeof session>;
 
@@ -73,6 +73,11 @@ export function websocketGateways(adapter: WsAdapterName, sessionMiddleware: Ses
     }
   }
 
+  // The session gateway, whose connections a logout leaves open (its messages are still checked).
+  @WebSocketGateway(at('kept-session'))
+  @KeepOpenAtLogout()
+  class KeptSessionGateway extends SessionGateway {}
+
   // The same gateway, open to anyone: @Public() lets every message through the guard.
   @WebSocketGateway(at('open'))
   @Public()
@@ -84,7 +89,7 @@ export function websocketGateways(adapter: WsAdapterName, sessionMiddleware: Ses
     }
   }
 
-  return [BearerGateway, KeptGateway, SessionGateway, OpenGateway];
+  return [BearerGateway, KeptGateway, SessionGateway, KeptSessionGateway, OpenGateway];
 }
 
 /** Signs a test user in: the login record the library's login route would store, in a real express-session. */
