@@ -11,6 +11,7 @@ export type {
   KeycloakLogoutModuleAsyncOptions,
   KeycloakLogoutAsyncResult,
   KeycloakLogoutOptionsFactory,
+  RealmOptions,
 } from './options/keycloak-logout-options.interface.js';
 
 export { RevocationService, type RevokeOptions } from './revocation/revocation.service.js';

@@ -16,6 +16,8 @@ import { KeycloakAdminService } from './keycloak-admin/keycloak-admin.service.js
 import { LoginService } from './login/login.service.js';
 import { OidcDiscoveryService } from './oidc/oidc-discovery.service.js';
 import { RefusalLog } from './refusals/refusal-log.service.js';
+import { ACCESS_TOKEN_REALMS } from './realms/access-token-realms.js';
+import { RealmDirectory } from './realms/realm-directory.service.js';
 import { RevocationStore } from './revocation/revocation-store.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { RevokedSessionDestroyer } from './session/revoked-session-destroyer.service.js';
@@ -71,6 +73,8 @@ export const KEYCLOAK_LOGOUT_PROVIDERS: Provider[] = [
   AdminActionVerifierService,
   AccessTokenVerifierService,
   IdTokenVerifierService,
+  RealmDirectory,
+  { provide: ACCESS_TOKEN_REALMS, useExisting: RealmDirectory },
   BackchannelLogoutService,
   KeycloakAdminService,
   RevocationStore,
@@ -103,6 +107,7 @@ export const KEYCLOAK_LOGOUT_EXPORTS = [
   RevocationBus,
   OidcDiscoveryService,
   AccessTokenVerifierService,
+  RealmDirectory,
   KeycloakBearerGuard,
   KeycloakSessionGuard,
   KeycloakSessionTerminator,

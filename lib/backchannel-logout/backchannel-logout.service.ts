@@ -10,6 +10,10 @@ import type { Revocation } from '../revocation/revocation.interface.js';
 import { fingerprint } from '../utils/fingerprint.js';
 import type { LogoutTokenClaims } from '../tokens/logout-token-claims.interface.js';
 import { LogoutTokenVerifierService } from '../tokens/logout-token-verifier.service.js';
+import type { Realm } from '../realms/realm.interface.js';
+
+/** The realm a logout token was posted for: its name (none for the primary realm) and its verifier. */
+export type LogoutTokenRealm = Pick<Realm, 'name' | 'logoutTokens'>;
 
 /**
  * Carries out one back-channel logout request: validate the token, reject a replayed `jti`,
@@ -27,15 +31,19 @@ export class BackchannelLogoutService {
     private readonly revocations: RevocationService,
   ) {}
 
-  async logout(token: string): Promise<{ claims: LogoutTokenClaims; revocations: Revocation[] }> {
-    const claims = await this.verifier.verify(token);
+  /**
+   * `realm`: a further realm whose route received the token; it is verified with that realm's
+   * keys and issuer only, and revokes in that realm only. Default: the primary realm.
+   */
+  async logout(token: string, realm?: LogoutTokenRealm): Promise<{ claims: LogoutTokenClaims; revocations: Revocation[] }> {
+    const claims = await (realm?.logoutTokens ?? this.verifier).verify(token);
     const replayKey = `${claims.iss}#${claims.jti}`;
     if (!(await this.registry.claimTokenId(replayKey, this.replayWindowMs(claims)))) {
       this.logger.warn(`back-channel logout refused: replayed jti ${fingerprint(claims.jti)}`);
       throw new TokenReplayedError();
     }
     try {
-      const options = { source: 'backchannel-logout', revokeOfflineAccess: claims.revokeOfflineAccess } as const;
+      const options = { source: 'backchannel-logout', revokeOfflineAccess: claims.revokeOfflineAccess, realm: realm?.name } as const;
       const revocations = claims.sid !== undefined
         ? await this.revocations.revokeSid(claims.sid, options)
         : await this.revocations.revokeSubject(claims.sub as string, { ...options, issuedBefore: claims.iat });

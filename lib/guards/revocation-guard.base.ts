@@ -12,6 +12,7 @@ import { answerFor, contextAnswerFor, reasonOf } from '../http/error-answers.js'
 import { IS_PUBLIC_KEY, KEYCLOAK_LOGOUT_OPTIONS, REQUIRED_ROLES_KEY, REQUIRED_SCOPES_KEY } from '../keycloak-logout.constants.js';
 import { LiveConnectionTracker } from '../live-connections/live-connection-tracker.service.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { clientIdOfIssuer } from '../realms/realm-issuer.js';
 import { RefusalLog, type RefusalChannel } from '../refusals/refusal-log.service.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { RevocationService } from '../revocation/revocation.service.js';
@@ -125,7 +126,7 @@ export abstract class RevocationGuardBase implements CanActivate {
   protected assertAllowed(context: ExecutionContext, claims: Record<string, unknown> | undefined): void {
     const { restricted, requirements } = this.routeRules(context);
     if (!restricted) return;
-    const refusal: AccessRefusal | undefined = claims === undefined ? 'no_roles_in_token' : checkAccess(claims, requirements, this.options.clientId);
+    const refusal: AccessRefusal | undefined = claims === undefined ? 'no_roles_in_token' : checkAccess(claims, requirements, clientIdOfIssuer(this.options, claims.iss));
     if (refusal === undefined) return;
     if (refusal === 'missing_scope') throw this.refusal(403, 'insufficient_scope', 'the access token lacks a scope this route requires', refusal);
     if (refusal === 'missing_role') throw this.refusal(403, 'access_denied', 'the access token lacks a role this route requires', refusal);

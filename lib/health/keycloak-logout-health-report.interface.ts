@@ -17,6 +17,12 @@ export interface KeycloakLogoutHealthReport {
   discovery: { status: KeycloakLogoutHealthStatus; error?: string };
   /** The realm's signing keys: how many are in hand, and whether the JWKS endpoint is in an outage. */
   jwks: { status: KeycloakLogoutHealthStatus; keys: number; outage: boolean; error?: string };
+  /**
+   * With the `realms` option: each further realm's signing keys, by realm name (its discovery is
+   * part of it: keys cannot be fetched without it). A realm that is down makes the whole report
+   * degraded, not down: the other realms' tokens are still served.
+   */
+  realms?: Record<string, { status: KeycloakLogoutHealthStatus; keys: number; outage: boolean; error?: string }>;
   /** This instance's revocation view, and the shared log behind it when there is one (Redis). */
   revocationView: {
     status: KeycloakLogoutHealthStatus;

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { reasonOf } from '../http/error-answers.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import { OidcDiscoveryService } from '../oidc/oidc-discovery.service.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
+import { RealmDirectory } from '../realms/realm-directory.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { isSharedLogConnected, sharedLogStatusOf } from '../telemetry/shared-log-status.js';
@@ -30,12 +31,23 @@ export class KeycloakLogoutHealth {
     private readonly signingKeys: SigningKeysService,
     private readonly revocations: RevocationService,
     private readonly bus: RevocationBus,
+    @Optional() private readonly realms?: RealmDirectory,
   ) {}
 
   async check(): Promise<KeycloakLogoutHealthReport> {
-    const [discovery, jwks] = await Promise.all([this.checkDiscovery(), this.checkJwks()]);
+    const [discovery, jwks, realms] = await Promise.all([this.checkDiscovery(), this.checkJwks(this.signingKeys), this.checkFurtherRealms()]);
     const revocationView = this.checkRevocationView();
-    return { status: worst(discovery.status, jwks.status, revocationView.status), discovery, jwks, revocationView };
+    // A further realm's outage refuses that realm's tokens only: the app is degraded, not down.
+    const realmStatuses = Object.values(realms ?? {}).map((realm): KeycloakLogoutHealthStatus => (realm.status === 'down' ? 'degraded' : realm.status));
+    const status = worst(discovery.status, jwks.status, revocationView.status, ...realmStatuses);
+    return { status, discovery, jwks, revocationView, ...(realms === undefined ? {} : { realms }) };
+  }
+
+  /** The signing keys of each realm of the `realms` option, by name; undefined when there is none. */
+  private async checkFurtherRealms(): Promise<KeycloakLogoutHealthReport['realms']> {
+    const further = this.realms?.further ?? [];
+    if (further.length === 0) return undefined;
+    return Object.fromEntries(await Promise.all(further.map(async (realm) => [realm.name, await this.checkJwks(realm.signingKeys)] as const)));
   }
 
   private async checkDiscovery(): Promise<KeycloakLogoutHealthReport['discovery']> {
@@ -49,9 +61,9 @@ export class KeycloakLogoutHealth {
     }
   }
 
-  private async checkJwks(): Promise<KeycloakLogoutHealthReport['jwks']> {
+  private async checkJwks(signingKeys: SigningKeysService): Promise<KeycloakLogoutHealthReport['jwks']> {
     try {
-      const { keys, outage } = await this.signingKeys.availability();
+      const { keys, outage } = await signingKeys.availability();
       return { status: keys === 0 ? 'down' : outage ? 'degraded' : 'up', keys, outage };
     } catch (error) {
       return { status: 'down', keys: 0, outage: true, error: reasonOf(error) };

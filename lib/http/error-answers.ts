@@ -115,6 +115,8 @@ export function toErrorResponse(exception: unknown, edge: ErrorEdge): { status: 
 
 /** A stable, short reason code for logs and counters: `token_invalid`, `provider_unavailable`, … */
 export function reasonOf(exception: unknown): string {
+  // Its own reason code, so that tokens from an issuer nobody configured stand out in the log.
+  if (exception instanceof KeycloakLogoutError && exception.reason === 'unknown_issuer') return 'unknown_issuer';
   if (exception instanceof KeycloakLogoutError) return exception.code.replace(/^ERR_KEYCLOAK_LOGOUT_/, '').toLowerCase();
   if (exception instanceof HttpException) return `http_${exception.getStatus()}`;
   return 'internal_error';

@@ -13,6 +13,12 @@ function channelOf(url: string | undefined): RefusalChannel {
   return 'login';
 }
 
+/** The realm `name` of a `{prefix}/realms/{name}/…` logout route; undefined for the primary realm's routes. */
+function realmOf(url: string | undefined): string | undefined {
+  const path = (url ?? '').split('?')[0] ?? '';
+  return /\/realms\/([^/]+)\/(?:backchannel-logout|k_logout|k_push_not_before|k_test_available)$/.exec(path)?.[1];
+}
+
 /** The answer table's edge for each route. */
 const EDGE_BY_CHANNEL: Record<RefusalChannel, ErrorEdge> = {
   'backchannel-logout': 'backchannel-route',
@@ -39,13 +45,16 @@ export class KeycloakLogoutExceptionFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     const http = host.switchToHttp();
     const response: unknown = http.getResponse();
-    const channel = channelOf(http.getRequest<{ url?: string }>().url);
+    const url = http.getRequest<{ url?: string }>().url;
+    const channel = channelOf(url);
+    const realm = realmOf(url);
     const { status, body } = toErrorResponse(exception, EDGE_BY_CHANNEL[channel]);
     this.refusals.record({
       channel,
       reason: reasonOf(exception),
       status,
       detail: exception instanceof Error ? exception.message : body.error_description,
+      ...(realm === undefined ? {} : { realm }),
     });
     adapter.setHeader(response, 'Cache-Control', 'no-store');
     adapter.reply(response, body, status);

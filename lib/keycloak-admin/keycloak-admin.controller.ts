@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, Inject, Post, Req, UseFilters } from '@nestjs/common';
+import { Controller, Header, HttpCode, Inject, Param, Post, Req, UseFilters } from '@nestjs/common';
 import { Public } from '../decorators/public.decorator.js';
 import { KeycloakLogoutExceptionFilter } from '../http/keycloak-logout-exception.filter.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
@@ -7,11 +7,16 @@ import type { AdminActionName } from '../tokens/admin-action.interface.js';
 import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import { readTextBody, type IncomingRequest } from '../utils/request-body.js';
 import { adminLogoutPath, measuresAdminAction } from './admin-logout-path.js';
+import { RealmDirectory } from '../realms/realm-directory.service.js';
+import { realmOfRoute } from '../realms/realm-of-route.js';
+import type { FurtherRealm } from '../realms/realm.interface.js';
 import { KeycloakAdminService } from './keycloak-admin.service.js';
 
 /**
  * Keycloak's Admin URL callbacks. Keycloak appends these paths to the client's Admin URL, so
- * the Admin URL to configure is `https://app/{prefix}`. Each body is a raw compact JWS.
+ * the Admin URL to configure is `https://app/{prefix}`. Each body is a raw compact JWS. A realm
+ * of the `realms` option has its own, under the Admin URL `https://app/{prefix}/realms/{name}`:
+ * an admin action names no issuer, so the route says whose keys must have signed it.
  */
 @Controller()
 @Public()
@@ -21,6 +26,7 @@ export class KeycloakAdminController {
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly keycloakAdmin: KeycloakAdminService,
     private readonly telemetry: KeycloakLogoutTelemetry,
+    private readonly realms: RealmDirectory,
   ) {}
 
   /** Single-session logout, or "Sign out all active sessions" as a not-before. */
@@ -47,8 +53,29 @@ export class KeycloakAdminController {
     return this.handle(request, 'TEST_AVAILABILITY');
   }
 
-  private async handle(request: IncomingRequest, action: AdminActionName): Promise<void> {
-    const run = async () => this.keycloakAdmin.handle(await readTextBody(request, this.options.maxBodyBytes), action);
+  @Post('realms/:realm/k_logout')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  logoutOfRealm(@Param('realm') name: string, @Req() request: IncomingRequest): Promise<void> {
+    return this.handle(request, 'LOGOUT', realmOfRoute(this.realms, name));
+  }
+
+  @Post('realms/:realm/k_push_not_before')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  pushNotBeforeOfRealm(@Param('realm') name: string, @Req() request: IncomingRequest): Promise<void> {
+    return this.handle(request, 'PUSH_NOT_BEFORE', realmOfRoute(this.realms, name));
+  }
+
+  @Post('realms/:realm/k_test_available')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  testAvailableOfRealm(@Param('realm') name: string, @Req() request: IncomingRequest): Promise<void> {
+    return this.handle(request, 'TEST_AVAILABILITY', realmOfRoute(this.realms, name));
+  }
+
+  private async handle(request: IncomingRequest, action: AdminActionName, realm?: FurtherRealm): Promise<void> {
+    const run = async () => this.keycloakAdmin.handle(await readTextBody(request, this.options.maxBodyBytes), action, realm);
     if (!measuresAdminAction(action)) {
       await run();
       return;

@@ -62,9 +62,13 @@ export class LiveConnectionRegistry {
   /**
    * The connections a revocation ends, by the revocation store's own rules: the `sid`; the
    * user's connections issued at or before the watermark; the app session; everything issued
-   * before a not-before.
+   * before a not-before. Only connections of the revocation's own realm: ids are per realm.
    */
   matching(revocation: Revocation): TrackedConnection[] {
+    return this.namedBy(revocation).filter((c) => c.subject.issuer === revocation.issuer);
+  }
+
+  private namedBy(revocation: Revocation): TrackedConnection[] {
     switch (revocation.type) {
       case 'sid':
         return this.bySid.get(revocation.sid);

@@ -10,9 +10,12 @@ export type FailurePolicy = 'refuse' | 'allow';
 
 /** Which routes the logout controller mounts under `routePrefix`. Each is on unless set to false. */
 export interface KeycloakLogoutRoutes {
-  /** `POST {prefix}/backchannel-logout`: OIDC Back-Channel Logout 1.0. */
+  /** `POST {prefix}/backchannel-logout` (and `{prefix}/realms/{name}/backchannel-logout` per further realm): OIDC Back-Channel Logout 1.0. */
   backchannelLogout?: boolean;
-  /** `POST {prefix}/k_logout`, `{prefix}/k_push_not_before`, `{prefix}/k_test_available`: Keycloak's Admin URL. */
+  /**
+   * `POST {prefix}/k_logout`, `{prefix}/k_push_not_before`, `{prefix}/k_test_available`: Keycloak's
+   * Admin URL (and the same under `{prefix}/realms/{name}` per further realm).
+   */
   keycloakAdmin?: boolean;
   /**
    * `GET {prefix}/login` and `GET {prefix}/callback`: browser login (Authorization Code + PKCE)
@@ -92,6 +95,33 @@ export interface LiveConnectionOptions {
   beforeClose?: (connection: LiveConnection, event: LogoutEvent) => void | Promise<void>;
 }
 
+/**
+ * A further realm (issuer) whose tokens and logouts the app accepts, beside the primary realm of
+ * the top-level options. Everything here is this realm's own; the rest (clock tolerance, JWKS
+ * timing, logout-token rules, lifetimes, backend) is shared with the primary realm.
+ */
+export interface RealmOptions {
+  /**
+   * Names the realm in routes (`{routePrefix}/realms/{name}/backchannel-logout`, `…/k_logout`)
+   * and in the RevocationService API (`{ realm: name }`). A URL path segment: letters, digits,
+   * `-`, `_`, `.`, `~`, at most 64 characters.
+   */
+  name: string;
+  /** The realm's issuer; unique among all configured realms. Discovery is fetched from it. */
+  issuer: string;
+  /** This app's client id in that realm. */
+  clientId: string;
+  clientSecret?: string;
+  /** As the top-level `algorithms`. Default `['RS256']`. */
+  algorithms?: string[];
+  /** As the top-level `adminAlgorithms`. Default: this realm's `algorithms`. */
+  adminAlgorithms?: string[];
+  /** JWKS URL; default is the discovered `jwks_uri` of this realm. */
+  jwksUri?: string;
+  /** As `bearer.audience`, for this realm's access tokens. Default: `aud` or `azp` names `clientId`. */
+  audience?: string | string[];
+}
+
 export interface KeycloakLogoutModuleOptions {
   /** The realm's issuer, e.g. `https://kc.example/realms/demo`. Discovery is fetched from it. */
   issuer: string;
@@ -112,6 +142,12 @@ export interface KeycloakLogoutModuleOptions {
    * which can differ from the client's ID-token algorithm. Default: `algorithms`.
    */
   adminAlgorithms?: string[];
+  /**
+   * Further realms (issuers) accepted beside the primary one above: their access tokens pass the
+   * bearer guard, and their back-channel and admin logouts have routes of their own. Each
+   * realm's revocations affect only that realm's tokens. See README "Several realms".
+   */
+  realms?: RealmOptions[];
   /** Seconds of clock skew tolerated on `exp`, `iat`, `nbf`. Default 5. */
   clockTolerance?: number;
   /** JWKS URL; default is the discovered `jwks_uri`. */
@@ -215,6 +251,18 @@ export interface KeycloakLogoutModuleAsyncOptions
   useExisting?: Type<KeycloakLogoutOptionsFactory>;
 }
 
+/** A further realm after validation. */
+export interface ResolvedRealmOptions {
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  algorithms: string[];
+  adminAlgorithms: string[];
+  jwksUri: string | undefined;
+  audience: string[] | undefined;
+}
+
 /** Options after validation, with every default filled in. */
 export interface ResolvedKeycloakLogoutOptions {
   issuer: string;
@@ -222,6 +270,8 @@ export interface ResolvedKeycloakLogoutOptions {
   clientSecret: string | undefined;
   algorithms: string[];
   adminAlgorithms: string[];
+  /** Further realms; empty for a single-realm app. */
+  realms: ResolvedRealmOptions[];
   clockTolerance: number;
   jwksUri: string | undefined;
   jwks: Required<JwksOptions>;

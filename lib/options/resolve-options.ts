@@ -3,6 +3,7 @@ import type { LogoutBackend } from '../backend/logout-backend.interface.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { RevocationBus } from '../revocation/revocation-bus.js';
 import { browserFlowOptions } from './browser-flow-options.js';
+import { realmOptions } from './realm-options.js';
 import { boolean, fail, httpUrl, integer, isRecord, optionalString, requiredString, section, type Input } from './option-checks.js';
 import { isSessionStore, type SessionStoreLike } from '../session/session-store.interface.js';
 import { normalizeMediaType } from '../tokens/token-rules.js';
@@ -17,7 +18,7 @@ import type {
 } from './keycloak-logout-options.interface.js';
 
 const TOP_LEVEL_KEYS = new Set<string>([
-  'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
+  'issuer', 'clientId', 'clientSecret', 'algorithms', 'adminAlgorithms', 'realms', 'clockTolerance', 'jwksUri', 'jwks', 'logoutToken',
   'bearer', 'liveConnections', 'sessionProperty', 'revocationTtl', 'sessionTtl', 'maxSessionAge', 'sessionStore', 'maxSessionsPerUser', 'failurePolicy', 'maxBodyBytes', 'backend',
   'routePrefix', 'routes', 'publicUrl', 'redirectUri', 'scopes',
   'postLogoutRedirectUris', 'defaultReturnTo', 'clientSessionHost', 'telemetry',
@@ -80,11 +81,11 @@ function failurePolicy(value: unknown): FailurePolicy {
   return value;
 }
 
-function audience(value: unknown): string[] | undefined {
+function audience(value: unknown, option = 'bearer.audience'): string[] | undefined {
   if (value === undefined) return undefined;
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || list.some((a) => typeof a !== 'string' || a === '')) {
-    fail('bearer.audience', 'must be a non-empty string or array of non-empty strings');
+    fail(option, 'must be a non-empty string or array of non-empty strings');
   }
   return list as string[];
 }
@@ -134,14 +135,16 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
   }
   const algorithmList = algorithms(input.algorithms, 'algorithms', DEFAULT_OPTIONS.algorithms);
   const sessionProperty = optionalString(input.sessionProperty, 'sessionProperty') ?? DEFAULT_OPTIONS.sessionProperty;
+  const issuer = httpUrl(requiredString(input.issuer, 'issuer'), 'issuer');
   const routing = resolveRouting({ routePrefix: input.routePrefix as string | undefined, routes: input.routes as KeycloakLogoutRoutes | undefined });
 
   return {
-    issuer: httpUrl(requiredString(input.issuer, 'issuer'), 'issuer'),
+    issuer,
     clientId: requiredString(input.clientId, 'clientId'),
     clientSecret: optionalString(input.clientSecret, 'clientSecret'),
     algorithms: algorithmList,
     adminAlgorithms: algorithms(input.adminAlgorithms, 'adminAlgorithms', algorithmList),
+    realms: realmOptions(input.realms, issuer, { algorithms, audience }),
     clockTolerance: integer(input.clockTolerance, 'clockTolerance', DEFAULT_OPTIONS.clockTolerance, 0, 300),
     jwksUri: jwksUri === undefined ? undefined : httpUrl(jwksUri, 'jwksUri'),
     jwks: {

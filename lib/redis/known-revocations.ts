@@ -29,7 +29,13 @@ export class KnownRevocations {
     return this.byKey.size;
   }
 
+  /** Per realm: the same sid (or the not-before) of two realms are two entries, neither supersedes the other. */
   private keyOf(revocation: Revocation): string {
+    const key = this.keyInRealm(revocation);
+    return revocation.issuer === undefined ? key : `${revocation.issuer} ${key}`;
+  }
+
+  private keyInRealm(revocation: Revocation): string {
     switch (revocation.type) {
       case 'sid':
         return `s:${revocation.sid}`;

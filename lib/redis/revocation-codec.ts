@@ -1,5 +1,5 @@
 import type { Revocation } from '../revocation/revocation.interface.js';
-import { isFiniteNumber, isJsonObject } from './json-shape.js';
+import { isFiniteNumber, isJsonObject, isOptionalString } from './json-shape.js';
 
 /** One stream entry: a batch of revocations published together, and when the last of them expires. */
 interface StreamEntryFields {
@@ -22,6 +22,8 @@ function isRevocation(value: unknown): value is Revocation {
   if (typeof value.id !== 'string' || typeof value.source !== 'string' || !isFiniteNumber(value.revokedAt) || !isFiniteNumber(value.expiresAt)) {
     return false;
   }
+  // Absent for the primary realm (every entry written before several realms existed).
+  if (!isOptionalString(value.issuer)) return false;
   switch (value.type) {
     case 'sid':
       return typeof value.sid === 'string';

@@ -25,6 +25,7 @@ function isSessionRecord(value: unknown): value is SessionRecord {
     isFiniteNumber(value.expiresAt) &&
     isOptionalString(value.adapterSessionId) &&
     isOptionalString(value.sid) &&
+    isOptionalString(value.issuer) &&
     (value.adapterSessionId !== undefined || value.sid !== undefined)
   );
 }

@@ -29,6 +29,8 @@ export interface Refusal {
    * `graphql`, `ws` or `rpc`. The logout routes are always `http`.
    */
   context?: ContextKind;
+  /** The `name` of a realm of the `realms` option whose route refused; absent for the primary realm. */
+  realm?: string;
 }
 
 /** Told of every refusal as it is recorded (all of them: not rate-limited like the log lines). */
@@ -80,12 +82,13 @@ export class RefusalLog {
     this.tell(refusal);
     // HTTP, where every logout route answers, keeps the line it always had.
     const where = context === 'http' ? '' : ` (${context} context)`;
-    const line = `refused ${CHANNEL_NAMES[refusal.channel]}${where}: ${refusal.reason} (${refusal.detail}), answered ${refusal.status}; issuer ${this.options.issuer}, client ${this.options.clientId}`;
+    const realm = this.realmOf(refusal);
+    const line = `refused ${CHANNEL_NAMES[refusal.channel]}${where}: ${refusal.reason} (${refusal.detail}), answered ${refusal.status}; issuer ${realm.issuer}, client ${realm.clientId}`;
     if (refusal.quiet === true) {
       this.logger.debug(line);
       return;
     }
-    const held = this.heldBack(`${count}:${context}:${refusal.detail}`);
+    const held = this.heldBack(`${count}:${context}:${refusal.realm ?? ''}:${refusal.detail}`);
     if (held === undefined) return;
     this.logger.warn(held > 0 ? `${line} [${held} more like it in the last minute]` : line);
   }
@@ -111,6 +114,12 @@ export class RefusalLog {
   }
 
   /** Refusals counted since start, keyed `channel:reason`. */
+  /** Whose issuer and client the line names: the realm of the refusing route, else the primary realm. */
+  private realmOf(refusal: Refusal): { issuer: string; clientId: string } {
+    if (refusal.realm === undefined) return this.options;
+    return this.options.realms.find((realm) => realm.name === refusal.realm) ?? this.options;
+  }
+
   counts(): Record<string, number> {
     return Object.fromEntries(this.totals);
   }

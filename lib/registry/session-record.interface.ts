@@ -8,6 +8,8 @@ export interface SessionRecord {
   clientId: string;
   /** Epoch seconds the session was established (the ID token's `iat`). */
   issuedAt: number;
+  /** The issuer of its realm when that is a realm of the `realms` option; absent for the primary realm. */
+  issuer?: string;
   /** Epoch seconds after which the record is dropped. */
   expiresAt: number;
 }

@@ -14,6 +14,12 @@ interface RevocationBase {
   revokedAt: number;
   /** Epoch ms after which it is forgotten (everything it blocks has expired by then). */
   expiresAt: number;
+  /**
+   * The issuer of the realm it applies to, for a realm of the `realms` option. Absent for the
+   * primary realm, so that revocations written before several realms existed (old messages,
+   * Redis entries) keep meaning the primary realm. It never affects another realm.
+   */
+  issuer?: string;
 }
 
 /** One Keycloak user session (`sid`): its sessions and access tokens are refused. */
@@ -60,6 +66,8 @@ export interface RevocationSubject {
   /** Epoch seconds the token or session was issued. */
   iat?: number;
   adapterSessionId?: string;
+  /** The issuer of its realm when that is a realm of the `realms` option; absent for the primary realm. */
+  issuer?: string;
 }
 
 /**

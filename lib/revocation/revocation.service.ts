@@ -5,6 +5,7 @@ import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-o
 import { SessionRegistry } from '../registry/session-registry.js';
 import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import type { SessionRecord } from '../registry/session-record.interface.js';
+import { realmKeyOfName } from '../realms/realm-issuer.js';
 import type { LogoutEvent, LogoutListener } from './logout-event.interface.js';
 import { RevocationBus, type RevocationBusHealth } from './revocation-bus.js';
 import { RevocationStore } from './revocation-store.js';
@@ -23,6 +24,11 @@ export interface RevokeOptions {
    * `revoke_offline_access`). Passed on to `onLogout` listeners as `event.revokeOfflineAccess`.
    */
   revokeOfflineAccess?: boolean;
+  /**
+   * The realm revoked in: a name from the `realms` option, or a configured issuer. Default: the
+   * primary realm. Ids are per realm, so the same `sid` or `sub` in another realm is untouched.
+   */
+  realm?: string;
 }
 
 /** The `revokeOfflineAccess` field of a revocation: present only when asked for. */
@@ -86,7 +92,7 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     const bodies: Array<Body<Revocation>> = [{ type: 'subject', sub, issuedBefore, ...offline(options) }];
     // Keycloak's lightweight access tokens carry `sid` but no `sub`, so the watermark cannot
     // reach them: the user's sessions the registry knows are revoked by sid as well.
-    for (const sid of await this.knownSids(sub, issuedBefore)) bodies.push({ type: 'sid', sid, ...offline(options) });
+    for (const sid of await this.knownSids(sub, issuedBefore, this.realmKey(options))) bodies.push({ type: 'sid', sid, ...offline(options) });
     return this.publish(options, bodies);
   }
 
@@ -98,7 +104,8 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
   private async revokeAdapterSessionNow(adapterSessionId: string, options: RevokeOptions): Promise<Revocation[]> {
     const record = await this.registry.findByAdapterSessionId(adapterSessionId);
     const bodies: Array<Body<Revocation>> = [{ type: 'adapter-session', adapterSessionId }];
-    if (record?.sid !== undefined) bodies.push({ type: 'sid', sid: record.sid });
+    // Only a record of the same realm links the app session to a Keycloak session of that realm.
+    if (record?.sid !== undefined && record.issuer === this.realmKey(options)) bodies.push({ type: 'sid', sid: record.sid });
     return this.publish(options, bodies);
   }
 
@@ -125,9 +132,14 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     return undefined;
   }
 
-  /** The current client not-before (epoch seconds, 0 when none). */
+  /** The current client not-before (epoch seconds, 0 when none) of the primary realm. */
   get notBefore(): number {
     return this.store.currentNotBefore;
+  }
+
+  /** The current client not-before of a realm (a name from `realms` or an issuer; default the primary realm). */
+  notBeforeOf(realm?: string): number {
+    return this.store.notBeforeOf(realmKeyOfName(this.options, realm));
   }
 
   /** Whether this instance's view of revocations may be stale; guards apply the failure policy then. */
@@ -141,10 +153,15 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     return () => this.listeners.delete(listener);
   }
 
-  /** The sids of the user's registered sessions established at or before `issuedBefore`. */
-  private async knownSids(sub: string, issuedBefore: number): Promise<string[]> {
+  /** The realm key (undefined: primary) of what the options name; throws for an unknown realm. */
+  private realmKey(options: RevokeOptions): string | undefined {
+    return realmKeyOfName(this.options, options.realm);
+  }
+
+  /** The sids of the user's registered sessions of the realm established at or before `issuedBefore`. */
+  private async knownSids(sub: string, issuedBefore: number, issuer: string | undefined): Promise<string[]> {
     try {
-      const sessions = await this.registry.findBySubject(sub);
+      const sessions = (await this.registry.findBySubject(sub)).filter((s) => s.issuer === issuer);
       return [...new Set(sessions.filter((s) => s.issuedAt <= issuedBefore && s.sid !== undefined).map((s) => s.sid as string))];
     } catch (error) {
       // The watermark alone still ends every token that carries `sub`.
@@ -155,8 +172,12 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
 
   private async publish(options: RevokeOptions, bodies: Array<Body<Revocation>>): Promise<Revocation[]> {
     const revokedAt = Date.now();
+    const issuer = this.realmKey(options);
+    // The primary realm's revocations carry no issuer: the wire format single-realm apps always had.
+    const realm = issuer === undefined ? {} : { issuer };
     const revocations = bodies.map((body) => ({
       ...body,
+      ...realm,
       id: randomUUID(),
       source: options.source ?? 'api',
       revokedAt,
@@ -192,7 +213,12 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /** The registered sessions a revocation ends: those of its own realm only. */
   private async affectedSessions(revocation: Revocation): Promise<SessionRecord[]> {
+    return (await this.sessionsNamedBy(revocation)).filter((session) => session.issuer === revocation.issuer);
+  }
+
+  private async sessionsNamedBy(revocation: Revocation): Promise<SessionRecord[]> {
     switch (revocation.type) {
       case 'sid':
         return this.registry.findBySid(revocation.sid);

@@ -5,10 +5,15 @@ import type { LogoutEvent } from '../revocation/logout-event.interface.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { SessionStoreAccess } from './session-store-access.service.js';
 
-/** The app session ids a logout ends: the one it names, and those the registry links to it. */
+/**
+ * The app session ids a logout ends: the one it names, and those the registry links to it. An
+ * id named by a further realm (`issuer` set) counts only through the registry, which lists the
+ * sessions of that realm alone: browser sessions are the primary realm's, and another realm's
+ * Keycloak must not end them by naming their id.
+ */
 function sessionIdsOf(event: LogoutEvent): Set<string> {
   const ids = new Set<string>();
-  if (event.revocation.type === 'adapter-session') ids.add(event.revocation.adapterSessionId);
+  if (event.revocation.type === 'adapter-session' && event.revocation.issuer === undefined) ids.add(event.revocation.adapterSessionId);
   for (const record of event.sessions) if (record.adapterSessionId !== undefined) ids.add(record.adapterSessionId);
   return ids;
 }

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import { KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
 import { JwsVerifierService } from './jws-verifier.service.js';
+import { ACCESS_TOKEN_REALMS, type AccessTokenRealms } from '../realms/access-token-realms.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
 import { VerifiedTokenCache, type VerifiedAccessToken } from './verified-token-cache.js';
 import { headerTypeAllowed, normalizeMediaType, payloadType } from './token-rules.js';
@@ -98,6 +99,8 @@ export class AccessTokenVerifierService {
   constructor(
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
     private readonly jws: JwsVerifierService,
+    /** With several realms: where a token of another realm than the primary one is verified. */
+    @Optional() @Inject(ACCESS_TOKEN_REALMS) private readonly realms?: AccessTokenRealms,
   ) {
     this.verified = new VerifiedTokenCache(options.bearer.cacheSize, options.clockTolerance);
   }
@@ -112,7 +115,11 @@ export class AccessTokenVerifierService {
   async verifyToken(token: string): Promise<VerifiedAccessToken> {
     const cached = this.verified.verified(token);
     if (cached !== undefined) return cached;
-    return this.verified.remember(token, await this.verifyFresh(token));
+    // Several realms: the unverified `iss` only picks whose keys and rules verify the token.
+    const realm = this.realms?.forAccessToken(token);
+    if (realm === undefined) return this.verified.remember(token, await this.verifyFresh(token));
+    // Revocations are per realm: a further realm's token is checked against that realm's only.
+    return this.verified.remember(token, await realm.accessTokens.verify(token), realm.key);
   }
 
   /**

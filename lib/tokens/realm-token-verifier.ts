@@ -7,4 +7,9 @@ import { JwsVerifierService } from './jws-verifier.service.js';
 export abstract class RealmTokenVerifier {
   @Inject(KEYCLOAK_LOGOUT_OPTIONS) protected readonly options!: ResolvedKeycloakLogoutOptions;
   @Inject(JwsVerifierService) protected readonly jws!: JwsVerifierService;
+
+  /** A verifier of a further realm (lib/realms), outside DI: that realm's options and signature check. */
+  static forRealm<T extends RealmTokenVerifier>(this: new () => T, options: ResolvedKeycloakLogoutOptions, jws: JwsVerifierService): T {
+    return Object.assign(new this(), { options, jws });
+  }
 }

@@ -26,7 +26,8 @@ export interface VerifiedAccessToken {
   /**
    * `sid`, `sub` and `iat` of the claims, made once when the token is verified, so that a guard
    * checking a cached token against revocations allocates nothing. Frozen: it is shared by
-   * every call that brings the token.
+   * every call that brings the token. For a token of a further realm (the `realms` option) also
+   * its realm's `issuer`, so that only that realm's revocations apply to it.
    */
   readonly subject: Readonly<RevocationSubject>;
 }
@@ -74,9 +75,14 @@ export class VerifiedTokenCache {
     throw new TokenInvalidError('expired', 'access token has expired');
   }
 
-  /** Remembers a token that passed verification (unless the capacity is 0); returns it with its subject. */
-  remember(token: string, claims: AccessTokenClaims): VerifiedAccessToken {
-    const subject: RevocationSubject = Object.freeze({ sid: claims.sid, sub: claims.sub, iat: claims.iat });
+  /**
+   * Remembers a token that passed verification (unless the capacity is 0); returns it with its
+   * subject. `issuer`: the realm key of a further realm's token; undefined for the primary realm.
+   */
+  remember(token: string, claims: AccessTokenClaims, issuer?: string): VerifiedAccessToken {
+    const subject: RevocationSubject = Object.freeze(
+      issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
+    );
     const entry: Entry = { token, claims, subject };
     if (this.capacity === 0) return entry;
     const key = keyOf(token);

@@ -20,6 +20,7 @@ import {
   RevocationService,
   type AccessTokenClaims,
   type FailurePolicy,
+  type RealmOptions,
 } from '../../lib/index.js';
 import {
   createRedisLogoutBackend,
@@ -31,6 +32,8 @@ import {
 export interface InstanceConfig {
   issuer: string;
   clientId: string;
+  /** Further realms (the module's `realms` option). */
+  realms?: RealmOptions[];
   /** `redis`: the Redis backend; `memory`: the defaults (single-instance mode, for comparisons). */
   mode: 'redis' | 'memory';
   /** Where Redis is: one of a URL, a Sentinel deployment or a Cluster. */
@@ -136,6 +139,7 @@ class LiveGateway implements OnGatewayConnection {
         issuer: config.issuer,
         clientId: config.clientId,
         failurePolicy: config.failurePolicy ?? 'refuse',
+        ...(config.realms ? { realms: config.realms } : {}),
         ...(backend ? { backend } : {}),
       }),
     }),
