@@ -235,6 +235,10 @@ const REDIS_NOTE = [
   'indexes (sorted sets, one per `sid` and per user). Each key costs Redis about 100 B before its name and value (the main',
   'dictionary entry, the key object, the expiry entry, their share of the hash tables), so three keys per session put',
   'the floor well above 256 B whatever their contents; `npm run bench:redis-memory` measures the same on the sources.',
+  'Storing a record as its fields (a JSON array, without the id its key carries) instead of its JSON object took the record',
+  'key from 328 B to 232 B (about 870 B → 805 B per session, one per user). Meeting 256 B needs fewer keys than sessions: records and index',
+  'entries as fields of bucket hashes (many sessions per key, listpack-encoded), which the default listpack limits',
+  '(64-byte values, 128 fields) make tight for two UUIDs and an app session id per record; not done yet.',
 ];
 
 /** What the "every session in use" columns show. */
