@@ -184,7 +184,7 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
     raw && compacted ? `Compacted ÷ uncompacted: start-up ${(compacted.startupMs / raw.startupMs).toFixed(3)}×, stream ${(compacted.streamBytes / raw.streamBytes).toFixed(3)}×.` : '',
     '',
     `Why the goal is missed, and what would meet it: the two uncompacted runs of one ${LOGOUTS.toLocaleString('en-US')}-entry log above took ${seconds(measures[0])} and ${seconds(measures[2])},`,
-    "so the machine's load (other work on its 2 cores) moves these figures severalfold; a CPU profile of a catch-up of every entry live",
+    "and the machine's load (other work on its 2 cores) moves such figures from run to run; a CPU profile of a catch-up of every entry live",
     'shows the time in garbage collection (~20%), waiting for Redis (~20%), and node-redis decoding each reply into objects, with',
     "the library's own work (decoding revocations, applying them) a few percent each. Sending the next `XREAD` before applying a",
     'page (overlapping Redis with the process), a server-side filter of expired entries (a script on the stream key), and decoding',
