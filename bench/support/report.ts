@@ -3,8 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-/** bench/ in the source tree (this file runs from bench/dist/bench/support). */
-export const BENCH_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+/** bench/ in the source tree (this file runs from bench/dist/bench/support, or from bench/support for the scripts run on the sources). */
+export const BENCH_DIR = fileURLToPath(new URL(import.meta.url.includes('/bench/dist/') ? '../../../' : '../', import.meta.url));
 const RESULTS_DIR = `${BENCH_DIR}results`;
 const RESULTS_MD = `${BENCH_DIR}RESULTS.md`;
 
@@ -160,6 +160,8 @@ export function writeResultsMarkdown(): void {
     'npm run bench:propagation         # 4. propagation across instances (Redis; separate script)',
     'npm run bench:admin               # 5. Keycloak k_logout throughput vs keycloak-connect',
     'npm run bench:soak                # 6. load and soak: 3 instances on Redis, logouts + guarded requests (-- --duration 300)',
+    'npm run bench:catch-up            # 8. a new instance catching up with the Redis log (sources; separate script)',
+    'npm run bench:redis-memory        # Redis memory per session alone (sources; bench:revocation-scale reports it too)',
     '```',
     '',
     'Add `-- --quick` to any of them for a short smoke run (fewer, shorter rounds; figures not meaningful).',

@@ -2,7 +2,8 @@
  * - `up`: working;
  * - `degraded`: still serving, impaired (the JWKS unreachable but keys in hand; the shared log
  *   reconnecting but the view not yet stale; a stale view under `failurePolicy: 'allow'`);
- * - `down`: requests that need it are refused.
+ * - `down`: requests that need it are refused; also a shared log never yet read to its end
+ *   (catching up at start), under either failure policy: not ready.
  */
 export type KeycloakLogoutHealthStatus = 'up' | 'degraded' | 'down';
 

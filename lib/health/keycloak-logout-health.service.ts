@@ -21,7 +21,10 @@ function worst(...statuses: KeycloakLogoutHealthStatus[]): KeycloakLogoutHealthS
  * wraps it for @nestjs/terminus): discovery and JWKS reachability, and the revocation view's
  * freshness. Cheap enough for frequent probes: discovery is cached once loaded, the JWKS is
  * requested only while no keys were ever fetched (and not during an outage pause), and the view
- * is read from memory.
+ * is read from memory. An instance whose shared log was never read to its end is `down` (not
+ * ready) under either failure policy: with `app.listen()` Nest only listens once the bus has
+ * caught up or `startTimeout` has passed (RevocationService.onApplicationBootstrap awaits
+ * `bus.start()`), so this covers the instance that gave up waiting and is still catching up.
  */
 @Injectable()
 export class KeycloakLogoutHealth {
@@ -79,6 +82,9 @@ export class KeycloakLogoutHealth {
     // Stale refuses guarded requests under the default policy; under 'allow' they are served from the last view.
     let status: KeycloakLogoutHealthStatus = stale ? (this.options.failurePolicy === 'refuse' ? 'down' : 'degraded') : 'up';
     if (sharedLog !== undefined && !sharedLog.connected) status = worst(status, 'degraded');
+    // Never read to its end (catching up after a `startTimeout`, or Redis away since the start):
+    // there is no last view to serve from, so not ready whatever the policy.
+    if (sharedLog !== undefined && sharedLog.lagMs === null) status = 'down';
     return { status, stale, detail, ...(sharedLog !== undefined ? { sharedLog } : {}) };
   }
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
  * | `{prefix}epoch`                    | string | random id of this log's lifetime; changes when Redis lost it |
  * | `{prefix}compaction`               | string | who compacts the log now (SET NX PX), see RevocationLogCompactor |
  * | `{prefix}jti:{sha256(iss#jti)}`    | string | one-time logout-token claims (SET NX PX)                   |
- * | `{prefix}record:a:{adapterId}`     | string | a session record (its JSON), expiring at its `expiresAt`  |
+ * | `{prefix}record:a:{adapterId}`     | string | a session record (its fields, a JSON array), expiring at its `expiresAt` |
  * | `{prefix}record:k:{sid}`           | string | a session record without an adapter session id            |
  * | `{prefix}sid-index:{sid}`          | zset   | record members (`a:…`, `k:…`) of one Keycloak session, scored by expiry (ms) |
  * | `{prefix}sub-index:{sub}`          | zset   | record members of one user (at most `maxSessionsPerUser`), by expiry |

@@ -15,12 +15,11 @@ export const DEFAULT_MAX_SESSIONS_PER_USER = 1_000;
 /** The module's longest `sessionTtl` (a year): no record is kept longer, whatever `expiresAt` it claims. */
 const MAX_RECORD_LIFETIME_MS = 31_536_000 * 1_000;
 
-const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
-
 /**
  * SessionRegistry shared by every instance through Redis, on the backend's writer connection.
- * - A record is its JSON in a string key that expires at the record's `expiresAt` (`SET PX`),
- *   which the module's login sets `sessionTtl` after the login.
+ * - A record is a string key that expires at the record's `expiresAt` (`SET PX`), which the
+ *   module's login sets `sessionTtl` after the login; its value is the record's fields as a JSON
+ *   array, without names and without the id the key carries (session-record-codec.ts).
  * - The sid → sessions and sub → sessions indexes are sorted sets of record members scored by
  *   the record's expiry (epoch ms). ZADD is atomic, so two instances registering sessions of one
  *   user at once cannot drop each other's entry, as a read-modify-write of a cached array could.
@@ -36,7 +35,8 @@ const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
  *   https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#key-distribution-model).
  *   Each index is updated in a transaction of its own; a record is written before its index
  *   entries and read back with one GET per member (pipelined), so a reader that finds a member
- *   whose record is missing may drop it: the record expired or was removed.
+ *   whose record is missing may drop it: the record expired or was removed. A record read
+ *   through an index is checked to carry that index's sid or sub before it is returned.
  *
  * While Redis is unreachable, operations fail fast (no offline queue), except `claimTokenId`,
  * which falls back to this instance's memory: a replayed logout token can only repeat the same
@@ -89,22 +89,23 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
   }
 
   findByAdapterSessionId(adapterSessionId: string): Promise<SessionRecord | undefined> {
-    return this.run(async (redis) => decodeSessionRecord(await redis.get(this.keys.record(`a:${adapterSessionId}`))));
+    const member = `a:${adapterSessionId}`;
+    return this.run(async (redis) => decodeSessionRecord(await redis.get(this.keys.record(member)), member));
   }
 
   findBySid(sid: string): Promise<SessionRecord[]> {
-    return this.readIndex(this.keys.sidIndex(sid));
+    return this.readIndex(this.keys.sidIndex(sid), (record) => record.sid === sid);
   }
 
   findBySubject(sub: string): Promise<SessionRecord[]> {
-    return this.readIndex(this.keys.subIndex(sub));
+    return this.readIndex(this.keys.subIndex(sub), (record) => record.sub === sub);
   }
 
   async remove(record: Pick<SessionRecord, 'adapterSessionId' | 'sid'>): Promise<void> {
     const member = recordMember(record);
     if (member === undefined) return;
     await this.run(async (redis) => {
-      const stored = decodeSessionRecord(await redis.getDel(this.keys.record(member)));
+      const stored = decodeSessionRecord(await redis.getDel(this.keys.record(member)), member);
       if (stored === undefined) return;
       await Promise.all([
         stored.sid === undefined ? undefined : redis.zRem(this.keys.sidIndex(stored.sid), member),
@@ -157,7 +158,7 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     const stored = await this.getRecords(redis, members);
     await Promise.all(
       members.map(async (member, i) => {
-        const sid = decodeSessionRecord(stored[i] ?? null)?.sid;
+        const sid = decodeSessionRecord(stored[i] ?? null, member)?.sid;
         await Promise.all([redis.unlink(this.keys.record(member)), sid === undefined ? undefined : redis.zRem(this.keys.sidIndex(sid), member)]);
       }),
     );
@@ -166,15 +167,29 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     );
   }
 
-  private async readIndex(indexKey: string): Promise<SessionRecord[]> {
+  /**
+   * The live records an index lists that really belong to it (`belongs`): a member re-registered
+   * under another sid or user (the same app session after a new login) stays in its old index
+   * until that expires, and must not be logged out with it. Members whose record is missing or
+   * belongs elsewhere leave the index; an unreadable record stays (a read error rejects: never a miss).
+   */
+  private async readIndex(indexKey: string, belongs: (record: SessionRecord) => boolean): Promise<SessionRecord[]> {
     return this.run(async (redis) => {
       const [, members] = (await redis.multi().zRemRangeByScore(indexKey, '-inf', Date.now()).zRange(indexKey, 0, -1).exec()) as [unknown, string[]];
       if (members.length === 0) return [];
       const stored = await this.getRecords(redis, members);
-      // Only a missing record (null) leaves the index: a read error rejects above, it is never a miss.
-      const gone = members.filter((_, i) => stored[i] === null);
+      const found: SessionRecord[] = [];
+      const gone: string[] = [];
+      members.forEach((member, i) => {
+        const value = stored[i] ?? null;
+        const record = decodeSessionRecord(value, member);
+        if (record === undefined) {
+          if (value === null) gone.push(member);
+        } else if (belongs(record)) found.push(record);
+        else gone.push(member);
+      });
       if (gone.length > 0) await redis.zRem(indexKey, gone);
-      return stored.map((value) => decodeSessionRecord(value ?? null)).filter(isDefined);
+      return found;
     });
   }
 

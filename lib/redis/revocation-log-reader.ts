@@ -12,8 +12,13 @@ import type { RevocationOutbox } from './revocation-outbox.js';
 import { decodeEntry, encodeEntry } from './revocation-codec.js';
 import { describeError } from './describe-error.js';
 
-/** Entries read per XREAD; a full page means more may follow, so the view is not yet known complete. */
+/** Entries read per blocking XREAD; a full page means more may follow, so the view is not yet known complete. */
 const READ_BATCH = 500;
+/**
+ * Entries read per XREAD while catching up (at start, after a reconnect): a new instance reading
+ * a long log pays one round trip per page, so pages are larger there (see bench/catch-up.ts).
+ */
+const CATCH_UP_BATCH = 5_000;
 /** Revocations per stream entry when re-publishing a lost log. */
 const RESEED_BATCH = 250;
 
@@ -186,24 +191,31 @@ export class RevocationLogReader {
     if (written > 0) this.parts.logger.log(`wrote ${written} revocation(s) made while Redis was unreachable to the log`);
   }
 
-  /** One XREAD from the last applied entry; resolves true when it reached the end of the log. */
+  /**
+   * One XREAD from the last applied entry; resolves true when it reached the end of the log.
+   * An entry whose revocations have all expired (its `x`) is passed over unparsed: nothing in it
+   * could still refuse a token, and a long log read at start is mostly such entries.
+   */
   private async readOnce(reader: RedisCommands, block: boolean): Promise<boolean> {
     const sentAt = Date.now();
-    const reply = await reader.xRead(
-      { key: this.keys.stream, id: this.lastApplied },
-      block ? { BLOCK: this.blockMs, COUNT: READ_BATCH } : { COUNT: READ_BATCH },
-    );
+    const count = block ? READ_BATCH : CATCH_UP_BATCH;
+    const reply = await reader.xRead({ key: this.keys.stream, id: this.lastApplied }, block ? { BLOCK: this.blockMs, COUNT: count } : { COUNT: count });
     const messages = reply?.[0]?.messages ?? [];
+    const now = Date.now();
+    const live: Revocation[] = [];
     for (const { id, message } of messages) {
       this.lastApplied = id;
+      if (Number(message.x) <= now) continue;
       const revocations = decodeEntry(message);
       if (revocations === undefined) {
         this.parts.logger.warn(`skipped log entry ${id}: not a revocation batch`);
         continue;
       }
-      if (revocations.length > 0) this.parts.deliver(revocations);
+      // Delivered together: one pass of the listeners per page rather than per entry.
+      for (const revocation of revocations) live.push(revocation);
     }
-    if (messages.length >= READ_BATCH) return false;
+    if (live.length > 0) this.parts.deliver(live);
+    if (messages.length >= count) return false;
     this.parts.clock.markFresh(sentAt);
     return true;
   }

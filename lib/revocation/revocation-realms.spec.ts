@@ -121,8 +121,11 @@ describe('revocations per realm', () => {
     expect(decodeEntry(encodeEntry([partners, primary]))).toEqual([partners, primary]);
     expect(decodeEntry({ r: JSON.stringify([{ ...partners, issuer: 42 }]), x: '0' })).toEqual([]);
     const record = session({ sid: 's', issuer: PARTNERS });
-    expect(decodeSessionRecord(encodeSessionRecord(record))).toEqual(record);
-    expect(decodeSessionRecord(JSON.stringify({ ...record, issuer: ['x'] }))).toBeUndefined();
+    expect(decodeSessionRecord(encodeSessionRecord(record), 'k:s')).toEqual(record);
+    // The primary realm's record keeps the five-field form, so older instances still read it.
+    expect(JSON.parse(encodeSessionRecord(session({ sid: 's' })))).toHaveLength(5);
+    expect(decodeSessionRecord(JSON.stringify(['s', 'alice', 'app', 1, 2, ['x']]), 'k:s')).toBeUndefined();
+    expect(decodeSessionRecord(JSON.stringify({ ...record, issuer: ['x'] }), 'k:s')).toBeUndefined();
   });
 
   it('the revocations re-published after a lost log keep the same sid and not-before of two realms apart', () => {

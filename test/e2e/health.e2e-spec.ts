@@ -3,7 +3,9 @@
  * reachability, and the revocation view's freshness, as `up`, `degraded` or `down` under one
  * key, with reason codes and never a URL. (The Redis-backed view: test/integration/redis-telemetry.int-spec.ts.)
  */
+import type { Server } from 'node:http';
 import { HttpException, Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { KeycloakLogoutHealth, KeycloakLogoutModule, type KeycloakLogoutModuleOptions } from '../../lib/index.js';
@@ -13,6 +15,7 @@ import { KeycloakLogoutHealthIndicator } from '../../lib/terminus/index.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CLIENT = 'app-health';
 /** Long enough for the health probe to run inside the outage pause it starts. */
@@ -154,5 +157,48 @@ describe('the @nestjs/terminus health indicator', () => {
     test = undefined;
     const allowing = await start({ issuer: realm.issuer, clientId: CLIENT, failurePolicy: 'allow', backend: { revocationBus: bus, sessionRegistry: new MemorySessionRegistry() } });
     expect((await allowing.app.get(KeycloakLogoutHealth).check()).revocationView.status).toBe('degraded');
+  });
+
+  it('down (not ready) under either failure policy while the shared log was never read to its end: catching up at start', async () => {
+    const realm = await newRealm();
+    const bus = new SettableBus();
+    // What the Redis bus reports after startTimeout, while it still reads a long log (or Redis is away since the start).
+    bus.state = { state: 'starting', stale: true, lagMs: null, unsharedRevocations: 0 };
+    for (const failurePolicy of ['refuse', 'allow'] as const) {
+      await start({ issuer: realm.issuer, clientId: CLIENT, failurePolicy, backend: { revocationBus: bus, sessionRegistry: new MemorySessionRegistry() } });
+      const { status, body } = await getHealth();
+      expect(status).toBe(503);
+      expect(body.error.keycloak_logout.revocationView).toMatchObject({ status: 'down', stale: true, sharedLog: { state: 'starting', lagMs: null } });
+      await test!.close();
+      test = undefined;
+    }
+    // Once read to its end the view is ready; a later staleness under 'allow' is degraded, as before.
+    bus.state = { state: 'stale', stale: true, lagMs: 4_200, unsharedRevocations: 0 };
+    await start({ issuer: realm.issuer, clientId: CLIENT, failurePolicy: 'allow', backend: { revocationBus: bus, sessionRegistry: new MemorySessionRegistry() } });
+    expect((await getHealth()).status).toBe(200);
+  });
+
+  it('app.listen() does not listen before the revocation bus has caught up (start() resolved)', async () => {
+    const realm = await newRealm();
+    let caughtUp!: () => void;
+    class SlowBus extends LocalRevocationBus {
+      override start(): Promise<void> {
+        return new Promise((resolve) => (caughtUp = resolve));
+      }
+    }
+    const app = await NestFactory.create(healthApp({ issuer: realm.issuer, clientId: CLIENT, backend: { revocationBus: new SlowBus(), sessionRegistry: new MemorySessionRegistry() } }), { logger: false });
+    try {
+      let listening = false;
+      const listen = app.listen(0, '127.0.0.1').then(() => (listening = true));
+      await waitFor(() => caughtUp !== undefined, 'the bus was started', 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(listening).toBe(false);
+      expect((app.getHttpServer() as Server).listening).toBe(false);
+      caughtUp();
+      await listen;
+      expect((app.getHttpServer() as Server).listening).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -88,6 +88,44 @@ describe.skipIf(!enabled)('Redis session registry indexes', () => {
     expect(await pTtlSeconds('ttl:sid-index:ttl-sid-3')).toBeLessThanOrEqual(31_536_000);
   });
 
+  it('finds a session again by its new sid and user only, once it is registered under them (an old index entry is not trusted)', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'moved:' });
+    await registry.register(session({ sub: 'first-user', sid: 'first-sid', adapterSessionId: 'same-browser' }));
+    const again = session({ sub: 'second-user', sid: 'second-sid', adapterSessionId: 'same-browser' });
+    await registry.register(again);
+    // The old indexes still list the member until they expire: what they point to now belongs elsewhere.
+    expect(await indexMembers(suite.admin, 'moved:sid-index:first-sid')).toEqual(['a:same-browser']);
+
+    expect(await registry.findBySid('first-sid')).toEqual([]);
+    expect(await registry.findBySubject('first-user')).toEqual([]);
+    expect(await registry.findBySid('second-sid')).toEqual([again]);
+    expect(await registry.findBySubject('second-user')).toEqual([again]);
+    expect(await registry.findByAdapterSessionId('same-browser')).toEqual(again);
+    // Read once, the stale entries leave the old indexes.
+    expect(await indexMembers(suite.admin, 'moved:sid-index:first-sid')).toEqual([]);
+    expect(await indexMembers(suite.admin, 'moved:sub-index:first-user')).toEqual([]);
+  });
+
+  it('returns no record that names another sid or user than the index it was reached through', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'forged:' });
+    await registry.register(session({ sub: 'owner', sid: 'owner-sid', adapterSessionId: 'owned' }));
+    // Another client of the database points an index at that record.
+    await suite.admin.zAdd('forged:sid-index:other-sid', { score: Date.now() + 600_000, value: 'a:owned' });
+    await suite.admin.zAdd('forged:sub-index:other-user', { score: Date.now() + 600_000, value: 'a:owned' });
+    expect(await registry.findBySid('other-sid')).toEqual([]);
+    expect(await registry.findBySubject('other-user')).toEqual([]);
+    expect((await registry.findBySid('owner-sid')).map((r) => r.adapterSessionId)).toEqual(['owned']);
+  });
+
+  it('keeps a record in about half the bytes of its JSON object: its fields without names or the id its key carries', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'compact:' });
+    const record = session({ sub: 'c0ffee00-0000-4000-a000-000000000001', sid: 'c0ffee00-0000-4000-a000-000000000002', adapterSessionId: 'c0ffee000000000000000000000000aa' });
+    await registry.register(record);
+    const stored = (await suite.admin.get(`compact:record:a:${record.adapterSessionId!}`))!;
+    expect(JSON.parse(stored)).toEqual([record.sid, record.sub, record.clientId, record.issuedAt, record.expiresAt]);
+    expect(stored.length).toBeLessThan(JSON.stringify(record).length * 0.6);
+  });
+
   it('reads a stored value that is not a record as no record, and a failed read as a failure, not a miss', async () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'odd:' });
     await registry.register(session({ sub: 'odd-user', sid: 'odd-sid', adapterSessionId: 'fine' }));
