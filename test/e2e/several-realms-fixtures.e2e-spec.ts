@@ -1,7 +1,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurrentToken, KeycloakBearerGuard, KeycloakLogoutHealth, KeycloakLogoutModule, RefusalLog, RevocationService, Roles, type AccessTokenClaims } from '../../lib/index.js';
-import { keycloak26LogoutToken } from '../fixtures/keycloak-logout-tokens.js';
+import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { nowSeconds } from '../support/clock.js';
 import type { FakeRealm } from '../support/fake-realm.js';
 import { startRealmWithOwnKey } from '../support/realm-with-own-key.js';
