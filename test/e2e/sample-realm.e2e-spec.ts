@@ -53,8 +53,8 @@ describe('sample/keycloak/realm-demo.json', () => {
   });
 
   it('matches what the demo registers at its embedded identity provider', () => {
-    const demo = readFileSync(join(root, 'sample', 'src', 'demo.ts'), 'utf8');
-    expect(demo).toContain("clientSecret: `${app.clientId}-secret`");
+    const demo = readFileSync(join(root, 'sample', 'src', 'start-demo.ts'), 'utf8');
+    expect(demo).toContain("clientSecret: `${app.name}-secret`");
     expect(demo).toContain('/auth/backchannel-logout');
     expect(demo).toContain('/auth/logout/return');
   });
