@@ -60,7 +60,11 @@ function judge(id: string, url: string, options: ResolvedDoctorOptions, routePro
   const body = isJson(answer) ? jsonObject(answer) : undefined;
   const fromLibrary = body !== undefined && typeof body.error === 'string' && typeof body.error_description === 'string' && !('statusCode' in body);
   const what = `POST ${url} with an invalid token answered ${status}`;
-  if (fromLibrary && routeProbe.statuses.includes(status)) {
+  // A guard's exception on these routes passes through the library's exception filter too, so
+  // it has the library's shape; Nest's default message ("Unauthorized") tells it apart from
+  // the library's own 401 for an admin action, whose description names what failed.
+  const guardInLibraryShape = fromLibrary && (status === 403 || (status === 401 && body.error_description === 'Unauthorized'));
+  if (fromLibrary && routeProbe.statuses.includes(status) && !guardInLibraryShape) {
     if (body.error === 'temporarily_unavailable') {
       return error(id, `${what} temporarily_unavailable: the route works, but the app cannot reach Keycloak's discovery document or keys`, "Let the app reach the issuer and jwks_uri (network, proxy, TLS trust); the app's log names the failing URL.");
     }
@@ -82,10 +86,10 @@ function judge(id: string, url: string, options: ResolvedDoctorOptions, routePro
       `Pass --route-prefix with the module's routePrefix (and point Keycloak at the same path), import KeycloakLogoutModule.forRoot() once in the root module, and keep ${switchName} on${routeProbe.group === 'keycloakAdmin' ? ' (or pass --without-admin-routes if you do not use the Admin URL)' : ''}. A global prefix (app.setGlobalPrefix) belongs in --app-url.`,
     );
   }
-  if ((status === 401 || status === 403) && !fromLibrary) {
+  if (status === 401 || status === 403) {
     return error(
       id,
-      `${what}, and not with the library's answer: a guard or middleware refuses the call before the route (a global APP_GUARD that ignores @Public(), or authentication in a proxy)`,
+      `${what}, not the library's refusal of the token: a guard or middleware refuses the call before the route (a global APP_GUARD that ignores @Public(), or authentication in a proxy)`,
       "Make the global guard honour @Public() (read the IS_PUBLIC metadata with Reflector.getAllAndOverride, as KeycloakBearerGuard does), or exclude the library's routes from the proxy's authentication.",
     );
   }
