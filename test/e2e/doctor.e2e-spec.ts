@@ -300,6 +300,65 @@ describe('doctor', () => {
     });
   });
 
+  describe("the embedded IdP's Admin REST API (what the doctor reads)", () => {
+    const adminBase = () => op.issuer.replace(/\/realms\/test$/, '');
+    const tokenUrl = () => `${adminBase()}/realms/master/protocol/openid-connect/token`;
+    const form = (fields: Record<string, string>) => fetch(tokenUrl(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    async function adminToken(): Promise<string> {
+      const response = await form({ grant_type: 'password', client_id: 'admin-cli', ...ADMIN });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { access_token: string }).access_token;
+    }
+
+    it("answers Keycloak's ClientRepresentation, with its field and attribute names, behind an admin token", async () => {
+      const token = await adminToken();
+      const response = await fetch(`${adminBase()}/admin/realms/test/clients?clientId=${CLIENT}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const [client, ...others] = (await response.json()) as Array<Record<string, any>>;
+      expect(others).toEqual([]);
+      expect(client).toMatchObject({
+        clientId: CLIENT,
+        enabled: true,
+        protocol: 'openid-connect',
+        publicClient: false,
+        frontchannelLogout: false,
+        redirectUris: [`${app.url}/auth/callback`],
+        attributes: {
+          'backchannel.logout.url': `${app.url}/auth/backchannel-logout`,
+          'backchannel.logout.session.required': 'true',
+          'backchannel.logout.revoke.offline.tokens': 'false',
+          'post.logout.redirect.uris': `${app.url}/auth/logout/return`,
+        },
+      });
+      expect(client!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const realm = await fetch(`${adminBase()}/admin/realms/test`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await realm.json()).toMatchObject({ realm: 'test', defaultSignatureAlgorithm: 'RS256' });
+      const none = await fetch(`${adminBase()}/admin/realms/test/clients?clientId=unknown`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await none.json()).toEqual([]);
+    });
+
+    it('refuses requests without a valid admin token (401), for another realm (404), and bad token requests', async () => {
+      for (const authorization of [undefined, 'Bearer not-an-issued-token', 'Basic YWRtaW46YWRtaW4=']) {
+        const response = await fetch(`${adminBase()}/admin/realms/test/clients?clientId=${CLIENT}`, { headers: authorization ? { authorization } : {} });
+        expect(response.status, authorization).toBe(401);
+        expect(await response.json()).toEqual({ error: 'HTTP 401 Unauthorized' });
+      }
+      const token = await adminToken();
+      const otherRealm = await fetch(`${adminBase()}/admin/realms/other/clients`, { headers: { authorization: `Bearer ${token}` } });
+      expect(otherRealm.status).toBe(404);
+      const write = await fetch(`${adminBase()}/admin/realms/test/clients`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(write.status).toBe(405);
+
+      expect((await form({ grant_type: 'password', client_id: 'app', ...ADMIN })).status).toBe(401);
+      const wrongPassword = await form({ grant_type: 'password', client_id: 'admin-cli', username: ADMIN.username, password: 'nope' });
+      expect([wrongPassword.status, await wrongPassword.json()]).toEqual([401, { error: 'invalid_grant', error_description: 'Invalid user credentials' }]);
+      const wrongSecret = await form({ grant_type: 'client_credentials', client_id: SERVICE.clientId, client_secret: 'nope' });
+      expect(wrongSecret.status).toBe(401);
+      const unknownGrant = await form({ grant_type: 'authorization_code', client_id: 'admin-cli' });
+      expect([unknownGrant.status, ((await unknownGrant.json()) as { error: string }).error]).toEqual([400, 'unsupported_grant_type']);
+    });
+  });
+
   describe('the command line (node dist/cli/main.js)', () => {
     beforeAll(() => {
       expect(existsSync(join(root, 'dist', 'cli', 'main.js')), 'dist/ is missing: run `npm run build` first (npm test does)').toBe(true);
