@@ -31,7 +31,7 @@ const PROBES: RouteProbe[] = [
 export async function checkAppRoutes(options: ResolvedDoctorOptions): Promise<Finding[]> {
   const probes = options.withoutAdminRoutes ? PROBES.filter((p) => p.group !== 'keycloakAdmin') : PROBES;
   const findings = await Promise.all(probes.map((p) => checkRoute(options, p)));
-  if (options.withoutAdminRoutes) findings.push(ok('app.k_logout', 'Admin URL routes not checked (--without-admin-routes)'));
+  if (options.withoutAdminRoutes) findings.push(ok('app.admin-routes', 'Admin URL routes not checked (--without-admin-routes)'));
   return findings;
 }
 

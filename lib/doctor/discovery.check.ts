@@ -19,6 +19,12 @@ export async function checkDiscovery(options: ResolvedDoctorOptions): Promise<Di
   const result = await probe(url, { timeoutMs: options.timeoutMs, headers: { accept: 'application/json' } });
   const midpoint = (before + options.now()) / 2;
   if (result.kind === 'failure') return { findings: [unreachable(url, result)] };
+  if (result.status >= 300 && result.status < 400) {
+    const location = result.headers.get('location') ?? 'another URL';
+    return {
+      findings: [error('discovery.reachable', `${url} redirects to ${location} (${result.status}); the library does not follow redirects for discovery`, 'Set the issuer to the URL Keycloak itself names as its issuer (usually https, the frontend URL), without a redirect in between.')],
+    };
+  }
   if (result.status !== 200) {
     const fix = result.status === 404
       ? 'Check the realm name and the path in --issuer: Keycloak 17+ serves https://<host>/realms/<realm>, older versions (and KC_HTTP_RELATIVE_PATH=/auth) https://<host>/auth/realms/<realm>.'
