@@ -8,6 +8,7 @@ import { checkSignatureAlgorithms } from './signature-algorithms.check.js';
 import { checkClockSkew } from './clock-skew.check.js';
 import { checkAlgorithms } from './algorithms.check.js';
 import { realmLocation } from './realm-location.js';
+import { readClientConfiguration } from './keycloak-admin-api.js';
 
 const options = (extra: Partial<DoctorOptions> = {}) => resolveDoctorOptions({ issuer: 'https://kc.example/realms/demo', clientId: 'app', appUrl: 'https://app.example', ...extra });
 const client = (extra: ClientRepresentation): ClientRepresentation => ({ clientId: 'app', redirectUris: ['https://app.example/auth/callback'], ...extra });
@@ -93,5 +94,13 @@ describe('realm checks', () => {
     expect(realmLocation('https://kc.example/realms/demo')).toEqual({ base: 'https://kc.example', realm: 'demo' });
     expect(realmLocation('https://kc.example/auth/realms/my%20realm/')).toEqual({ base: 'https://kc.example/auth', realm: 'my realm' });
     expect(realmLocation('https://login.example/oauth2')).toBeUndefined();
+  });
+});
+
+describe('admin credentials', () => {
+  it('are never sent over plain http to another host', async () => {
+    const opts = options({ issuer: 'http://kc.example.invalid/realms/demo' });
+    const read = await readClientConfiguration(opts, { kind: 'password', username: 'admin', password: 'pw' });
+    expect(read.findings).toEqual([expect.objectContaining({ id: 'admin.token', severity: 'error', message: expect.stringContaining('not sending admin credentials') })]);
   });
 });

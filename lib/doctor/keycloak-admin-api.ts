@@ -20,6 +20,15 @@ export async function readClientConfiguration(options: ResolvedDoctorOptions, ad
   if (!location) {
     return { findings: [error('admin.realm', `the realm cannot be derived from ${options.issuer} (expected …/realms/<realm>)`, 'Pass the issuer of a Keycloak realm.')] };
   }
+  if (!safeTransport(location.base)) {
+    return {
+      findings: [error(
+        'admin.token',
+        `not sending admin credentials to ${location.base}: plain http to a host that is not this machine would expose them`,
+        'Use the https issuer for the Admin REST API checks (or run the doctor on the Keycloak host against localhost).',
+      )],
+    };
+  }
   const token = await adminToken(options, location, admin);
   if (typeof token !== 'string') return { findings: [token] };
 
@@ -98,6 +107,13 @@ function clientFrom(options: ResolvedDoctorOptions, location: RealmLocation, res
     );
   }
   return { client };
+}
+
+/** https anywhere, http only to a loopback address. */
+function safeTransport(base: string): boolean {
+  const url = new URL(base);
+  if (url.protocol === 'https:') return true;
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || url.hostname.endsWith('.localhost');
 }
 
 function describe(result: ProbeResult): string {
