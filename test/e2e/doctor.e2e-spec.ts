@@ -260,6 +260,14 @@ describe('doctor', () => {
       expect(report.exitCode).toBe(1);
     });
 
+    it('a Fastify app passes the same route checks', async () => {
+      const fastify = await startTestApp('fastify', KeycloakLogoutModule.forRoot({ issuer: op.issuer, clientId: CLIENT }));
+      extras.push(fastify);
+      const report = await runDoctor({ issuer: op.issuer, clientId: CLIENT, appUrl: fastify.url });
+      for (const id of ['app.backchannel-logout', 'app.k_logout', 'app.k_push_not_before', 'app.k_test_available']) expect(finding(report, id).severity, id).toBe('ok');
+      expect(report.exitCode).toBe(0);
+    });
+
     it('--without-admin-routes leaves the k_* routes out', async () => {
       const report = await runDoctor({ issuer: op.issuer, clientId: CLIENT, appUrl: app.url, withoutAdminRoutes: true });
       expect(report.findings.filter((f) => f.id === 'app.k_push_not_before')).toEqual([]);
