@@ -71,3 +71,8 @@ export type { OidcProviderMetadata } from './oidc/oidc-metadata.interface.js';
 export type { LogoutTokenClaims } from './tokens/logout-token-claims.interface.js';
 
 export * from './errors/index.js';
+
+export { runDoctor, type DoctorReport } from './doctor/run-doctor.js';
+export type { DoctorOptions, AdminCredentials } from './doctor/doctor-options.js';
+export type { Finding, Severity } from './doctor/finding.js';
+export { formatReport } from './doctor/format-report.js';

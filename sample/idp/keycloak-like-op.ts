@@ -29,6 +29,8 @@ import type { AddressInfo } from 'node:net';
 
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 
+import { createAdminRest, type AdminRest, type AdminRestOptions } from './admin-rest.js';
+
 export interface KeycloakLikeOpClient {
   clientId: string;
   /** Confidential client when set (client_secret_basic and client_secret_post); public otherwise. */
@@ -76,6 +78,8 @@ export interface KeycloakLikeOpOptions {
    * Default: errors only, on the console.
    */
   logger?: KeycloakLikeOpLogger;
+  /** The Admin REST API the doctor reads (admin-rest.ts). */
+  admin?: AdminRestOptions;
 }
 
 export interface KeycloakLikeOpLogger {
@@ -214,6 +218,8 @@ export interface KeycloakLikeOp {
   clientConfig(clientId: string): KeycloakLikeOpClient | undefined;
   /** The latest logout of this user session (by `sid`, else by `sub`) the OP remembers. */
   logoutOrigin(ended: { sid?: string; sub?: string }): LogoutOrigin | undefined;
+  /** Keycloak's Admin REST API as the doctor reads it, with per-client representation patches. */
+  adminRest: AdminRest;
   close(): Promise<void>;
 }
 
@@ -258,6 +264,7 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
   const accessTokenTtl = opts.accessTokenTtl ?? 300;
   const clients = new Map<string, KeycloakLikeOpClient>();
   const logger = opts.logger ?? consoleLogger;
+  const adminRest = createAdminRest({ realm, clients: () => [...clients.values()], ...(opts.admin ? { options: opts.admin } : {}) });
 
   // When each logout confirmation reached the OP (see noteLogoutOrigin).
   const logoutConfirmedAt = new WeakMap<IncomingMessage, number>();
@@ -496,6 +503,7 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
   handler = async (req, res) => {
     const url = new URL(req.url ?? '/', origin);
     const { pathname } = url;
+    if (await adminRest.handle(req, res, url)) return;
     if (pathname.startsWith(`${realmPath}${LOGIN_ACTIONS}`)) return loginActions(req, res, url);
     if (pathname === `${realmPath}${ROUTES.userinfo}`) return userinfo(req, res);
     if (pathname !== realmPath && !pathname.startsWith(`${realmPath}/`)) {
@@ -599,6 +607,7 @@ export async function startKeycloakLikeOp(opts: KeycloakLikeOpOptions): Promise<
     registerClient,
     clientConfig: (clientId) => clients.get(clientId),
     logoutOrigin,
+    adminRest,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));

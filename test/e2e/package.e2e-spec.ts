@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +27,7 @@ describe('the packed package', () => {
     expect(files).toContain('dist/terminus/index.d.ts');
     expect(files).toContain('dist/testing/index.d.ts');
     expect(files).toContain('LICENSE');
+    expect(files).toContain('dist/cli/main.js');
     expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/') || f.endsWith('.spec.js'))).toBe(false);
     // Source maps would point at sources the package does not ship.
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
@@ -35,6 +36,7 @@ describe('the packed package', () => {
     const manifest = JSON.parse(readFileSync(join(work, 'node_modules', 'nestjs-keycloak-logout', 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
       scripts: Record<string, string>;
+      bin?: Record<string, string>;
       repository?: unknown;
       bugs?: unknown;
       homepage?: unknown;
@@ -50,6 +52,10 @@ describe('the packed package', () => {
     const namingNestTesting = packed!.files.map((f) => f.path).filter((f) => f.endsWith('.js') && /['"]@nestjs\/testing['"]/.test(readFileSync(join(unpacked, f), 'utf8')));
     expect(namingNestTesting).toEqual(['dist/testing/testing-module.js']);
     expect(manifest.scripts.prepack).toBe('npm run build');
+    // The doctor's command: an executable ES module with a shebang, so npx and npm's bin links run it.
+    expect(manifest.bin).toEqual({ 'nestjs-keycloak-logout': './dist/cli/main.js' });
+    expect(readFileSync(join(unpacked, 'dist', 'cli', 'main.js'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(join(unpacked, 'dist', 'cli', 'main.js')).mode & 0o111).not.toBe(0);
     expect(manifest).toMatchObject({ repository: expect.anything(), bugs: expect.anything(), homepage: expect.any(String) });
 
     const script = `
