@@ -12,14 +12,19 @@
  *   Redis to B, B's `onLogout` fired, the registry found the socket, and the close frame arrived;
  * - refused: the arrival of the first 401 from B's `GET /api/me` with the session's token,
  *   probing back to back (includes one probe round trip: an upper bound), for comparison.
- * Not a test: prints a table, exits 0.
+ * Not a test: prints a table and writes bench/results/live-connections.json (RESULTS section 7).
+ * Goal (issue 13): the socket closed no later than the HTTP refusal plus 1 ms, at p50.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { InstanceProcess } from '../test/support/instance-process.js';
 import { backchannelLogout, runOnRedisInstances, signSessions } from './redis-deployment.js';
-import { latencyHeader, latencyRow, refusedAt } from './support/latency-table.js';
+import { latencyHeader, latencyRow, p50, refusedAt } from './support/latency-table.js';
+import { describeMachine, newReport, saveReport } from './support/report.js';
+
+/** How much later than the HTTP refusal the socket may close, at p50 (issue 13). */
+const GOAL_MARGIN_MS = 1;
 
 const SAMPLES = Number(process.env.SAMPLES ?? 200);
 const WARMUP = 10;
@@ -75,14 +80,38 @@ runOnRedisInstances(3, { clientId: CLIENT, keyPrefix: 'bench-live:', logs: false
   }
 
   const header = latencyHeader(46);
-  console.log(`\nLive connections closed at logout (back-channel logout at instance 1 → ws client of instances 2 and 3), ${SAMPLES} logouts after ${WARMUP} warm-up`);
-  console.log(
+  const lines = [
+    `Live connections closed at logout (back-channel logout at instance 1 → ws client of instances 2 and 3), ${SAMPLES} logouts after ${WARMUP} warm-up`,
     `3 Nest instances (separate processes), redis-server on loopback, ${new Date().toISOString()}, ` +
       `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    '',
+    'from the POST response at instance 1 until ...',
+    header,
+    row('the WebSocket at instance 2/3 is closed', closedLag),
+    row('a 401 arrives from instance 2/3 (HTTP probe)', refusedLag),
+    '',
+    `close codes seen: ${[...codes].map(([code, n]) => `${code} × ${n}`).join(', ')}`,
+  ];
+  console.log(`\n${lines.join('\n')}`);
+  const closedP50 = p50(closedLag);
+  const refusedP50 = p50(refusedLag);
+  saveReport(
+    newReport(
+      {
+        name: 'live-connections',
+        order: 7,
+        title: 'Live connections closed at logout',
+        command: 'npm run bench:live-connections',
+        goals: [
+          {
+            goal: `p50 from logout at one instance to the WebSocket closed at another ≤ the HTTP refusal's p50 + ${GOAL_MARGIN_MS} ms (Redis, 3 instances)`,
+            measured: `${closedP50.toFixed(2)} ms vs ${refusedP50.toFixed(2)} ms (${(closedP50 - refusedP50 >= 0 ? '+' : '')}${(closedP50 - refusedP50).toFixed(2)} ms)`,
+            met: closedP50 <= refusedP50 + GOAL_MARGIN_MS,
+          },
+        ],
+        markdown: ['```', ...lines, '```'].join('\n'),
+      },
+      describeMachine(),
+    ),
   );
-  console.log('\nfrom the POST response at instance 1 until ...');
-  console.log(header);
-  console.log(row('the WebSocket at instance 2/3 is closed', closedLag));
-  console.log(row('a 401 arrives from instance 2/3 (HTTP probe)', refusedLag));
-  console.log(`\nclose codes seen: ${[...codes].map(([code, n]) => `${code} × ${n}`).join(', ')}`);
 });

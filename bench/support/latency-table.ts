@@ -7,6 +7,10 @@ function nearestRank(sorted: number[], p: number): number {
   return sorted[index]!;
 }
 
+export function p50(values: number[]): number {
+  return nearestRank([...values].sort((a, b) => a - b), 50);
+}
+
 export function p99(values: number[]): number {
   return nearestRank([...values].sort((a, b) => a - b), 99);
 }
