@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import KeyvRedis from '@keyv/redis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakLogoutModule, type Revocation } from '../../lib/index.js';
-import { createRedisLogoutBackend, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
+import { createRedisLogoutBackend, redisKeys, type RedisLogoutBackend, type RedisLogoutBackendOptions } from '../../lib/redis/index.js';
+import { encodeEntry } from '../../lib/redis/revocation-codec.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { checkRedisForSuite, RedisServer } from '../support/redis-server.js';
@@ -136,6 +138,37 @@ describe.skipIf(!enabled)('Redis logout backend', () => {
       await writer.revocationBus.publish([sidRevocation('s-4')]);
       await waitFor(() => received.some((r) => r.type === 'sid' && r.sid === 's-4'), 'live delivery', 1_000);
       expect(Date.now() - started).toBeLessThan(1_000);
+    });
+
+    it('start() reads a log of several catch-up pages: every live revocation once, in log order, expired entries skipped, stale until done', async () => {
+      const keys = redisKeys('bus-pages:');
+      const now = Date.now();
+      // Past two full catch-up pages (5,000 entries each) and into a third.
+      const total = 12_345;
+      const expected: string[] = [];
+      const writes: Array<Promise<unknown>> = [];
+      for (let i = 0; i < total; i += 1) {
+        // Every thousandth a (live) not-before, whose order matters; of the others, every third has expired.
+        const expired = i % 1_000 !== 0 && i % 3 === 2;
+        const revocation: Revocation =
+          i % 1_000 === 0
+            ? { type: 'not-before', notBefore: i, id: randomUUID(), source: 'keycloak-admin', revokedAt: now, expiresAt: now + 60_000 }
+            : { ...sidRevocation(`p-${i}`), expiresAt: expired ? now - 1_000 : now + 60_000 };
+        if (!expired) expected.push(revocation.type === 'sid' ? revocation.sid : `nb-${i}`);
+        writes.push(suite.admin.xAdd(keys.stream, '*', encodeEntry([revocation])));
+      }
+      await Promise.all(writes);
+
+      const late = backend({ keyPrefix: 'bus-pages:' });
+      const received: string[] = [];
+      late.revocationBus.subscribe((list) => received.push(...list.map((r) => (r.type === 'sid' ? r.sid : r.type === 'not-before' ? `nb-${r.notBefore}` : '?'))));
+      const starting = late.revocationBus.start();
+      expect(late.health().stale).toBe(true);
+      await starting;
+      // In log order, each once: the not-before ones ascending as written.
+      expect(received).toEqual(expected);
+      expect(late.health()).toMatchObject({ status: 'up', state: 'fresh', stale: false });
+      expect(late.revocationBus.status().lastEntryId).toBe((await suite.admin.xRevRange(keys.stream, '+', '-', { COUNT: 1 }))[0]!.id);
     });
 
     it('trims entries off the shared log once they expire, so it stays bounded', async () => {
