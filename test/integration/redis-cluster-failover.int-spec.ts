@@ -4,7 +4,7 @@ import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
 import { ClusterTopology } from '../support/redis-cluster-topology.js';
-import { LogoutTraffic, statusesAt } from '../support/redis-logout-traffic.js';
+import { LogoutTraffic, statusesAt, probeDuringFailover, repeatUntilStopped } from '../support/redis-logout-traffic.js';
 import { checkRedisForSuite } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -26,12 +26,6 @@ const START_TIMEOUT = 90_000;
 const enabled = checkRedisForSuite('Redis Cluster failover integration tests');
 
 /** One look at an instance: its health before and after two guarded requests. */
-interface Probe {
-  stale: boolean;
-  bystander: number;
-  revoked: number;
-}
-
 describe.skipIf(!enabled)('three instances on a Redis Cluster with replicas, the master of the log killed (separate processes)', () => {
   let cluster: ClusterTopology;
   let realm: FakeRealm;
@@ -74,24 +68,9 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster with replicas, the
     const [replica] = await cluster.replicasOf(master);
     expect(replica).toBeDefined();
 
-    // Guarded requests at every instance, all along, with the instance's health around each pair.
-    const probes: Probe[] = [];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        for (const instance of instances) {
-          const before = await instance.health();
-          const bystanderStatus = await instance.me(bystander);
-          const revokedStatus = await instance.me(revoked);
-          const after = await instance.health();
-          if (before.stale === after.stale) probes.push({ stale: before.stale, bystander: bystanderStatus, revoked: revokedStatus });
-        }
-      }
-    })();
-    let streaming = true;
-    const stream = (async () => {
-      while (streaming) await logoutSomewhere();
-    })();
+    // Guarded requests at every instance all along, and a stream of logouts, while a node dies.
+    const watch = probeDuringFailover(instances, bystander, revoked);
+    const stream = repeatUntilStopped(logoutSomewhere);
 
     try {
       // The replica stops replicating: frozen, and its link cut by the master, so that what the
@@ -117,8 +96,7 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster with replicas, the
       );
       const freshAt = Date.now();
       await waitFor(() => traffic.sent.some((logout) => logout.at > freshAt && logout.status === 200), 'a logout acknowledged after the failover', 10_000);
-      streaming = false;
-      await stream;
+      await stream.stop();
       // Logouts go one at a time: the first one answered after the kill may have been sent before it.
       const firstAcknowledgedAfterKill = traffic.sent.filter((logout) => logout.at > killedAt).slice(1).find((logout) => logout.status === 200)!.at;
 
@@ -144,14 +122,12 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster with replicas, the
           `${traffic.sent.length} logouts sent, ${traffic.acknowledged.length} acknowledged, ${tail.length} in the lost tail`,
       );
     } finally {
-      streaming = false;
-      watching = false;
-      await Promise.all([stream, watcher]);
+      await Promise.all([stream.stop(), watch.stop()]);
     }
 
     // The failure policy ("refuse") while stale; normal answers while fresh.
-    const stale = probes.filter((probe) => probe.stale);
-    const fresh = probes.filter((probe) => !probe.stale);
+    const stale = watch.probes.filter((probe) => probe.stale);
+    const fresh = watch.probes.filter((probe) => !probe.stale);
     expect(stale.length).toBeGreaterThan(0);
     expect(stale.every((probe) => probe.bystander === 503 && probe.revoked === 503)).toBe(true);
     expect(fresh.every((probe) => probe.bystander === 200 && probe.revoked === 401)).toBe(true);

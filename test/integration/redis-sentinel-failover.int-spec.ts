@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
-import { LogoutTraffic, statusesAt } from '../support/redis-logout-traffic.js';
+import { LogoutTraffic, statusesAt, probeDuringFailover, repeatUntilStopped } from '../support/redis-logout-traffic.js';
 import { DOWN_AFTER_MS, SentinelTopology } from '../support/redis-sentinel-topology.js';
 import { checkRedisForSuite } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -21,12 +21,6 @@ const START_TIMEOUT = 90_000;
 const enabled = checkRedisForSuite('Redis Sentinel integration tests');
 
 /** One look at an instance: its health before and after two guarded requests. */
-interface Probe {
-  stale: boolean;
-  bystander: number;
-  revoked: number;
-}
-
 describe.skipIf(!enabled)('three instances on Redis Sentinel (separate processes)', () => {
   let topology: SentinelTopology;
   let realm: FakeRealm;
@@ -75,24 +69,9 @@ describe.skipIf(!enabled)('three instances on Redis Sentinel (separate processes
     const revoked = traffic.sent[0]!.token;
     await waitFor(async () => (await statusesAt(instances, revoked)).every((s) => s === 401), 'first logout everywhere', 2_000, 5);
 
-    // Guarded requests at every instance, all along, with the instance's health around each pair.
-    const probes: Probe[] = [];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        for (const instance of instances) {
-          const before = await instance.health();
-          const bystanderStatus = await instance.me(bystander);
-          const revokedStatus = await instance.me(revoked);
-          const after = await instance.health();
-          if (before.stale === after.stale) probes.push({ stale: before.stale, bystander: bystanderStatus, revoked: revokedStatus });
-        }
-      }
-    })();
-    let streaming = true;
-    const stream = (async () => {
-      while (streaming) await logoutSomewhere();
-    })();
+    // Guarded requests at every instance all along, and a stream of logouts, while a node dies.
+    const watch = probeDuringFailover(instances, bystander, revoked);
+    const stream = repeatUntilStopped(logoutSomewhere);
 
     try {
       // The replica stops replicating: frozen, and its link cut by the master, so that what the
@@ -118,8 +97,7 @@ describe.skipIf(!enabled)('three instances on Redis Sentinel (separate processes
       );
       const freshAt = Date.now();
       await waitFor(() => traffic.sent.some((logout) => logout.at > freshAt && logout.status === 200), 'a logout acknowledged after the failover', 10_000);
-      streaming = false;
-      await stream;
+      await stream.stop();
       // Logouts go one at a time: the first one answered after the kill may have been sent before it.
       const firstAcknowledgedAfterKill = traffic.sent.filter((logout) => logout.at > killedAt).slice(1).find((logout) => logout.status === 200)!.at;
 
@@ -143,14 +121,12 @@ describe.skipIf(!enabled)('three instances on Redis Sentinel (separate processes
           `${traffic.sent.length} logouts sent, ${traffic.acknowledged.length} acknowledged, ${tail.length} in the lost tail`,
       );
     } finally {
-      streaming = false;
-      watching = false;
-      await Promise.all([stream, watcher]);
+      await Promise.all([stream.stop(), watch.stop()]);
     }
 
     // The failure policy ("refuse") while stale; normal answers while fresh.
-    const stale = probes.filter((probe) => probe.stale);
-    const fresh = probes.filter((probe) => !probe.stale);
+    const stale = watch.probes.filter((probe) => probe.stale);
+    const fresh = watch.probes.filter((probe) => !probe.stale);
     expect(stale.length).toBeGreaterThan(0);
     expect(stale.every((probe) => probe.bystander === 503 && probe.revoked === 503)).toBe(true);
     expect(fresh.every((probe) => probe.bystander === 200 && probe.revoked === 401)).toBe(true);

@@ -58,3 +58,45 @@ export class LogoutTraffic {
     return this.sent.filter((logout) => logout.status === 200);
   }
 }
+
+/** One round of guarded requests at an instance during a failover, with its health then. */
+export interface FailoverProbe {
+  stale: boolean;
+  bystander: number;
+  revoked: number;
+}
+
+/**
+ * Runs `step` over and over until `stop()`; `stop()` resolves once the last step has ended. For
+ * a stream of logouts, or of probes, going on while a test kills a Redis node.
+ */
+export function repeatUntilStopped(step: () => Promise<unknown>): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) await step();
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/**
+ * Guarded requests at every instance, all along, with the instance's health read around each
+ * pair: a pair during which the health changed is not kept, so every probe has one known state.
+ */
+export function probeDuringFailover(instances: readonly InstanceProcess[], bystander: string, revoked: string): { probes: FailoverProbe[]; stop(): Promise<void> } {
+  const probes: FailoverProbe[] = [];
+  const probing = repeatUntilStopped(async () => {
+    for (const instance of instances) {
+      const before = await instance.health();
+      const bystanderStatus = await instance.me(bystander);
+      const revokedStatus = await instance.me(revoked);
+      const after = await instance.health();
+      if (before.stale === after.stale) probes.push({ stale: before.stale, bystander: bystanderStatus, revoked: revokedStatus });
+    }
+  });
+  return { probes, stop: () => probing.stop() };
+}
