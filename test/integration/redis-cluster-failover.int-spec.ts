@@ -4,7 +4,7 @@ import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
 import { ClusterTopology } from '../support/redis-cluster-topology.js';
-import { LogoutTraffic, statusesAt, probeDuringFailover, repeatUntilStopped } from '../support/redis-logout-traffic.js';
+import { LogoutTraffic, statusesAt, probeDuringFailover, recoveryAfterKill, repeatUntilStopped } from '../support/redis-logout-traffic.js';
 import { checkRedisForSuite } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -89,16 +89,7 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster with replicas, the
 
       await waitFor(async () => (await cluster.masterOf(logKey))?.port === replica!.port, "the replica to take over the log's slot", 30_000, 50);
       const promotedAt = Date.now();
-      await waitFor(
-        async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.state === 'fresh' && h.unsharedRevocations === 0),
-        'every instance fresh again with nothing left unshared',
-        30_000,
-      );
-      const freshAt = Date.now();
-      await waitFor(() => traffic.sent.some((logout) => logout.at > freshAt && logout.status === 200), 'a logout acknowledged after the failover', 10_000);
-      await stream.stop();
-      // Logouts go one at a time: the first one answered after the kill may have been sent before it.
-      const firstAcknowledgedAfterKill = traffic.sent.filter((logout) => logout.at > killedAt).slice(1).find((logout) => logout.status === 200)!.at;
+      const { freshAt, firstAcknowledgedAfterKill } = await recoveryAfterKill(instances, traffic, stream, killedAt);
 
       // Every acknowledged logout is refused by every instance; one answered with an error
       // during the failover is either enforced everywhere (queued, then written to the new

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
 import { InstanceProcess } from '../support/instance-process.js';
-import { LogoutTraffic, statusesAt, probeDuringFailover, repeatUntilStopped } from '../support/redis-logout-traffic.js';
+import { LogoutTraffic, statusesAt, probeDuringFailover, recoveryAfterKill, repeatUntilStopped } from '../support/redis-logout-traffic.js';
 import { DOWN_AFTER_MS, SentinelTopology } from '../support/redis-sentinel-topology.js';
 import { checkRedisForSuite } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -90,16 +90,7 @@ describe.skipIf(!enabled)('three instances on Redis Sentinel (separate processes
 
       await waitFor(async () => (await topology.masterPort()) === topology.replica.port, 'the Sentinels to promote the replica', 30_000, 100);
       const promotedAt = Date.now();
-      await waitFor(
-        async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.state === 'fresh' && h.unsharedRevocations === 0),
-        'every instance fresh again with nothing left unshared',
-        30_000,
-      );
-      const freshAt = Date.now();
-      await waitFor(() => traffic.sent.some((logout) => logout.at > freshAt && logout.status === 200), 'a logout acknowledged after the failover', 10_000);
-      await stream.stop();
-      // Logouts go one at a time: the first one answered after the kill may have been sent before it.
-      const firstAcknowledgedAfterKill = traffic.sent.filter((logout) => logout.at > killedAt).slice(1).find((logout) => logout.status === 200)!.at;
+      const { freshAt, firstAcknowledgedAfterKill } = await recoveryAfterKill(instances, traffic, stream, killedAt);
 
       // Every logout, acknowledged or answered with an error during the failover (enforced and
       // queued), is refused by every instance: they converged on the same revocations.

@@ -3,6 +3,7 @@ import type { FakeRealm } from './fake-realm.js';
 import type { InstanceProcess } from './instance-process.js';
 import { keycloakAccessToken } from './keycloak-access-token.js';
 import { postForm } from './test-app.js';
+import { waitFor } from './wait-for.js';
 
 /** One back-channel logout and the access token of the session it ends. */
 export interface SentLogout {
@@ -99,4 +100,29 @@ export function probeDuringFailover(instances: readonly InstanceProcess[], bysta
     }
   });
   return { probes, stop: () => probing.stop() };
+}
+
+/**
+ * After a Redis node was killed at `killedAt`: waits until every instance is fresh with nothing
+ * left unshared and a logout sent since was acknowledged, then stops the stream of logouts.
+ * Resolves when the instances were fresh again, and when the first logout sent after the kill
+ * was acknowledged (logouts go one at a time, so the first answered after the kill may have been
+ * sent before it and is passed over).
+ */
+export async function recoveryAfterKill(
+  instances: readonly InstanceProcess[],
+  traffic: LogoutTraffic,
+  stream: { stop(): Promise<void> },
+  killedAt: number,
+): Promise<{ freshAt: number; firstAcknowledgedAfterKill: number }> {
+  await waitFor(
+    async () => (await Promise.all(instances.map((i) => i.health()))).every((h) => h.state === 'fresh' && h.unsharedRevocations === 0),
+    'every instance fresh again with nothing left unshared',
+    30_000,
+  );
+  const freshAt = Date.now();
+  await waitFor(() => traffic.sent.some((logout) => logout.at > freshAt && logout.status === 200), 'a logout acknowledged after the failover', 10_000);
+  await stream.stop();
+  const firstAcknowledgedAfterKill = traffic.sent.filter((logout) => logout.at > killedAt).slice(1).find((logout) => logout.status === 200)!.at;
+  return { freshAt, firstAcknowledgedAfterKill };
 }
