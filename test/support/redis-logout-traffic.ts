@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { keycloak26LogoutToken } from './keycloak-logout-tokens.js';
 import type { FakeRealm } from './fake-realm.js';
 import type { InstanceProcess } from './instance-process.js';
@@ -100,6 +101,15 @@ export function probeDuringFailover(instances: readonly InstanceProcess[], bysta
     }
   });
   return { probes, stop: () => probing.stop() };
+}
+
+/** The failure policy "refuse" held during a failover: 503 while stale, normal answers while fresh. */
+export function expectFailurePolicyHeld(probes: readonly FailoverProbe[]): void {
+  const stale = probes.filter((probe) => probe.stale);
+  const fresh = probes.filter((probe) => !probe.stale);
+  expect(stale.length).toBeGreaterThan(0);
+  expect(stale.every((probe) => probe.bystander === 503 && probe.revoked === 503)).toBe(true);
+  expect(fresh.every((probe) => probe.bystander === 200 && probe.revoked === 401)).toBe(true);
 }
 
 /**
