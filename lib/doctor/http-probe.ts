@@ -1,3 +1,5 @@
+import { isPlainObject } from '../utils/is-plain-object.js';
+
 /** An HTTP answer as the doctor saw it, with how long it took. Bodies are capped. */
 export interface ProbeAnswer {
   kind: 'answer';
@@ -53,7 +55,7 @@ function describeFailure(err: unknown, timeoutMs: number): Pick<ProbeFailure, 'c
 export function jsonObject(answer: ProbeAnswer): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(answer.body);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return isPlainObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

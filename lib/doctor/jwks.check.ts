@@ -1,6 +1,7 @@
 import { ok, error, type Finding } from './finding.js';
 import { probe, jsonObject } from './http-probe.js';
 import type { ResolvedDoctorOptions } from './doctor-options.js';
+import { isPlainObject } from '../utils/is-plain-object.js';
 
 /** The parts of a JWK the doctor reads. */
 export interface PublicJwk {
@@ -41,5 +42,5 @@ export async function checkJwks(options: ResolvedDoctorOptions, discovery: Recor
 }
 
 function isJwk(value: unknown): value is PublicJwk {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return isPlainObject(value);
 }

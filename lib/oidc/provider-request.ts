@@ -5,6 +5,7 @@ import { ProviderRejectedError } from '../errors/provider-rejected.error.js';
 import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
 import { TokenRejectedError } from '../errors/token-rejected.error.js';
 import type { ProviderFetch } from '../telemetry/provider-request-telemetry.js';
+import { isPlainObject } from '../utils/is-plain-object.js';
 import { printable } from '../utils/printable.js';
 
 /** Largest OP answer read; a token response is a few kilobytes. */
@@ -58,7 +59,7 @@ export async function postToProvider(request: ProviderPost): Promise<ProviderRes
   if (text.trim() !== '') {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+      if (isPlainObject(parsed)) json = parsed;
     } catch {
       json = undefined;
     }
