@@ -29,6 +29,7 @@ export type RedisCommands = Pick<
   | 'zRem'
   | 'zRange'
   | 'zRemRangeByScore'
+  | 'eval'
 > & { multi(): KeyTransaction };
 
 /** What a link tells its owner. */

@@ -1,23 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
+import { ErrorReply } from 'redis';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import type { FreshnessClock } from './freshness-clock.js';
 import type { KnownRevocations } from './known-revocations.js';
+import { readLivePage, UnexpectedPageReply, type LivePage } from './live-log-page.js';
 import { LogContinuity } from './log-continuity.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisCommands, RedisLink } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RevocationLogCompactor } from './revocation-log-compactor.js';
 import type { RevocationOutbox } from './revocation-outbox.js';
-import { decodeEntry, encodeEntry } from './revocation-codec.js';
+import { decodeBatch, encodeEntry, nextStreamId } from './revocation-codec.js';
 import { describeError } from './describe-error.js';
 
 /** Entries read per blocking XREAD; a full page means more may follow, so the view is not yet known complete. */
 const READ_BATCH = 500;
 /**
- * Entries read per XREAD while catching up (at start, after a reconnect): a new instance reading
- * a long log pays one round trip per page, so pages are larger there (see bench/catch-up.ts).
+ * Entries read per page while catching up (at start, after a reconnect). The next page is asked
+ * for before one is applied, so round trips overlap with the work here; a page of the script
+ * (live-log-page.ts) keeps Redis busy for a few ms at most (see bench/catch-up.ts).
  */
+const CATCH_UP_PAGE = 1_000;
+/** Entries per XREAD while catching up when the server refuses the script. */
 const CATCH_UP_BATCH = 5_000;
 /** Revocations per stream entry when re-publishing a lost log. */
 const RESEED_BATCH = 250;
@@ -25,6 +30,14 @@ const RESEED_BATCH = 250;
 /** How long the reader's XREAD blocks: a quarter of `maxStaleness`, so a healthy view is never older than about half of it. */
 export function readerBlockTime(maxStaleness: number): number {
   return Math.max(20, Math.min(1_000, Math.floor(maxStaleness / 4)));
+}
+
+/** A catch-up page asked for, not yet applied. */
+interface PageRead {
+  /** First id it reads. */
+  from: string;
+  sentAt: number;
+  reply: Promise<LivePage>;
 }
 
 interface RevocationLogReaderParts {
@@ -40,8 +53,9 @@ interface RevocationLogReaderParts {
 /**
  * Reads the shared revocation log on the reader connection, from the last entry applied here:
  * after every (re)connection it checks whether Redis lost the log (and then re-publishes what
- * this instance knows), writes the outbox, catches up without blocking, then waits for new
- * entries with a blocking XREAD. Each read that reaches the end of the log tells the freshness
+ * this instance knows), writes the outbox, catches up without blocking (a script that reads
+ * pages on the server and sends back their live entries only), then waits for new entries with
+ * a blocking XREAD. Each read that reaches the end of the log tells the freshness
  * clock the view is complete as of when that read was sent. Runs until stop().
  */
 export class RevocationLogReader {
@@ -52,6 +66,10 @@ export class RevocationLogReader {
   private readonly continuity: LogContinuity;
   private readonly blockMs: number;
   private loop: Promise<void> | undefined;
+  /** The next catch-up page, asked for before the previous one was applied. */
+  private ahead: PageRead | undefined;
+  /** The server refused the catch-up script (ACL, a server without it) since the last (re)connection: XREAD instead. */
+  private scriptRefused = false;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -119,6 +137,7 @@ export class RevocationLogReader {
         if (reachedEnd && !resync && this.parts.compactor.due()) await this.compact(link);
         backoff = 0;
       } catch (error) {
+        this.ahead = undefined;
         if (this.stopped) break;
         resync = true;
         this.lastFailure = describeError(error);
@@ -161,6 +180,8 @@ export class RevocationLogReader {
     const reader = link.redis;
     const first = this.continuity.firstCheck;
     const endsAnOutage = this.parts.clock.endsAnOutage(first);
+    this.ahead = undefined;
+    this.scriptRefused = false;
     const loss = await this.continuity.lossSince(link, this.lastApplied);
     if (!this.isConnected) {
       this.isConnected = true;
@@ -191,12 +212,55 @@ export class RevocationLogReader {
     if (written > 0) this.parts.logger.log(`wrote ${written} revocation(s) made while Redis was unreachable to the log`);
   }
 
-  /**
-   * One XREAD from the last applied entry; resolves true when it reached the end of the log.
-   * An entry whose revocations have all expired (its `x`) is passed over unparsed: nothing in it
-   * could still refuse a token, and a long log read at start is mostly such entries.
-   */
+  /** One read from the last applied entry; resolves true when it reached the end of the log. */
   private async readOnce(reader: RedisCommands, block: boolean): Promise<boolean> {
+    if (block || this.scriptRefused) return this.readEntries(reader, block);
+    try {
+      return await this.readLivePage(reader);
+    } catch (error) {
+      if (!(error instanceof ErrorReply || error instanceof UnexpectedPageReply)) throw error;
+      this.ahead = undefined;
+      this.scriptRefused = true;
+      this.parts.logger.warn(`Redis refused the catch-up script (${describeError(error)}): catching up with XREAD, expired entries included`);
+      return false;
+    }
+  }
+
+  /**
+   * Catching up: one page of the script, which passes over expired entries on the server (see
+   * live-log-page.ts). A full page means more may follow: the next one is asked for before this
+   * one is applied, so that Redis reads it meanwhile.
+   */
+  private async readLivePage(reader: RedisCommands): Promise<boolean> {
+    const from = nextStreamId(this.lastApplied);
+    const read = this.ahead?.from === from ? this.ahead : this.askForPage(reader, from);
+    this.ahead = undefined;
+    const page = await read.reply;
+    const full = page.read >= CATCH_UP_PAGE;
+    if (full && page.lastId !== undefined) this.ahead = this.askForPage(reader, nextStreamId(page.lastId));
+    const live: Revocation[] = [];
+    for (let i = 0; i < page.ids.length; i += 1) this.collect(page.ids[i]!, page.batches[i], live);
+    if (page.lastId !== undefined) this.lastApplied = page.lastId;
+    if (live.length > 0) this.parts.deliver(live);
+    if (full) return false;
+    this.parts.clock.markFresh(read.sentAt);
+    return true;
+  }
+
+  private askForPage(reader: RedisCommands, from: string): PageRead {
+    const sentAt = Date.now();
+    const reply = readLivePage(reader, this.keys.stream, from, CATCH_UP_PAGE, sentAt);
+    // Awaited later, or dropped after a failure: never an unhandled rejection meanwhile.
+    reply.catch(() => undefined);
+    return { from, sentAt, reply };
+  }
+
+  /**
+   * One XREAD from the last applied entry (blocking once caught up); resolves true when it
+   * reached the end of the log. An entry whose revocations have all expired (its `x`) is passed
+   * over unparsed: nothing in it could still refuse a token.
+   */
+  private async readEntries(reader: RedisCommands, block: boolean): Promise<boolean> {
     const sentAt = Date.now();
     const count = block ? READ_BATCH : CATCH_UP_BATCH;
     const reply = await reader.xRead({ key: this.keys.stream, id: this.lastApplied }, block ? { BLOCK: this.blockMs, COUNT: count } : { COUNT: count });
@@ -206,17 +270,22 @@ export class RevocationLogReader {
     for (const { id, message } of messages) {
       this.lastApplied = id;
       if (Number(message.x) <= now) continue;
-      const revocations = decodeEntry(message);
-      if (revocations === undefined) {
-        this.parts.logger.warn(`skipped log entry ${id}: not a revocation batch`);
-        continue;
-      }
-      // Delivered together: one pass of the listeners per page rather than per entry.
-      for (const revocation of revocations) live.push(revocation);
+      this.collect(id, message.r, live);
     }
+    // Delivered together: one pass of the listeners per page rather than per entry.
     if (live.length > 0) this.parts.deliver(live);
     if (messages.length >= count) return false;
     this.parts.clock.markFresh(sentAt);
     return true;
+  }
+
+  /** Adds the revocations of the live entry `id` (its `r` field) to `live`; an entry that is not ours is skipped. */
+  private collect(id: string, batch: unknown, live: Revocation[]): void {
+    const revocations = decodeBatch(batch);
+    if (revocations === undefined) {
+      this.parts.logger.warn(`skipped log entry ${id}: not a revocation batch`);
+      return;
+    }
+    for (const revocation of revocations) live.push(revocation);
   }
 }
