@@ -19,17 +19,31 @@
  * First, the catch-up itself at 100k and 1M entries (SIZES), uncompacted: once with 1% of the
  * entries live (a long history) and once with every entry live (the worst case: nothing to pass
  * over), each revocation applied to a RevocationStore as the module's RevocationService does.
- * Goal: 1M entries applied in ≤ 5 s. Writes bench/results/catch-up.json.
+ * Goal: 1M entries applied in ≤ 5 s. Each start-up runs in a new process, as a new instance does
+ * (bench/catch-up-instance.ts), on a fresh copy of the same log, ROUNDS times (default 3; the
+ * median is reported).
+ *
+ *   npm run bench:catch-up -- --baseline ../base
+ *
+ * also starts the library of another checkout (e.g. `git worktree add ../base main`, with its
+ * node_modules linked) on the same logs, alternating with this one round by round, and reports
+ * this checkout's start-up ÷ the baseline's: the machine is shared, so only figures measured side
+ * by side compare. Writes bench/results/catch-up.json.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient, type RedisClientType } from 'redis';
 import type { Revocation } from '../lib/index.js';
 import { createRedisLogoutBackend, redisKeys } from '../lib/redis/index.js';
 import { RevocationLogTrimmer } from '../lib/redis/revocation-log-trimmer.js';
-import { RevocationStore } from '../lib/revocation/revocation-store.js';
 import { RedisServer, redisServerAvailable } from '../test/support/redis-server.js';
 import { quietLogger } from '../test/support/redis-test-helpers.js';
+import type { InstanceRun } from './catch-up-instance.js';
 import { describeMachine, newReport, saveReport, type Goal } from './support/report.js';
+import { median } from './support/stats.js';
 import { waitFor } from '../test/support/wait-for.js';
 
 const LOGOUTS = Number(process.env.LOGOUTS ?? 1_000_000);
@@ -38,14 +52,45 @@ const PREFIX = 'catch-up:';
 const WRITE_BATCH = 10_000;
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number).filter((n) => n > 0);
 const CATCH_UP_GOAL_MS = 5_000;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+/** Where the log is written once, to be copied afresh before each start-up (the trimmer of an instance changes it). */
+const SOURCE_KEY = `${PREFIX}source`;
+const HERE = fileURLToPath(new URL('../', import.meta.url));
+
+/** `--baseline <checkout>`: another checkout to start alternately with this one. */
+function baselineCheckout(): string | undefined {
+  const at = process.argv.indexOf('--baseline');
+  const path = at >= 0 ? process.argv[at + 1] : undefined;
+  if (at >= 0 && path === undefined) throw new Error('--baseline needs the path of a checkout');
+  return path === undefined ? undefined : resolve(path);
+}
+
+/** One start-up of a new instance, plus what Redis spent meanwhile. */
+interface StartUp extends InstanceRun {
+  redisCpuMs: number;
+}
+
+/** Start-ups of one build on one log: their medians. */
+interface BuildFigures {
+  startupMs: number;
+  cpuMs: number;
+  redisCpuMs: number;
+  runs: StartUp[];
+}
 
 interface CatchUp {
   entries: number;
   live: number;
+  /** Median of this checkout's start-ups. */
   startupMs: number;
   /** Revocations the store took (the live ones). */
   applied: number;
   entriesPerSecond: number;
+  candidate: BuildFigures;
+  baseline?: BuildFigures & {
+    /** Median over the rounds of this checkout's start-up ÷ the baseline's, in the same round. */
+    ratio: number;
+  };
 }
 
 interface Measure {
@@ -63,6 +108,13 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function usedMemory(admin: RedisClientType): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+}
+
+/** CPU ms redis-server has used (all threads). */
+async function redisCpuMs(admin: RedisClientType): Promise<number> {
+  const info = await admin.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
 }
 
 async function writeHistory(admin: RedisClientType, stream: string, logouts = LOGOUTS, active = ACTIVE): Promise<void> {
@@ -89,34 +141,74 @@ async function writeHistory(admin: RedisClientType, stream: string, logouts = LO
 }
 
 /**
- * Starts a backend the way an app does, its revocations applied to a RevocationStore as
- * RevocationService does; resolves when its first complete read is done.
+ * A new instance, in a process of its own, of the library in `checkout`: resolves when its first
+ * complete read is done, with its figures (see catch-up-instance.ts).
  */
-async function startup(url: string): Promise<{ ms: number; received: number; applied: number }> {
-  const backend = createRedisLogoutBackend({ url, keyPrefix: PREFIX, startTimeout: 600_000, logger: quietLogger() });
-  const store = new RevocationStore();
-  store.onModuleDestroy();
-  let received = 0;
-  let applied = 0;
-  backend.revocationBus.subscribe((list) => {
-    received += list.length;
-    for (const revocation of list) if (store.apply(revocation)) applied += 1;
+async function startup(admin: RedisClientType, url: string, checkout = HERE): Promise<StartUp> {
+  const redisBefore = await redisCpuMs(admin);
+  const stdout = await new Promise<string>((done, fail) => {
+    execFile(
+      process.execPath,
+      ['--import', `${HERE}test/support/ts-register.js`, `${HERE}bench/catch-up-instance.ts`, checkout, url, PREFIX],
+      { maxBuffer: 1024 * 1024 },
+      (error, out, err) => (error ? fail(new Error(`${error.message}\n${err}`)) : done(out)),
+    );
   });
-  const started = performance.now();
-  await backend.revocationBus.start();
-  const ms = performance.now() - started;
-  await backend.close();
-  return { ms, received, applied };
+  const run = JSON.parse(stdout.trim().split('\n').pop()!) as InstanceRun;
+  for (const warning of run.warnings) console.log(`  (${checkout === HERE ? 'this checkout' : 'baseline'}: ${warning.slice(0, 200)})`);
+  return { ...run, redisCpuMs: (await redisCpuMs(admin)) - redisBefore };
 }
 
-/** A new instance's start-up on an uncompacted log of `entries`, `live` of them live. */
-async function catchUp(admin: RedisClientType, url: string, stream: string, entries: number, live: number): Promise<CatchUp> {
-  await admin.del(stream);
-  await writeHistory(admin, stream, entries, live);
+/** The log as written, copied afresh to where instances read it; compaction held off. */
+async function freshLog(admin: RedisClientType, stream: string): Promise<void> {
+  await admin.copy(SOURCE_KEY, stream, { REPLACE: true });
   await admin.set(redisKeys(PREFIX).compaction, 'bench', { PX: 3_600_000 });
-  const { ms, applied } = await startup(url);
-  const result = { entries, live, startupMs: Math.round(ms), applied, entriesPerSecond: Math.round(entries / (ms / 1000)) };
-  console.log(`${String(entries).padStart(10)}${String(live).padStart(10)}${`${result.startupMs} ms`.padStart(12)}${String(applied).padStart(10)}${String(result.entriesPerSecond).padStart(14)}`);
+}
+
+function figures(runs: StartUp[]): BuildFigures {
+  return {
+    startupMs: Math.round(median(runs.map((run) => run.ms))),
+    cpuMs: Math.round(median(runs.map((run) => run.cpuMs))),
+    redisCpuMs: Math.round(median(runs.map((run) => run.redisCpuMs))),
+    runs,
+  };
+}
+
+/**
+ * New instances' start-ups on an uncompacted log of `entries`, `live` of them live: ROUNDS of
+ * them, each on a fresh copy of the log; with a baseline, its start-ups alternate with these
+ * (which goes first alternates too).
+ */
+async function catchUp(admin: RedisClientType, url: string, stream: string, entries: number, live: number, baseline: string | undefined): Promise<CatchUp> {
+  await admin.del(SOURCE_KEY);
+  await writeHistory(admin, SOURCE_KEY, entries, live);
+  const ours: StartUp[] = [];
+  const theirs: StartUp[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = baseline === undefined ? ['ours'] : round % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
+    for (const which of order) {
+      await freshLog(admin, stream);
+      if (which === 'ours') ours.push(await startup(admin, url));
+      else theirs.push(await startup(admin, url, baseline));
+    }
+    if (baseline !== undefined) ratios.push(ours[round]!.ms / theirs[round]!.ms);
+  }
+  const candidate = figures(ours);
+  const result: CatchUp = {
+    entries,
+    live,
+    startupMs: candidate.startupMs,
+    applied: ours[0]!.applied,
+    entriesPerSecond: Math.round(entries / (candidate.startupMs / 1000)),
+    candidate,
+    ...(baseline === undefined ? {} : { baseline: { ...figures(theirs), ratio: median(ratios) } }),
+  };
+  const side = result.baseline ? `${`${result.baseline.startupMs} ms`.padStart(12)}${result.baseline.ratio.toFixed(2).padStart(8)}×` : '';
+  console.log(
+    `${String(entries).padStart(10)}${String(live).padStart(10)}${`${result.startupMs} ms`.padStart(12)}${side}${String(result.applied).padStart(10)}` +
+      `${String(result.entriesPerSecond).padStart(12)}${`${candidate.cpuMs} ms`.padStart(12)}${`${candidate.redisCpuMs} ms`.padStart(12)}`,
+  );
   return result;
 }
 
@@ -125,7 +217,7 @@ async function measure(admin: RedisClientType, url: string, state: string, basel
   const entries = await admin.xLen(stream);
   const streamBytes = (await admin.memoryUsage(stream, { SAMPLES: 0 })) ?? 0;
   const usedMemoryBytes = (await usedMemory(admin)) - baseline;
-  const { ms, received } = await startup(url);
+  const { ms, received } = await startup(admin, url);
   const result = { state, entries, streamBytes, usedMemoryBytes, startupMs: Math.round(ms), revocationsReceived: received };
   console.log(
     `${state.padEnd(28)}${String(result.entries).padStart(10)}${mib(result.streamBytes).padStart(12)}${mib(result.usedMemoryBytes).padStart(12)}` +
@@ -145,6 +237,24 @@ async function compactByAnInstance(admin: RedisClientType, url: string, stream: 
 }
 
 const machine = describeMachine();
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The catch-up rows: medians of ROUNDS start-ups, side by side with the baseline's when there is one. */
+function catchUpTable(catchUps: CatchUp[]): string[] {
+  const compared = catchUps.some((c) => c.baseline);
+  const header = compared
+    ? ['log entries', 'live', 'start-up (ms)', 'baseline (ms)', 'start-up ÷ baseline', 'revocations applied', 'entries per second', 'CPU of the instance (ms)', 'baseline', 'CPU of Redis (ms)', 'baseline']
+    : ['log entries', 'live', 'start-up (ms)', 'revocations applied', 'entries per second', 'CPU of the instance (ms)', 'CPU of Redis (ms)'];
+  const rows = catchUps.map((c) => {
+    const b = c.baseline;
+    const cells = b
+      ? [c.entries, c.live, c.startupMs, b.startupMs, `${b.ratio.toFixed(2)}×`, c.applied, c.entriesPerSecond, c.candidate.cpuMs, b.cpuMs, c.candidate.redisCpuMs, b.redisCpuMs]
+      : [c.entries, c.live, c.startupMs, c.applied, c.entriesPerSecond, c.candidate.cpuMs, c.candidate.redisCpuMs];
+    return `| ${cells.map((cell) => (typeof cell === 'number' ? n(cell) : cell)).join(' | ')} |`;
+  });
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows];
+}
 
 /** The bench/RESULTS.md section (8) and its goal, saved as bench/results/catch-up.json. */
 function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compactMs: number; rounds: number; trimMs: number; compactTrimmedMs: number }) {
@@ -169,9 +279,7 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
     'Live revocations are spread through the history; the others have expired, and the reader passes over an entry whose revocations',
     'have all expired without parsing it.',
     '',
-    '| log entries | live | start-up (ms) | revocations applied | entries per second |',
-    '| --- | --- | --- | --- | --- |',
-    ...catchUps.map((c) => `| ${c.entries.toLocaleString('en-US')} | ${c.live.toLocaleString('en-US')} | ${c.startupMs.toLocaleString('en-US')} | ${c.applied.toLocaleString('en-US')} | ${c.entriesPerSecond.toLocaleString('en-US')} |`),
+    ...catchUpTable(catchUps),
     '',
     `The same history of ${LOGOUTS.toLocaleString('en-US')} logouts (${ACTIVE.toLocaleString('en-US')} live), uncompacted, compacted by a starting instance, and trimmed by expiry:`,
     '',
@@ -202,12 +310,20 @@ async function main(): Promise<void> {
   const header = `${'log'.padEnd(28)}${'entries'.padStart(10)}${'stream'.padStart(12)}${'Redis'.padStart(12)}${'start-up'.padStart(12)}${'read'.padStart(12)}`;
   try {
     console.log(`catch-up of a new instance on an uncompacted log (goal: 1,000,000 entries applied in ≤ ${CATCH_UP_GOAL_MS} ms)`);
-    console.log(`${'entries'.padStart(10)}${'live'.padStart(10)}${'start-up'.padStart(12)}${'applied'.padStart(10)}${'entries/s'.padStart(14)}`);
+    const baselineRoot = baselineCheckout();
+    if (baselineRoot) console.log(`baseline: ${baselineRoot}, alternating with this checkout, ${ROUNDS} rounds each`);
+    const against = baselineRoot ? `${'baseline'.padStart(12)}${'÷'.padStart(9)}` : '';
+    console.log(
+      `${'entries'.padStart(10)}${'live'.padStart(10)}${'start-up'.padStart(12)}${against}${'applied'.padStart(10)}${'entries/s'.padStart(12)}${'CPU'.padStart(12)}${'Redis CPU'.padStart(12)}`,
+    );
     const catchUps: CatchUp[] = [];
     for (const entries of SIZES) {
-      catchUps.push(await catchUp(admin, redis.url, keys.stream, entries, Math.max(1, Math.floor(entries / 100))));
-      catchUps.push(await catchUp(admin, redis.url, keys.stream, entries, entries));
+      catchUps.push(await catchUp(admin, redis.url, keys.stream, entries, Math.max(1, Math.floor(entries / 100)), baselineRoot));
+      catchUps.push(await catchUp(admin, redis.url, keys.stream, entries, entries, baselineRoot));
     }
+    await admin.del(SOURCE_KEY);
+    const loadAfterCatchUps = os.loadavg()[0] ?? 0;
+    console.log(`load average: ${machine.loadAverage.toFixed(1)} at start, ${loadAfterCatchUps.toFixed(1)} after the catch-ups (${machine.cpus} cores)`);
     for (const run of catchUps.filter((c) => c.entries === 1_000_000)) {
       console.log(`1,000,000 entries, ${run.live} live: ${run.startupMs} ms (goal ≤ ${CATCH_UP_GOAL_MS} ms): ${run.startupMs <= CATCH_UP_GOAL_MS ? 'met' : 'NOT met'}`);
     }
