@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Revocation } from '../revocation/revocation.interface.js';
+import { KnownRevocations } from './known-revocations.js';
+
+const NOW = 1_700_000_000_000;
+const PARTNERS = 'https://keycloak.example/realms/partners';
+let counter = 0;
+
+/** A revocation with the given fields, live for `lifetime` ms after NOW. */
+function revocation(body: Record<string, unknown>, lifetime = 60_000): Revocation {
+  return { id: `r-${++counter}`, source: 'api', revokedAt: NOW, expiresAt: NOW + lifetime, ...body } as Revocation;
+}
+
+describe('KnownRevocations (what an instance re-publishes after a lost log)', () => {
+  it('keeps one entry per sid, app session, watermark of a user and realm not-before: the one that lasts longest', () => {
+    const known = new KnownRevocations();
+    const sid = revocation({ type: 'sid', sid: 's' }, 1_000);
+    const longerSid = revocation({ type: 'sid', sid: 's' }, 5_000);
+    const app = revocation({ type: 'adapter-session', adapterSessionId: 'a' }, 5_000);
+    const shorterApp = revocation({ type: 'adapter-session', adapterSessionId: 'a' }, 1_000);
+    const watermark = revocation({ type: 'subject', sub: 'alice', issuedBefore: 100 }, 2_000);
+    const laterWatermark = revocation({ type: 'subject', sub: 'alice', issuedBefore: 200 }, 1_000);
+    const sameWatermarkLonger = revocation({ type: 'subject', sub: 'alice', issuedBefore: 100 }, 3_000);
+    for (const entry of [sid, longerSid, app, shorterApp, watermark, laterWatermark, sameWatermarkLonger]) known.add(entry);
+    expect(known.size).toBe(4);
+    expect(known.live(NOW)).toEqual([laterWatermark, sameWatermarkLonger, longerSid, app]);
+  });
+
+  it('keeps the latest not-before, whatever the order they arrive in; of one not-before, the one that lasts longest', () => {
+    const known = new KnownRevocations();
+    const later = revocation({ type: 'not-before', notBefore: 200 }, 1_000);
+    const earlier = revocation({ type: 'not-before', notBefore: 100 }, 9_000);
+    known.add(later);
+    known.add(earlier);
+    expect(known.live(NOW)).toEqual([later]);
+    const laterLonger = revocation({ type: 'not-before', notBefore: 200 }, 2_000);
+    known.add(laterLonger);
+    expect(known.live(NOW)).toEqual([laterLonger]);
+  });
+
+  it('keeps the same sid, sub and not-before of two realms apart', () => {
+    const known = new KnownRevocations();
+    const entries = [
+      revocation({ type: 'sid', sid: 'same' }),
+      revocation({ type: 'sid', sid: 'same', issuer: PARTNERS }),
+      revocation({ type: 'subject', sub: 'alice', issuedBefore: 100 }),
+      revocation({ type: 'subject', sub: 'alice', issuedBefore: 100, issuer: PARTNERS }),
+      revocation({ type: 'not-before', notBefore: 100 }),
+      revocation({ type: 'not-before', notBefore: 50, issuer: PARTNERS }),
+    ];
+    for (const entry of entries) known.add(entry);
+    expect(known.size).toBe(6);
+    expect(new Set(known.live(NOW))).toEqual(new Set(entries));
+  });
+
+  it('forgets entries at their expiresAt, oldest expiry first in what it lists', () => {
+    const known = new KnownRevocations();
+    const brief = revocation({ type: 'sid', sid: 'brief' }, 1_000);
+    const lasting = revocation({ type: 'adapter-session', adapterSessionId: 'lasting' }, 3_000);
+    const middle = revocation({ type: 'subject', sub: 'bob', issuedBefore: 1 }, 2_000);
+    const partnerNotBefore = revocation({ type: 'not-before', notBefore: 1, issuer: PARTNERS }, 1_500);
+    for (const entry of [lasting, brief, middle, partnerNotBefore]) known.add(entry);
+    expect(known.live(NOW)).toEqual([brief, partnerNotBefore, middle, lasting]);
+    expect(known.live(NOW + 1_000)).toEqual([partnerNotBefore, middle, lasting]);
+    known.prune(NOW + 2_000);
+    expect(known.size).toBe(1);
+    expect(known.live(NOW + 2_000)).toEqual([lasting]);
+    expect(known.live(NOW + 3_000)).toEqual([]);
+    expect(known.size).toBe(0);
+  });
+});
