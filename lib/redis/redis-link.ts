@@ -29,6 +29,8 @@ export type RedisCommands = Pick<
   | 'zRem'
   | 'zRange'
   | 'zRemRangeByScore'
+  | 'evalSha'
+  | 'eval'
 > & { multi(): KeyTransaction };
 
 /** What a link tells its owner. */
