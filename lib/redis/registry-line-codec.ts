@@ -32,6 +32,7 @@ export function escapeField(value: string): string {
 
 /** The string a field holds; undefined when it is not a field escapeField() writes. */
 export function unescapeField(field: string): string | undefined {
+  if (PLAIN.test(field)) return field;
   if (field === '%') return '';
   if (!ESCAPED.test(field)) return undefined;
   const value = field.replace(/%([0-9a-f]{4})/g, (_, unit: string) => String.fromCharCode(parseInt(unit, 16)));
@@ -110,9 +111,7 @@ export interface StoredRecord {
   expiry: number;
 }
 
-/** A record line's member and expiry, readable even when the rest of the line is not (a later version's line). */
-export function decodeRecordHead(line: string): Omit<StoredRecord, 'record'> | undefined {
-  const [name = '', expiryText = ''] = line.split(' ', 2);
+function decodeHead(name: string, expiryText: string): Omit<StoredRecord, 'record'> | undefined {
   const kind = name[0];
   const id = unescapeField(name.slice(1));
   const expiry = decodeExpiry(expiryText);
@@ -120,12 +119,18 @@ export function decodeRecordHead(line: string): Omit<StoredRecord, 'record'> | u
   return { member: `${kind}${id}`, expiry };
 }
 
+/** A record line's member and expiry, readable even when the rest of the line is not (a later version's line). */
+export function decodeRecordHead(line: string): Omit<StoredRecord, 'record'> | undefined {
+  const [name = '', expiryText = ''] = line.split(' ', 2);
+  return decodeHead(name, expiryText);
+}
+
 /** The record a line holds; undefined for a line that is not a well-formed record line (a shared store's bytes are not trusted). */
 export function decodeRecordLine(line: string): StoredRecord | undefined {
   const fields = line.split(' ');
   if (fields.length !== 7 && fields.length !== 8) return undefined;
-  const [, , sidText = '', subText = '', clientText = '', expiresText = '', issuedText = '', issuerText] = fields;
-  const head = decodeRecordHead(line);
+  const [name = '', expiryText = '', sidText = '', subText = '', clientText = '', expiresText = '', issuedText = '', issuerText] = fields;
+  const head = decodeHead(name, expiryText);
   const sub = unescapeField(subText);
   const clientId = unescapeField(clientText);
   const issuer = issuerText === undefined ? undefined : unescapeField(issuerText);

@@ -57,6 +57,16 @@ describe.skipIf(!enabled)('registry bucket rewrite script', () => {
     expect(await suite.admin.pExpireTime(key)).toBe(inSeconds(300) * 1000);
   });
 
+  it('takes no expiry beyond a year and a day, nor a signed one, so that no line keeps a bucket alive for long', async () => {
+    const key = newKey();
+    const ours = line('a1', inSeconds(31_536_000));
+    const farOff = [line('a2', inSeconds(2 * 31_536_000)), 'a3 zzzzzzzzz x', 'a4 zzzzzzzzzzzzzzzzzzzz x', `a5 +${inSeconds(600).toString(36)} x`, `a6 -1 x`, 'a7 1.5 x'];
+    await suite.admin.set(key, [ours, ...farOff].join('\n'));
+    await rewriteBucket(redis(), key, {});
+    expect(await linesOf(key)).toEqual([ours]);
+    expect(await suite.admin.pExpireTime(key)).toBe(inSeconds(31_536_000) * 1000);
+  });
+
   it('does not write a bucket when nothing changes (no replication, no new expiry)', async () => {
     const key = newKey();
     await rewriteBucket(redis(), key, { add: line('a1', inSeconds(600)) });
