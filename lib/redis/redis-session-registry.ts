@@ -143,17 +143,17 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
     const member = memberName(record);
     if (member === undefined) return;
     const place = addressOf(member);
+    // A whole record (what the module passes, from a lookup) says where its index lines are: they go in the same round trip.
+    const given = typeof (record as Partial<SessionRecord>).sub === 'string' ? (record as SessionRecord) : undefined;
     await this.run(async (redis) => {
       const [{ removed }] = await Promise.all([
         rewriteBucket(redis, this.keys.registryBucket(place.bucket), { remove: [memberPrefix(member)] }),
         this.previous.remove(redis, record),
+        given === undefined ? undefined : this.removeIndexLines(redis, given, place.fingerprint),
       ]);
       const stored = removed.map(decodeRecordLine).find((line) => line?.member === member)?.record;
-      if (stored === undefined) return;
-      await Promise.all([
-        stored.sid === undefined ? undefined : this.removeIndexLine(redis, 's', stored.sid, place.fingerprint),
-        this.removeIndexLine(redis, 'u', stored.sub, place.fingerprint),
-      ]);
+      // Registered again since under another sid or user: those lines too.
+      if (stored !== undefined && (stored.sid !== given?.sid || stored.sub !== given?.sub)) await this.removeIndexLines(redis, stored, place.fingerprint);
     });
   }
 
@@ -209,6 +209,13 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
   private removeIndexLine(redis: RedisCommands, kind: IndexKind, id: string, memberFingerprint: string): Promise<BucketRewriteResult> {
     const index = addressOf(kind + id);
     return rewriteBucket(redis, this.keys.registryBucket(index.bucket), { remove: [indexEntryPrefix(index.fingerprint, memberFingerprint)] });
+  }
+
+  private async removeIndexLines(redis: RedisCommands, record: Pick<SessionRecord, 'sid' | 'sub'>, memberFingerprint: string): Promise<void> {
+    await Promise.all([
+      record.sid === undefined ? undefined : this.removeIndexLine(redis, 's', record.sid, memberFingerprint),
+      this.removeIndexLine(redis, 'u', record.sub, memberFingerprint),
+    ]);
   }
 
   /**

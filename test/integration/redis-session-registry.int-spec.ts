@@ -119,6 +119,24 @@ describe.skipIf(!enabled)('Redis session registry buckets', () => {
     expect(await registry.findByAdapterSessionId('same-browser')).toEqual(again);
   });
 
+  it('removes a session by its ids alone, or by the whole record a lookup gave, even one registered again since elsewhere: nothing of it stays', async () => {
+    const { sessionRegistry: registry } = backend({ keyPrefix: 'removal:' });
+    await registry.register(session({ sub: 'user-1', sid: 'sid-1', adapterSessionId: 'by-id' }));
+    await registry.register(session({ sub: 'user-1', sid: 'sid-only' }));
+    await registry.remove({ adapterSessionId: 'by-id' });
+    await registry.remove({ sid: 'sid-only' });
+    expect(await registry.findBySubject('user-1')).toEqual([]);
+
+    await registry.register(session({ sub: 'user-2', sid: 'sid-2', adapterSessionId: 'moved' }));
+    const [found] = await registry.findBySid('sid-2');
+    await registry.register(session({ sub: 'user-3', sid: 'sid-3', adapterSessionId: 'moved' }));
+    await registry.remove(found!);
+    expect(await registry.findByAdapterSessionId('moved')).toBeUndefined();
+    expect(await registry.findBySubject('user-3')).toEqual([]);
+    // Not a line left: records and index lines of every sid and user it had.
+    expect(await registryLines(suite.admin, 'removal:')).toEqual([]);
+  });
+
   it('returns no record that names another sid or user than the index it was reached through, and drops such index lines', async () => {
     const { sessionRegistry: registry } = backend({ keyPrefix: 'forged:' });
     const owned = session({ sub: 'owner', sid: 'owner-sid', adapterSessionId: 'owned' });
