@@ -9,16 +9,18 @@ import { createHash } from 'node:crypto';
  * | `{prefix}epoch`                    | string | random id of this log's lifetime; changes when Redis lost it |
  * | `{prefix}compaction`               | string | who compacts the log now (SET NX PX), see RevocationLogCompactor |
  * | `{prefix}jti:{sha256(iss#jti)}`    | string | one-time logout-token claims (SET NX PX)                   |
+ * | `{prefix}registry:{0…16383}`       | string | the session registry's buckets: lines of records and of sid and sub index entries, each with its expiry; the bucket expires with its longest-lived line (see RedisSessionRegistry) |
+ *
+ * Earlier 0.2 builds kept the registry in a key per record and per index (previous-session-layout.ts),
+ * which this version reads beside the buckets during a rolling upgrade, and removes from:
+ *
  * | `{prefix}record:a:{adapterId}`     | string | a session record (its fields, a JSON array), expiring at its `expiresAt` |
  * | `{prefix}record:k:{sid}`           | string | a session record without an adapter session id            |
  * | `{prefix}sid-index:{sid}`          | zset   | record members (`a:…`, `k:…`) of one Keycloak session, scored by expiry (ms) |
  * | `{prefix}sub-index:{sub}`          | zset   | record members of one user (at most `maxSessionsPerUser`), by expiry |
  *
- * An index expires with its longest-lived member. The indexes were plain sets named
- * `sid:`/`sub:` in 0.1.0; the new names keep a rolling upgrade from meeting those keys with
- * sorted-set commands (a WRONGTYPE error). Records were `session:a:…`/`session:k:…` in 0.1.0,
- * wrapped in Keyv's JSON envelope; a 0.1 record is simply never read again and expires with its
- * session.
+ * 0.1's records (`session:a:…`/`session:k:…`, in Keyv's JSON envelope) and index sets
+ * (`sid:`/`sub:`) are never read again and expire with their sessions.
  *
  * On a Redis Cluster the log's keys carry a hash tag, `{prefix}{revocations}`,
  * `{prefix}{revocations}:epoch` and `{prefix}{revocations}:compaction`, so that they lie in one
@@ -33,9 +35,13 @@ export interface RedisKeys {
   readonly epoch: string;
   readonly compaction: string;
   jti(key: string): string;
-  /** The key of a record, from its member name in the indexes. */
+  /** A bucket of the session registry, 0 to REGISTRY_BUCKETS - 1 (registry-address.ts). */
+  registryBucket(bucket: number): string;
+  /** The previous layout's key of a record, from its member name in the indexes (`a:…`, `k:…`). */
   record(member: string): string;
+  /** The previous layout's sid index. */
   sidIndex(sid: string): string;
+  /** The previous layout's sub index. */
   subIndex(sub: string): string;
 }
 
@@ -47,6 +53,7 @@ export function redisKeys(prefix: string, options: { cluster?: boolean } = {}): 
     compaction: log ? `${log}:compaction` : `${prefix}compaction`,
     // Hashed: the key is built from token claims, whose length the OP decides.
     jti: (key) => `${prefix}jti:${createHash('sha256').update(key).digest('base64url')}`,
+    registryBucket: (bucket) => `${prefix}registry:${bucket}`,
     record: (member) => `${prefix}record:${member}`,
     sidIndex: (sid) => `${prefix}sid-index:${sid}`,
     subIndex: (sub) => `${prefix}sub-index:${sub}`,

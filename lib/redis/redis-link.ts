@@ -1,11 +1,5 @@
 import type { RedisClientType } from 'redis';
 
-/** Commands queued in a transaction on one key (the registry never spans keys: in a Cluster they would span slots). */
-type QueuedCommand = 'zAdd' | 'zRemRangeByScore' | 'pExpireAt' | 'zRange' | 'zRemRangeByRank';
-export type KeyTransaction = { [C in QueuedCommand]: (...args: Parameters<RedisClientType[C]>) => KeyTransaction } & {
-  exec(): Promise<unknown[]>;
-};
-
 /**
  * The commands the backend sends. A plain node-redis client, a Sentinel client and a Cluster
  * client all have them with the same signatures (RESP2, no type mapping), so the bus and the
@@ -28,9 +22,9 @@ export type RedisCommands = Pick<
   | 'unlink'
   | 'zRem'
   | 'zRange'
-  | 'zRemRangeByScore'
+  | 'evalSha'
   | 'eval'
-> & { multi(): KeyTransaction };
+>;
 
 /** What a link tells its owner. */
 export interface RedisLinkEvents {

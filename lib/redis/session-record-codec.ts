@@ -1,9 +1,14 @@
 import type { SessionRecord } from '../registry/session-record.interface.js';
 import { isFiniteNumber, isJsonObject, isOptionalString } from './json-shape.js';
 
+/*
+ * The records of the registry's previous layout (earlier 0.2 builds, previous-session-layout.ts),
+ * which the registry still reads during a rolling upgrade: a string key per record.
+ */
+
 /**
- * A record's name in the registry's indexes, and the end of its key (`RedisKeys.record`): the
- * adapter session id when there is one (what `k_logout` names), else the Keycloak sid.
+ * A record's name in the previous layout's indexes, and the end of its key (`RedisKeys.record`):
+ * the adapter session id when there is one (what `k_logout` names), else the Keycloak sid.
  */
 export function recordMember(record: Pick<SessionRecord, 'adapterSessionId' | 'sid'>): string | undefined {
   if (record.adapterSessionId !== undefined) return `a:${record.adapterSessionId}`;

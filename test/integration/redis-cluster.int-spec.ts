@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../lib/index.js';
 import { createRedisLogoutBackend, redisKeys } from '../../lib/redis/index.js';
+import { addressOf } from '../../lib/redis/registry-address.js';
 import { keycloak26LogoutToken } from '../support/keycloak-logout-tokens.js';
 import { FakeRealm } from '../support/fake-realm.js';
 import type { InstanceConfig } from '../support/instance-main.js';
@@ -9,7 +10,7 @@ import { keycloakAccessToken } from '../support/keycloak-access-token.js';
 import { ClusterTopology } from '../support/redis-cluster-topology.js';
 import { LogoutTraffic, statusesAt } from '../support/redis-logout-traffic.js';
 import { checkRedisForSuite } from '../support/redis-server.js';
-import { quietLogger } from '../support/redis-test-helpers.js';
+import { quietLogger, registerInPreviousLayout } from '../support/redis-test-helpers.js';
 import { postForm } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -83,10 +84,12 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster (separate processe
     expect((await late.health()).state).toBe('fresh');
   }, 120_000);
 
-  it('the registry works across slots: a user\'s records and indexes spread over shards, lookups, the per-user cap and removal', async () => {
+  it('the registry works across slots: a user\'s records and index lines spread over shards, lookups, the per-user cap and removal', async () => {
     const backend = createRedisLogoutBackend({ cluster: { rootNodes: cluster.rootNodes }, keyPrefix: PREFIX, maxSessionsPerUser: 3, logger: quietLogger() });
     const registry = backend.sessionRegistry;
     const keys = redisKeys(PREFIX, { cluster: true });
+    const bucketOf = (name: string) => keys.registryBucket(addressOf(name).bucket);
+    const listed = async (kind: 's' | 'u', id: string) => ((await admin.get(bucketOf(kind + id))) ?? '').split('\n').filter((line) => line.startsWith(`i${addressOf(kind + id).fingerprint}`));
     const now = Math.floor(Date.now() / 1000);
     const session = (n: number): SessionRecord => ({
       adapterSessionId: `cluster-browser-${n}`,
@@ -98,21 +101,32 @@ describe.skipIf(!enabled)('three instances on a Redis Cluster (separate processe
     });
     try {
       for (let n = 1; n <= 5; n += 1) await registry.register(session(n));
-      const touched = [keys.subIndex('cluster-zoe'), ...[1, 2, 3, 4, 5].flatMap((n) => [keys.record(`a:cluster-browser-${n}`), keys.sidIndex(`cluster-kc-sid-${n}`)])];
+      const touched = [bucketOf('ucluster-zoe'), ...[1, 2, 3, 4, 5].flatMap((n) => [bucketOf(`acluster-browser-${n}`), bucketOf(`scluster-kc-sid-${n}`)])];
       // Otherwise the test would not reach what a single node never refuses: commands across slots.
       expect(new Set(await Promise.all(touched.map(slotOf))).size).toBeGreaterThan(3);
 
-      // The cap keeps the 3 sessions that expire last; the 2 others left the registry, indexes included.
+      // The cap keeps the 3 sessions that expire last; the 2 others left the registry, index lines included.
       expect((await registry.findBySubject('cluster-zoe')).map((r) => r.adapterSessionId).sort()).toEqual(['cluster-browser-3', 'cluster-browser-4', 'cluster-browser-5']);
       expect(await registry.findBySid('cluster-kc-sid-1')).toEqual([]);
-      expect(await admin.exists(keys.record('a:cluster-browser-1'))).toBe(0);
+      expect((await admin.get(bucketOf('acluster-browser-1'))) ?? '').not.toContain('acluster-browser-1 ');
+      expect(await listed('s', 'cluster-kc-sid-1')).toEqual([]);
+      expect(await listed('u', 'cluster-zoe')).toHaveLength(3);
       expect(await registry.findBySid('cluster-kc-sid-4')).toEqual([session(4)]);
       expect(await registry.findByAdapterSessionId('cluster-browser-5')).toEqual(session(5));
 
       await registry.remove(session(4));
       expect(await registry.findBySid('cluster-kc-sid-4')).toEqual([]);
       expect((await registry.findBySubject('cluster-zoe')).map((r) => r.adapterSessionId).sort()).toEqual(['cluster-browser-3', 'cluster-browser-5']);
-      expect(await admin.zRange(keys.sidIndex('cluster-kc-sid-4'), 0, -1)).toEqual([]);
+      expect(await listed('s', 'cluster-kc-sid-4')).toEqual([]);
+
+      // A session an instance of the previous layout registered: its record and indexes in yet other slots.
+      const previous = { ...session(6), sub: 'cluster-yann' };
+      await registerInPreviousLayout(admin, PREFIX, previous);
+      expect(await registry.findBySid('cluster-kc-sid-6')).toEqual([previous]);
+      expect(await registry.findBySubject('cluster-yann')).toEqual([previous]);
+      await registry.remove(previous);
+      expect(await registry.findByAdapterSessionId('cluster-browser-6')).toBeUndefined();
+      expect(await admin.exists(keys.record('a:cluster-browser-6'))).toBe(0);
     } finally {
       await backend.close();
     }

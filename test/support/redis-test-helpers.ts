@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { Revocation } from '../../lib/index.js';
-import type { RedisLogoutBackend } from '../../lib/redis/index.js';
+import type { Revocation, SessionRecord } from '../../lib/index.js';
+import { redisKeys, type RedisLogoutBackend } from '../../lib/redis/index.js';
+import { addressOf } from '../../lib/redis/registry-address.js';
+import { encodeSessionRecord, recordMember } from '../../lib/redis/session-record-codec.js';
 import { RedisServer } from './redis-server.js';
 
 export function quietLogger(): LoggerService & { lines: string[] } {
@@ -22,9 +24,53 @@ export function sidRevocation(sid: string, lifetimeMs = 60_000): Revocation {
   return { type: 'sid', sid, id: randomUUID(), source: 'api', revokedAt: now, expiresAt: now + lifetimeMs };
 }
 
-/** Members of a registry index, whichever Redis type holds it (a set before the sorted-set layout). */
-export async function indexMembers(redis: RedisClientType, key: string): Promise<string[]> {
-  return (await redis.type(key)) === 'set' ? (await redis.sMembers(key)).sort() : redis.zRange(key, 0, -1);
+/** The key of the session registry's bucket that a name (`a` + app session id, `s` + sid, `u` + sub...) hashes to. */
+export function bucketKeyOf(prefix: string, name: string): string {
+  return redisKeys(prefix).registryBucket(addressOf(name).bucket);
+}
+
+/** Every line of the session registry's buckets under a key prefix. */
+export async function registryLines(redis: RedisClientType, prefix: string): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}registry:*`, COUNT: 1000 })) {
+    for (const key of keys) lines.push(...((await redis.get(key)) ?? '').split('\n').filter((line) => line !== ''));
+  }
+  return lines;
+}
+
+/** The line of an app session's record, if its bucket holds one. */
+export async function recordLineOf(redis: RedisClientType, prefix: string, adapterSessionId: string): Promise<string | undefined> {
+  const bucket = (await redis.get(bucketKeyOf(prefix, `a${adapterSessionId}`))) ?? '';
+  return bucket.split('\n').find((line) => line.startsWith(`a${adapterSessionId} `));
+}
+
+/** The member fingerprints the index of a sid (`s`) or a user (`u`) lists, sorted: compare with memberFingerprints(). */
+export async function indexedMembers(redis: RedisClientType, prefix: string, kind: 's' | 'u', id: string): Promise<string[]> {
+  const index = addressOf(kind + id);
+  const bucket = (await redis.get(redisKeys(prefix).registryBucket(index.bucket))) ?? '';
+  return bucket
+    .split('\n')
+    .filter((line) => line.startsWith(`i${index.fingerprint}`))
+    .map((line) => line.slice(9, 17))
+    .sort();
+}
+
+/**
+ * Registers a session the way an instance of the previous layout (earlier 0.2 builds) did: a
+ * record key of its fields as a JSON array, and its member in sorted-set indexes by sid and sub.
+ */
+export async function registerInPreviousLayout(redis: Pick<RedisClientType, 'set' | 'zAdd'>, prefix: string, record: SessionRecord): Promise<void> {
+  const keys = redisKeys(prefix);
+  const member = recordMember(record)!;
+  const expiresAt = record.expiresAt * 1000;
+  await redis.set(keys.record(member), encodeSessionRecord(record), { PX: expiresAt - Date.now() });
+  if (record.sid !== undefined) await redis.zAdd(keys.sidIndex(record.sid), { score: expiresAt, value: member });
+  await redis.zAdd(keys.subIndex(record.sub), { score: expiresAt, value: member });
+}
+
+/** The fingerprints the indexes list app sessions by, sorted. */
+export function memberFingerprints(...adapterSessionIds: string[]): string[] {
+  return adapterSessionIds.map((id) => addressOf(`a${id}`).fingerprint).sort();
 }
 
 /** What privateRedisForSuite() gives a suite; read its fields inside tests and hooks (set in beforeAll). */
