@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { LIBRARY_AREA, profileDiffMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
+import { addedCostVerdict } from './support/added-cost.js';
 import { buildLibraryAt } from './support/baseline-build.js';
 import { contextGuardBreakdown, GUARD_CONTEXTS, type GuardContext } from './support/in-process.js';
 import { load } from './support/load.js';
@@ -285,6 +286,19 @@ try {
     const overFloor = addedCpu(target, 'guarded', 'allowAll');
     return `| ${target.label} | ${num(open, 1)} | ${num(open / GOAL - open, 1)} | ${addedCpuSpread(target, 'allowAll', 'open')} | ${addedCpuSpread(target, 'guarded', 'open')} | ${num(overFloor, 1)} | ${num(ownWork(target), 2)} | ${num(overFloor - ownWork(target), 1)} |`;
   });
+  const verdicts = TARGETS.map((target) => {
+    const other = samplesOf(target, 'open');
+    const differences = samplesOf(target, 'guarded').map((sample, i) => sample.cpuPerOp - other[i]!.cpuPerOp);
+    return addedCostVerdict({
+      label: target.label,
+      ratio: cpuRatio(target, 'guarded', 'open'),
+      goal: GOAL,
+      open: med(target, 'open', (s) => s.cpuPerOp),
+      added: { median: median(differences), q1: percentile(differences, 25), q3: percentile(differences, 75) },
+      floor: addedCpu(target, 'allowAll', 'open'),
+      ownWork: ownWork(target),
+    });
+  });
   const inProcessRows = GUARD_CONTEXTS.map((kind) => `| ${kind} | ${num(inProcess[kind][CONNECTIONS]!, 2)} | ${num(inProcess[kind][TOKENS]!, 2)} |`);
 
   const loadAtEnd = loadavg()[0] ?? 0;
@@ -356,6 +370,10 @@ try {
     'through Reflector for the live-connection tracker. Now a token the verification cache holds is not scanned again (a hit passed a',
     "stricter check when it was verified, as on HTTP), the client is read as the call's first argument, and the tracker returns at once",
     'for a socket it has registered already, and for a GraphQL operation that is no subscription, before it reads any metadata.',
+    '',
+    'This run, target by target:',
+    '',
+    ...verdicts.map((verdict) => `- ${verdict}`),
     ...(baseline === undefined
       ? []
       : [
