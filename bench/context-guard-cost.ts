@@ -15,6 +15,7 @@ import { LIBRARY_AREA, profileDiffMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { addedCostVerdict } from './support/added-cost.js';
 import { buildLibraryAt } from './support/baseline-build.js';
+import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
 import { contextGuardBreakdown, GUARD_CONTEXTS, type GuardContext } from './support/in-process.js';
 import { load } from './support/load.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
@@ -25,13 +26,7 @@ import { median, num, percentile, ratio, roundOrder, sleep } from './support/sta
 
 const quick = isQuick();
 const ROUNDS = quick ? 2 : 10;
-const SECONDS = quick ? 2 : 3;
-const WARMUP_SECONDS = quick ? 1 : 3;
-/** HTTP connections of autocannon (GraphQL), and open WebSocket connections, each with one operation in flight. */
-const CONNECTIONS = 50;
-const TOKENS = 2000;
-const OTHER_REVOCATIONS = 10_000;
-const GOAL = 0.95;
+// CONNECTIONS: autocannon's HTTP connections (GraphQL), or the open WebSocket connections.
 /** The gateway's path (`ws`) or namespace (socket.io), as bench/servers/gateway-app.ts declares it. */
 const GATEWAY = 'bench';
 

@@ -103,8 +103,11 @@ export interface GuardBreakdown {
   revocationCheck: number;
 }
 
-/** The guard with the default verification cache, on `count` cached tokens, headers as fresh strings per request. */
-export async function guardBreakdown(signer: FakeRealm, count: number, rounds: number): Promise<GuardBreakdown> {
+/**
+ * The bearer guard of a module in process, 10,000 other sessions revoked, and `count` tokens of
+ * distinct sessions its verifier has verified already (the guard's steady state).
+ */
+async function guardWithCachedTokens(signer: FakeRealm, count: number) {
   const app = await context(signer);
   const guard = app.get<KeycloakBearerGuard>(lib.KeycloakBearerGuard);
   const verifier = app.get<AccessTokenVerifierService>(lib.AccessTokenVerifierService);
@@ -113,6 +116,12 @@ export async function guardBreakdown(signer: FakeRealm, count: number, rounds: n
   const iat = Math.floor(Date.now() / 1000);
   const tokens = await inBatches(count, () => keycloakAccessToken(signer, { clientId: CLIENT_ID, sub: randomUUID(), sid: randomUUID(), iat, exp: iat + 3600 }));
   for (const token of tokens) await verifier.verify(token);
+  return { app, guard, verifier, revocations, tokens };
+}
+
+/** The guard with the default verification cache, on `count` cached tokens, headers as fresh strings per request. */
+export async function guardBreakdown(signer: FakeRealm, count: number, rounds: number): Promise<GuardBreakdown> {
+  const { app, guard, verifier, revocations, tokens } = await guardWithCachedTokens(signer, count);
   // A controller class and handler as Nest would pass them (no metadata: not @Public()).
   class Api {}
   const route = function route(): void {};
@@ -173,15 +182,8 @@ export type GuardContext = (typeof GUARD_CONTEXTS)[number];
  */
 export async function contextGuardBreakdown(signer: FakeRealm, sessions: number[], rounds: number): Promise<Record<GuardContext, Record<number, number>>> {
   const { ExecutionContextHost } = await import('@nestjs/core/helpers/execution-context-host.js');
-  const app = await context(signer);
-  const guard = app.get<KeycloakBearerGuard>(lib.KeycloakBearerGuard);
-  const verifier = app.get<AccessTokenVerifierService>(lib.AccessTokenVerifierService);
-  const revocations = app.get<RevocationService>(lib.RevocationService);
-  for (let i = 0; i < 10_000; i++) await revocations.revokeSid(`other-${i}`);
-  const iat = Math.floor(Date.now() / 1000);
   const largest = Math.max(...sessions);
-  const tokens = await inBatches(largest, () => keycloakAccessToken(signer, { clientId: CLIENT_ID, sub: randomUUID(), sid: randomUUID(), iat, exp: iat + 3600 }));
-  for (const token of tokens) await verifier.verify(token);
+  const { app, guard, tokens } = await guardWithCachedTokens(signer, largest);
   class Api {}
   const route = function route(): void {};
   const query = { operation: { operation: 'query' } };
