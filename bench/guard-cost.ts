@@ -9,6 +9,7 @@ import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { profileMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { guardBreakdown } from './support/in-process.js';
+import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
 import { load, type LoadResult } from './support/load.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
 import { redisModeUnavailable, startRedis } from './support/redis.js';
@@ -18,12 +19,6 @@ import { median, num, ratio, roundOrder } from './support/stats.js';
 
 const quick = isQuick();
 const ROUNDS = quick ? 2 : 8;
-const SECONDS = quick ? 2 : 3;
-const WARMUP_SECONDS = quick ? 1 : 3;
-const CONNECTIONS = 50;
-const TOKENS = 2000;
-const OTHER_REVOCATIONS = 10_000;
-const GOAL = 0.95;
 const REDIS_GOAL = 0.9;
 
 type Route = 'open' | 'header-guard' | 'async-guard' | 'assign-guard' | 'weakmap-guard' | 'regex-guard' | 'guarded';

@@ -10,13 +10,10 @@ import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type 
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { KeycloakLogoutModuleOptions, RevocationService, SessionRegistry } from '../../lib/index.js';
+import type { KeycloakLogoutModuleOptions, SessionRegistry } from '../../lib/index.js';
 import { serve, readConfig } from '../support/child.js';
-import { lib, loadInternal, loadRedisSubpath } from '../support/library.js';
-import type { RevocationStore } from '../../lib/revocation/revocation-store.js';
-
-/** Internal: not exported by the package, timed here in process. */
-const { RevocationStore: RevocationStoreClass } = await loadInternal<{ RevocationStore: typeof RevocationStore }>('revocation/revocation-store.js');
+import { lib, loadRedisSubpath } from '../support/library.js';
+import { revocationHandlers } from '../support/revocation-handlers.js';
 
 export interface NestAppConfig {
   adapter: 'express' | 'fastify';
@@ -190,8 +187,6 @@ async function start(): Promise<INestApplication> {
 
 const app = await start();
 const registry = app.get<SessionRegistry>(lib.SessionRegistry);
-const revocations = app.get<RevocationService>(lib.RevocationService);
-const store = app.get<RevocationStore>(RevocationStoreClass, { strict: false });
 
 interface SeedSession {
   adapterSessionId?: string;
@@ -209,13 +204,7 @@ const server = serve(
       }
       return sessions.length;
     },
-    /** Revokes sids that no request will carry: a realistic, non-empty revocation view. */
-    revokeOthers: async (count: number) => {
-      for (let i = 0; i < count; i++) await revocations.revokeSid(`other-${i}-${Math.random().toString(36).slice(2)}`);
-      return store.size;
-    },
-    /** Entries in the revocation view (each accepted logout adds at least one). */
-    revocationCount: () => store.size,
+    ...revocationHandlers(app),
     /** What `/api/assign-guard` last saw of the request's shape (undefined without `--allow-natives-syntax`). */
     requestShape: () => requestShape,
   },

@@ -103,8 +103,11 @@ export interface GuardBreakdown {
   revocationCheck: number;
 }
 
-/** The guard with the default verification cache, on `count` cached tokens, headers as fresh strings per request. */
-export async function guardBreakdown(signer: FakeRealm, count: number, rounds: number): Promise<GuardBreakdown> {
+/**
+ * The bearer guard of a module in process, 10,000 other sessions revoked, and `count` tokens of
+ * distinct sessions its verifier has verified already (the guard's steady state).
+ */
+async function guardWithCachedTokens(signer: FakeRealm, count: number) {
   const app = await context(signer);
   const guard = app.get<KeycloakBearerGuard>(lib.KeycloakBearerGuard);
   const verifier = app.get<AccessTokenVerifierService>(lib.AccessTokenVerifierService);
@@ -113,6 +116,12 @@ export async function guardBreakdown(signer: FakeRealm, count: number, rounds: n
   const iat = Math.floor(Date.now() / 1000);
   const tokens = await inBatches(count, () => keycloakAccessToken(signer, { clientId: CLIENT_ID, sub: randomUUID(), sid: randomUUID(), iat, exp: iat + 3600 }));
   for (const token of tokens) await verifier.verify(token);
+  return { app, guard, verifier, revocations, tokens };
+}
+
+/** The guard with the default verification cache, on `count` cached tokens, headers as fresh strings per request. */
+export async function guardBreakdown(signer: FakeRealm, count: number, rounds: number): Promise<GuardBreakdown> {
+  const { app, guard, verifier, revocations, tokens } = await guardWithCachedTokens(signer, count);
   // A controller class and handler as Nest would pass them (no metadata: not @Public()).
   class Api {}
   const route = function route(): void {};
@@ -157,4 +166,67 @@ export async function guardBreakdown(signer: FakeRealm, count: number, rounds: n
     cachedVerify: median(samples.cachedVerify),
     revocationCheck: median(samples.revocationCheck),
   };
+}
+
+/** The contexts `contextGuardBreakdown` times the bearer guard in. */
+export const GUARD_CONTEXTS = ['HTTP', 'GraphQL, Apollo-shaped context', 'GraphQL, Mercurius-shaped context', 'WebSocket, ws', 'WebSocket, socket.io'] as const;
+export type GuardContext = (typeof GUARD_CONTEXTS)[number];
+
+/**
+ * KeycloakBearerGuard.canActivate per context, on tokens verified before, µs per call (medians
+ * of `rounds`), for each working set in `sessions`: that many distinct sessions (token, `sid`)
+ * taken in turn, so that a large set shows what the cache lookups cost once the tokens and the
+ * revocation maps no longer sit in the CPU's caches. Contexts as Nest builds them
+ * (ExecutionContextHost, one per call); HTTP and GraphQL bring the header as a fresh string per
+ * call (a new request), a WebSocket message the one its connection was admitted with.
+ */
+export async function contextGuardBreakdown(signer: FakeRealm, sessions: number[], rounds: number): Promise<Record<GuardContext, Record<number, number>>> {
+  const { ExecutionContextHost } = await import('@nestjs/core/helpers/execution-context-host.js');
+  const largest = Math.max(...sessions);
+  const { app, guard, tokens } = await guardWithCachedTokens(signer, largest);
+  class Api {}
+  const route = function route(): void {};
+  const query = { operation: { operation: 'query' } };
+  const fresh = (token: string) => JSON.parse(JSON.stringify(`Bearer ${token}`)) as string;
+  const host = (type: string, args: unknown[]) => {
+    const host = new ExecutionContextHost(args, Api as never, route);
+    host.setType(type);
+    return host as ExecutionContext;
+  };
+  // The connections, admitted once each (registered for closing at logout, as a gateway's handleConnection does).
+  const wsClients = tokens.map(() => ({ readyState: 1, send: () => undefined, close: () => undefined, once: () => undefined }));
+  const ioClients = tokens.map((token) => ({ handshake: { headers: {}, auth: { token } }, connected: true, emit: () => true, disconnect: () => undefined, once: () => undefined }));
+  for (let i = 0; i < largest; i++) {
+    await guard.admitConnection(new Api(), wsClients[i]!, { headers: { authorization: `Bearer ${tokens[i]!}` }, url: '/' });
+    await guard.admitConnection(new Api(), ioClients[i]!);
+  }
+  const calls: Record<GuardContext, (i: number) => ExecutionContext> = {
+    HTTP: (i) => host('http', [{ headers: { authorization: fresh(tokens[i]!) } }, {}, () => undefined]),
+    'GraphQL, Apollo-shaped context': (i) => host('graphql', [undefined, {}, { req: { headers: { authorization: fresh(tokens[i]!) } } }, query]),
+    // What Mercurius' graphql() and Nest's driver leave on the context before the resolver runs.
+    'GraphQL, Mercurius-shaped context': (i) =>
+      host('graphql', [undefined, {}, Object.assign({ req: { headers: { authorization: fresh(tokens[i]!) } }, reply: {} }, { app: {}, errors: null }, { preParsing: null, preValidation: null, preExecution: null, onResolution: null }), query]),
+    'WebSocket, ws': (i) => host('ws', [wsClients[i]!, undefined, 'guarded']),
+    'WebSocket, socket.io': (i) => host('ws', [ioClients[i]!, undefined, 'guarded']),
+  };
+  const samples = new Map<string, number[]>();
+  try {
+    for (let round = 0; round <= rounds; round++) {
+      for (const kind of GUARD_CONTEXTS) {
+        for (const size of sessions) {
+          // As many calls for every size, the sessions taken in turn.
+          const contexts = Array.from({ length: largest }, (_, call) => calls[kind](call % size));
+          const perCallUs = await perCall(contexts, (ctx) => {
+            if (guard.canActivate(ctx) !== true) throw new Error(`${kind}: the guard did not answer true at once`);
+          });
+          if (round === 0) continue;
+          const key = `${kind}|${size}`;
+          samples.set(key, [...(samples.get(key) ?? []), perCallUs]);
+        }
+      }
+    }
+  } finally {
+    await app.close();
+  }
+  return Object.fromEntries(GUARD_CONTEXTS.map((kind) => [kind, Object.fromEntries(sessions.map((size) => [size, median(samples.get(`${kind}|${size}`)!)]))])) as Record<GuardContext, Record<number, number>>;
 }

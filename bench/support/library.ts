@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type * as LibraryModule from '../../lib/index.js';
 
 /** The library's public API, typed from its sources. */
@@ -10,7 +11,14 @@ export type Library = typeof LibraryModule;
  */
 const PACKAGE_NAME = 'nestjs-keycloak-logout';
 
-export const lib = (await import(PACKAGE_NAME)) as Library;
+/**
+ * Another build of the library, a directory like dist/ (support/baseline-build.ts makes one
+ * from a git ref), loaded instead of the package's own: a "before" measured beside the "after"
+ * in the same run. Set by the bench for the servers it starts so.
+ */
+const OTHER_BUILD = process.env.BENCH_LIBRARY;
+
+export const lib = (await import(OTHER_BUILD === undefined ? PACKAGE_NAME : pathToFileURL(`${OTHER_BUILD}/index.js`).href)) as Library;
 
 /** The Redis subpath, when the build has one (see guard-cost.ts, "Redis mode"). */
 export async function loadRedisSubpath(): Promise<Record<string, unknown> | undefined> {
@@ -26,6 +34,7 @@ export async function loadRedisSubpath(): Promise<Record<string, unknown> | unde
  * process): `relative` is its path under dist/, e.g. `logout-token/backchannel-logout.service.js`.
  */
 export async function loadInternal<T>(relative: string): Promise<T> {
+  if (OTHER_BUILD !== undefined) return (await import(pathToFileURL(`${OTHER_BUILD}/${relative}`).href)) as T;
   // This file runs from bench/dist/bench/support/.
   return (await import(new URL(`../../../../dist/${relative}`, import.meta.url).href)) as T;
 }

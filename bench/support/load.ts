@@ -4,6 +4,10 @@ export interface LoadSpec {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** The same body on every request (a GraphQL query, say). */
+  body?: string;
+  /** Every response body must be exactly this; the others are counted in `mismatches`. */
+  expectBody?: string;
   /**
    * Per-request variation, used in turn across all connections: one bearer token per
    * request (`header`), or one body per request (`bodies`, with `amount` = their number,
@@ -23,6 +27,8 @@ export interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** Responses whose body was not `expectBody` (0 without it). */
+  mismatches: number;
   /** Latency percentiles, ms. */
   p50: number;
   p99: number;
@@ -42,6 +48,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     {
       method: spec.method ?? 'GET',
       path: parsed.pathname + parsed.search,
+      ...(spec.body === undefined ? {} : { body: spec.body }),
       ...(rotate === undefined
         ? {}
         : {
@@ -70,6 +77,8 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.duration ?? 5 }),
     headers: spec.headers ?? {},
     requests,
+    // autocannon's own `expectBody` does not combine with `requests`; a function does.
+    ...(spec.expectBody === undefined ? {} : { verifyBody: (body: unknown) => body === spec.expectBody }),
     timeout: 30,
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   instance.on('response', () => {
@@ -85,6 +94,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     ok,
     non2xx: result.non2xx,
     errors: result.errors,
+    mismatches: result.mismatches,
     p50: result.latency.p50,
     p99: result.latency.p99,
     seconds,

@@ -48,11 +48,11 @@ export class ChildServer {
     });
   }
 
-  /** `script` is relative to bench/dist/bench/servers, e.g. `nest-app.js`. */
-  static start(name: string, script: string, config: unknown, execArgv: string[] = []): Promise<ChildServer> {
+  /** `script` is relative to bench/dist/bench/servers, e.g. `nest-app.js`; `env` is added to the server's environment. */
+  static start(name: string, script: string, config: unknown, execArgv: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
     const path = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
     const child = fork(path, [], {
-      env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
+      env: { ...process.env, ...env, BENCH_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -155,6 +155,7 @@ export function writeResultsMarkdown(): void {
     'npm install',
     'npm run bench                     # builds the library and the benchmarks, runs them all, rewrites this file',
     'npm run bench:guard-cost          # 1. bearer guard cost (Express, Fastify)',
+    'npm run bench:context-guard-cost  # 10. bearer guard cost in GraphQL (Apollo, Mercurius) and WebSocket (ws, socket.io) (-- --baseline=main)',
     'npm run bench:backchannel         # 2. back-channel logout throughput vs express-openid-connect and jose',
     'npm run bench:revocation-scale    # 3. revocation check and memory at scale (in-process)',
     'npm run bench:propagation         # 4. propagation across instances (Redis; separate script)',

@@ -3,6 +3,7 @@ import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.
 import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
 import { contextKindOf, type ContextKind } from './context-kind.js';
 import { graphqlCallOf } from './graphql-context.js';
+import { wsClientOf } from './ws-client.js';
 
 /** What a guard that admitted a call leaves for `@CurrentToken()` and `@CurrentSession()`. */
 export interface CredentialCarrier {
@@ -24,7 +25,7 @@ export function carrierOf(context: ExecutionContext, kind: ContextKind = context
     case 'graphql':
       return graphqlCallOf(context).context;
     case 'ws':
-      return context.switchToWs().getClient<CredentialCarrier>();
+      return wsClientOf<CredentialCarrier>(context);
     case 'rpc': {
       const rpcContext = context.switchToRpc().getContext<CredentialCarrier | undefined>();
       // A transport that passes no context object still gets a place for this call only.

@@ -4,12 +4,13 @@ import { carrierOf } from '../contexts/credential-carrier.js';
 import { connectionParamsOf, graphqlCallOf, graphqlRequestOf } from '../contexts/graphql-context.js';
 import { headerValue, type HeaderBag } from '../contexts/header-bag.js';
 import { rpcHeader } from '../contexts/rpc-metadata.js';
+import { wsClientOf } from '../contexts/ws-client.js';
 import { handshakeOf, type WsHandshake } from '../contexts/ws-handshake.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import type { VerifiedAccessToken } from '../tokens/verified-token-cache.js';
-import { bearerCandidate, bearerToken, isB64Token, isDPoPScheme } from './bearer-credentials.js';
+import { bearerCandidate, isB64Token, isDPoPScheme } from './bearer-credentials.js';
 import type { GuardRefusal } from './guard-refusal.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
@@ -106,7 +107,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
       case 'graphql':
         return this.tokenFromGraphql(graphqlCallOf(context).context);
       case 'ws': {
-        const handshake = handshakeOf(context.switchToWs().getClient<unknown>());
+        const handshake = handshakeOf(wsClientOf(context));
         return handshake === undefined ? undefined : this.tokenFromHandshake(handshake);
       }
       case 'rpc':
@@ -129,7 +130,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
   protected tokenFromGraphql(graphqlContext: Record<string, unknown>): string | undefined {
     const params = connectionParamsOf(graphqlContext);
     // Checked here: a malformed value there falls back to the HTTP request's header.
-    const fromParams = bearerToken(headerValue(params, 'authorization'));
+    const fromParams = this.bearerValue(headerValue(params, 'authorization'));
     if (fromParams !== undefined) return fromParams;
     const request = graphqlRequestOf(graphqlContext);
     return request === undefined ? undefined : this.extractToken(request);
@@ -140,12 +141,12 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     const auth = handshake.auth;
     if (auth !== undefined) {
       // Each source checked where it is read: a malformed one falls through to the next.
-      if (typeof auth.token === 'string' && isB64Token(auth.token)) return auth.token;
-      const fromAuth = bearerToken(headerValue(auth, 'authorization'));
+      if (typeof auth.token === 'string' && this.isWellFormed(auth.token)) return auth.token;
+      const fromAuth = this.bearerValue(headerValue(auth, 'authorization'));
       if (fromAuth !== undefined) return fromAuth;
     }
     const fromHeader = this.extractToken(handshake);
-    if (fromHeader !== undefined && isB64Token(fromHeader)) return fromHeader;
+    if (fromHeader !== undefined && this.isWellFormed(fromHeader)) return fromHeader;
     const fromProtocols = tokenFromSubprotocols(handshake.headers['sec-websocket-protocol']);
     if (fromProtocols !== undefined) return fromProtocols;
     const parameter = this.options.bearer.queryParameter;
@@ -156,7 +157,23 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
 
   /** RPC: the message's `authorization` header (NATS headers, TCP packet metadata). */
   protected tokenFromRpc(context: ExecutionContext): string | undefined {
-    return bearerToken(rpcHeader(context, 'authorization'));
+    return this.bearerValue(rpcHeader(context, 'authorization'));
+  }
+
+  /**
+   * Whether a value read as the token has a token's characters (RFC 6750 b64token). A token
+   * verified before passed a stricter check, so the cache answers first: a WebSocket connection
+   * brings the same token with every message, and scanning its ~1 KB each time was most of what
+   * the guard cost per message.
+   */
+  private isWellFormed(candidate: string): boolean {
+    return this.verifier.isCached(candidate) || isB64Token(candidate);
+  }
+
+  /** The token of a `Bearer <token>` value when it is well formed, else undefined. */
+  private bearerValue(value: string | undefined): string | undefined {
+    const candidate = value === undefined ? undefined : bearerCandidate(value);
+    return candidate !== undefined && this.isWellFormed(candidate) ? candidate : undefined;
   }
 
   /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */

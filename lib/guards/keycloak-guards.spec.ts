@@ -74,7 +74,7 @@ const TOKENS = new Map<string, AccessTokenClaims>([
  * does: the first call with a token is answered through `verifyToken` (a promise), later ones
  * through `cachedToken` (at once). `calls` counts the verifications.
  */
-class StandInVerifier implements Pick<AccessTokenVerifierService, 'verify' | 'verifyToken' | 'cachedToken'> {
+class StandInVerifier implements Pick<AccessTokenVerifierService, 'verify' | 'verifyToken' | 'cachedToken' | 'isCached'> {
   readonly seen = new Map<string, VerifiedAccessToken>();
   calls = 0;
 
@@ -94,6 +94,10 @@ class StandInVerifier implements Pick<AccessTokenVerifierService, 'verify' | 've
 
   cachedToken(token: string): VerifiedAccessToken | undefined {
     return this.seen.get(token);
+  }
+
+  isCached(token: string): boolean {
+    return this.seen.has(token);
   }
 }
 
@@ -142,6 +146,7 @@ async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
     session: moduleRef.get(KeycloakSessionGuard),
     revocations: moduleRef.get(RevocationService),
     refusals: moduleRef.get(RefusalLog),
+    liveConnections: moduleRef.get(LiveConnectionRegistry),
     verifier,
     goStale,
   };
@@ -160,6 +165,11 @@ async function refusalOf(attempt: boolean | Promise<boolean>): Promise<{ status:
   if (!(error instanceof HttpException)) throw error;
   return { status: error.getStatus(), body: error.getResponse() };
 }
+
+/** A `ws` WebSocket as the live-connection registry sees it: open, closable. */
+const nativeSocket = () => ({ readyState: 1, send: () => undefined, close: () => undefined, once: () => undefined });
+/** A socket.io Socket as the live-connection registry sees it: connected, closable. */
+const ioSocket = () => ({ connected: true, emit: () => true, disconnect: () => undefined, once: () => undefined });
 
 const bearerRequest = (token?: string): RequestWithAccessToken & { headers: Record<string, string> } => ({
   headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
@@ -302,6 +312,25 @@ describe('KeycloakBearerGuard hot path', () => {
     const { context } = httpContext({ headers: { authorization } });
     expect(await refusalOf(bearer.canActivate(context))).toMatchObject({ status: 401, body: { error: 'invalid_request' } });
     expect(refusals.counts()).toEqual({ 'bearer-guard:dpop_unsupported': 1 });
+  });
+
+  it.each([
+    ['ws: the upgrade request, remembered at the handshake', () => ({ client: nativeSocket(), request: { headers: { authorization: 'Bearer alice-token' }, url: '/live' } })],
+    ['socket.io: auth.token', () => ({ client: { ...ioSocket(), handshake: { headers: {}, auth: { token: 'alice-token' } } }, request: undefined })],
+  ])('over WebSocket, the messages of an admitted connection are answered at once from its handshake, verified once, registered once: %s', async (_case, connection) => {
+    const { bearer, verifier, liveConnections } = await setup();
+    const { client, request } = connection();
+    class Gateway {}
+    expect(await bearer.admitConnection(new Gateway(), client, request)).toBe(true);
+    for (let message = 0; message < 3; message++) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const context = new ExecutionContextHost([client, {}, 'message'], Routes, Routes.prototype.guarded);
+      context.setType('ws');
+      expect(bearer.canActivate(context)).toBe(true);
+    }
+    expect((client as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect(verifier.calls).toBe(1);
+    expect(liveConnections.stats().byKind.websocket).toBe(1);
   });
 
   it('over WebSocket and GraphQL, a malformed source still falls through to the next one', async () => {

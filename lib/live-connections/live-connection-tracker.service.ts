@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { ContextKind } from '../contexts/context-kind.js';
 import { graphqlCallOf, isSubscription } from '../contexts/graphql-context.js';
 import { closeSocket, isClosableSocket, isSocketOpen, onSocketClosed } from '../contexts/socket-closing.js';
+import { wsClientOf } from '../contexts/ws-client.js';
 import { contextAnswerFor } from '../http/error-answers.js';
 import { KEEP_OPEN_AT_LOGOUT_KEY, KEYCLOAK_LOGOUT_OPTIONS } from '../keycloak-logout.constants.js';
 import type { ResolvedKeycloakLogoutOptions } from '../options/keycloak-logout-options.interface.js';
@@ -32,16 +33,20 @@ export class LiveConnectionTracker {
     @Inject(KEYCLOAK_LOGOUT_OPTIONS) private readonly options: ResolvedKeycloakLogoutOptions,
   ) {}
 
-  /** Called by the guards once they have admitted a call. */
+  /**
+   * Called by the guards once they have admitted a call. Runs on every guarded message and
+   * GraphQL operation, so what settles most of them comes first: a socket registered already, an
+   * operation that is no subscription (the `@KeepOpenAtLogout()` metadata is read only after).
+   */
   admitted(context: ExecutionContext, kind: ContextKind, subject: RevocationSubject): void {
-    if (kind !== 'ws' && kind !== 'graphql') return;
-    if (!this.closesAtLogout(context)) return;
     if (kind === 'ws') {
-      this.trackSocket(context.switchToWs().getClient<unknown>(), subject);
+      const client = wsClientOf(context);
+      if (!this.isTracked(client) && this.closesAtLogout(context)) this.trackSocket(client, subject);
       return;
     }
+    if (kind !== 'graphql') return;
     const { info } = graphqlCallOf(context);
-    if (info !== undefined && isSubscription(info)) this.admittedSubscriptions.set(info, subject);
+    if (info !== undefined && isSubscription(info) && this.closesAtLogout(context)) this.admittedSubscriptions.set(info, subject);
   }
 
   /** The subject of a subscription the guard admitted, once (the interceptor takes it). */
@@ -56,6 +61,10 @@ export class LiveConnectionTracker {
     if (!this.options.liveConnections.closeAtLogout) return false;
     const targets = [context.getHandler?.(), context.getClass?.()].filter((t): t is NonNullable<typeof t> => t !== undefined);
     return this.reflector.getAllAndOverride<boolean | undefined>(KEEP_OPEN_AT_LOGOUT_KEY, targets) !== true;
+  }
+
+  private isTracked(client: unknown): boolean {
+    return typeof client === 'object' && client !== null && this.sockets.has(client);
   }
 
   private trackSocket(client: unknown, subject: RevocationSubject): void {

@@ -1,0 +1,18 @@
+import { isQuick } from './report.js';
+
+/**
+ * What the guard-cost benchmarks share (sections 1 and 10), so that their figures compare: the
+ * load, the tokens, the revocation view, the goal.
+ */
+const quick = isQuick();
+/** Seconds per measurement, and of warm-up per target before the rounds. */
+export const SECONDS = quick ? 2 : 3;
+export const WARMUP_SECONDS = quick ? 1 : 3;
+/** Connections of the load generator, each with one request in flight. */
+export const CONNECTIONS = 50;
+/** Keycloak-shaped access tokens of distinct sessions, rotated over the requests. */
+export const TOKENS = 2000;
+/** Sessions revoked in each app beforehand: a realistic, non-empty revocation view. */
+export const OTHER_REVOCATIONS = 10_000;
+/** Guarded ≥ this × unguarded (issue 16). */
+export const GOAL = 0.95;
