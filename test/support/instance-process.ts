@@ -44,7 +44,7 @@ export class InstanceProcess {
     this.exited = once(child, 'exit').then(() => undefined);
   }
 
-  static async start(name: string, config: InstanceConfig, timeoutMs = 30_000): Promise<InstanceProcess> {
+  static async start(name: string, config: InstanceConfig, timeoutMs = 90_000): Promise<InstanceProcess> {
     const child = fork(MAIN, [], {
       execArgv: ['--import', REGISTER],
       env: { ...process.env, INSTANCE_CONFIG: JSON.stringify(config) },
