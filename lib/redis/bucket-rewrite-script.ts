@@ -181,8 +181,8 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 
 /**
  * Runs the rewrite on one bucket: EVALSHA, and EVAL when that server does not have the script
- * yet (a new server, or a replica promoted since). One key per call: in a Redis Cluster every
- * bucket is a slot of its own.
+ * yet (a new server, or a replica promoted since). One key per call, so that it runs on a Redis
+ * Cluster too, on the shard of that key's slot.
  */
 export async function rewriteBucket(redis: RedisCommands, key: string, rewrite: BucketRewrite): Promise<BucketRewriteResult> {
   const options = {
