@@ -8,19 +8,27 @@ import type { RedisCommands } from './redis-link.js';
  * ARGV: now (epoch seconds), a line to add (empty: none), the prefix of the lines the cap counts
  * (empty: none), the cap, then what to remove: the lines that start with one of the remaining
  * arguments (a name and its space), or are one of them without its final newline (a whole line).
- * Expired and unreadable lines are dropped (an expiry more than a year and a day ahead is
- * unreadable: the bucket's own expiry stays bounded); when more lines than the cap start with its prefix,
- * those expiring first are dropped. The bucket then expires with its longest-lived line, or is
- * deleted when none is left; it is not written when nothing changed.
+ *
+ * A bucket keeps its lines in order of expiry, and expires with its last line: the expired lines
+ * are the first ones, and a line that expires last (every login of the module lives
+ * `sessionTtl`) is appended. So a write usually reads no line but the first and the ones it
+ * names, found by a search of the whole string (C, not Lua, per line). A line that expires before
+ * the bucket, or a bucket out of order (no expiry, no final newline: not written here), has the
+ * bucket rewritten line by line: unreadable lines dropped, the rest sorted.
+ * When more lines than the cap start with its prefix, those expiring first (the first ones) are
+ * dropped. An expiry more than a year and a day ahead is unreadable, so the bucket's own stays
+ * bounded. An empty bucket is deleted; one where nothing changed is not written.
  * Replies { removed lines, lines the cap dropped }.
  */
 const SOURCE = `
 local now, added, capped, cap = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
-local bucket = redis.call('GET', KEYS[1]) or ''
+local key = KEYS[1]
+local bucket = redis.call('GET', key) or ''
 -- No line lives more than a year and a day from now (the registry keeps no record longer than a
 -- year; the day absorbs clock differences between instances): a later expiry is not ours.
 local latest = now + 31622400
--- Lines are read in place, by offsets into the text: never copied one by one.
+-- Lines are read in place, by offsets into the text, and copied only when they leave it.
+local function lastOf(text, first) return (string.find(text, '\\n', first, true) or #text + 1) - 1 end
 local function expiryAt(text, first, last)
   local space = string.find(text, ' ', first, true)
   if not space or space >= last then return nil end
@@ -31,83 +39,125 @@ local function expiryAt(text, first, last)
   local digit = string.byte(text, space + 1)
   if not ((digit >= 48 and digit <= 57) or (digit >= 97 and digit <= 122)) then return nil end
   local expiry = tonumber(string.sub(text, space + 1, stop - 1), 36)
-  if expiry and expiry > now and expiry <= latest then return expiry end
+  if expiry and expiry <= latest then return expiry end
   return nil
 end
--- Where the lines that start with a text start (one search of the whole bucket each).
-local function startsOf(text, into)
-  if string.sub(bucket, 1, #text) == text then into[1] = true end
-  local at = string.find(bucket, '\\n' .. text, 1, true)
+-- Where the lines that start with a text start, in order (one search of the whole text).
+local function startsOf(text, prefix)
+  local starts = {}
+  if string.sub(text, 1, #prefix) == prefix then starts[1] = 1 end
+  local at = string.find(text, '\\n' .. prefix, 1, true)
   while at do
-    into[at + 1] = true
-    at = string.find(bucket, '\\n' .. text, at + 1, true)
+    starts[#starts + 1] = at + 1
+    at = string.find(text, '\\n' .. prefix, at + 1, true)
   end
+  return starts
 end
--- What to remove: lines that start with a prefix, or whole lines (given with their newline,
--- which then must be the line's own).
-local removing = {}
-for i = 5, #ARGV do startsOf(ARGV[i], removing) end
-local grouped = {}
-if capped ~= '' then startsOf(capped, grouped) end
--- The kept lines, as offsets; removed ones are copied out for the reply.
-local firsts, lasts, expiries, group, removed, dropped, changed = {}, {}, {}, {}, {}, {}, false
-local first = 1
-while first <= #bucket do
-  local newline = string.find(bucket, '\\n', first, true)
-  local last = (newline or #bucket + 1) - 1
-  local expiry = expiryAt(bucket, first, last)
-  if not expiry then
-    changed = true
-  elseif removing[first] then
-    removed[#removed + 1] = string.sub(bucket, first, last)
-    changed = true
-  else
-    local i = #firsts + 1
-    firsts[i], lasts[i], expiries[i] = first, last, expiry
-    if grouped[first] then group[#group + 1] = i end
+-- The lines to remove: those starting with one of the arguments.
+local function removals(text)
+  local starts = {}
+  for i = 5, #ARGV do
+    for _, first in ipairs(startsOf(text, ARGV[i])) do starts[#starts + 1] = first end
   end
-  first = last + 2
+  return starts
 end
-local addedExpiry = added ~= '' and expiryAt(added, 1, #added) or nil
-if addedExpiry and capped ~= '' and string.sub(added, 1, #capped) == capped then group[#group + 1] = 0 end
-if #group > cap and capped ~= '' then
-  -- Drop the lines of the group that expire first (the added one is index 0).
-  local function expiryOf(i) return i == 0 and addedExpiry or expiries[i] end
-  local function lineOf(i) return i == 0 and added or string.sub(bucket, firsts[i], lasts[i]) end
-  table.sort(group, function(a, b)
-    if expiryOf(a) ~= expiryOf(b) then return expiryOf(a) < expiryOf(b) end
-    return lineOf(a) < lineOf(b)
-  end)
-  for j = 1, #group - cap do
-    dropped[#dropped + 1] = lineOf(group[j])
-    if group[j] == 0 then addedExpiry = nil else expiries[group[j]] = false end
-  end
-  changed = true
-end
-if addedExpiry then changed = true end
-if not changed then return { removed, dropped } end
--- Runs of kept lines are copied whole.
-local pieces, longest, runFirst, runLast = {}, 0, nil, nil
-for i = 1, #firsts do
-  if expiries[i] then
-    if expiries[i] > longest then longest = expiries[i] end
-    if runFirst and firsts[i] == runLast + 2 then
-      runLast = lasts[i]
-    else
-      if runFirst then pieces[#pieces + 1] = string.sub(bucket, runFirst, runLast) .. '\\n' end
-      runFirst, runLast = firsts[i], lasts[i]
+-- The text without the lines starting at starts (text ends with a newline), the lines cut, and
+-- whether its last line was cut.
+local function cut(text, starts)
+  table.sort(starts)
+  local pieces, lines, from = {}, {}, 1
+  for _, first in ipairs(starts) do
+    if first >= from then
+      local last = lastOf(text, first)
+      pieces[#pieces + 1] = string.sub(text, from, first - 1)
+      lines[#lines + 1] = string.sub(text, first, last)
+      from = last + 2
     end
   end
+  pieces[#pieces + 1] = string.sub(text, from)
+  return table.concat(pieces), lines, from > #text
 end
-if runFirst then pieces[#pieces + 1] = string.sub(bucket, runFirst, runLast) .. '\\n' end
-if addedExpiry then
-  pieces[#pieces + 1] = added .. '\\n'
-  if addedExpiry > longest then longest = addedExpiry end
+-- The expiry of the last line of an ordered text (the longest-lived).
+local function lastExpiry(text)
+  local first, at = 1, string.find(text, '\\n', 1, true)
+  while at and at < #text do
+    first = at + 1
+    at = string.find(text, '\\n', first, true)
+  end
+  return expiryAt(text, first, lastOf(text, first)) or latest
 end
-if #pieces == 0 then
-  redis.call('DEL', KEYS[1])
+
+local addedExpiry = added ~= '' and expiryAt(added, 1, #added) or nil
+if addedExpiry and addedExpiry <= now then addedExpiry = nil end
+local expireTime = tonumber(redis.call('PEXPIRETIME', key))
+local inOrder = #bucket == 0 or (expireTime > 0 and string.sub(bucket, -1) == '\\n')
+if addedExpiry and inOrder and #bucket > 0 and addedExpiry * 1000 < expireTime then inOrder = false end
+local changed, removed, dropped, longest = addedExpiry ~= nil, {}, {}, nil
+if inOrder then
+  -- The expired (or unreadable) lines are the first ones.
+  local first = 1
+  while first <= #bucket do
+    local last = lastOf(bucket, first)
+    local expiry = expiryAt(bucket, first, last)
+    if expiry and expiry > now then break end
+    first = last + 2
+  end
+  if first > 1 then
+    bucket = string.sub(bucket, first)
+    changed = true
+  end
+  local starts, tailCut = removals(bucket), false
+  if #starts > 0 then
+    bucket, removed, tailCut = cut(bucket, starts)
+    changed = true
+  end
+  if addedExpiry then bucket = bucket .. added .. '\\n' end
+  if tailCut and not addedExpiry then
+    longest = #bucket > 0 and lastExpiry(bucket) or nil
+  else
+    longest = math.max(expireTime / 1000, addedExpiry or 0)
+  end
 else
-  redis.call('SET', KEYS[1], table.concat(pieces), 'PXAT', string.format('%d', longest * 1000))
+  -- Line by line: readable live lines, not removed, sorted by expiry (then by place).
+  local removing, lines = {}, {}
+  for _, first in ipairs(removals(bucket)) do removing[first] = true end
+  local first = 1
+  while first <= #bucket do
+    local last = lastOf(bucket, first)
+    local expiry = expiryAt(bucket, first, last)
+    if expiry and expiry > now then
+      if removing[first] then
+        removed[#removed + 1] = string.sub(bucket, first, last)
+      else
+        lines[#lines + 1] = { expiry, first, string.sub(bucket, first, last) }
+      end
+    end
+    first = last + 2
+  end
+  if addedExpiry then lines[#lines + 1] = { addedExpiry, #bucket + 1, added } end
+  table.sort(lines, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
+  local texts = {}
+  for i, line in ipairs(lines) do texts[i] = line[3] end
+  bucket = #texts > 0 and table.concat(texts, '\\n') .. '\\n' or ''
+  longest = #lines > 0 and lines[#lines][1] or nil
+  changed = true
+end
+if capped ~= '' then
+  local starts = startsOf(bucket, capped)
+  if #starts > cap then
+    local first = {}
+    for j = 1, #starts - cap do first[j] = starts[j] end
+    local tailCut
+    bucket, dropped, tailCut = cut(bucket, first)
+    if tailCut then longest = #bucket > 0 and lastExpiry(bucket) or nil end
+    changed = true
+  end
+end
+if not changed then return { removed, dropped } end
+if #bucket == 0 then
+  redis.call('DEL', key)
+else
+  redis.call('SET', key, bucket, 'PXAT', string.format('%d', longest * 1000))
 end
 return { removed, dropped }
 `;
@@ -131,8 +181,8 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 
 /**
  * Runs the rewrite on one bucket: EVALSHA, and EVAL when that server does not have the script
- * yet (a new server, or a replica promoted since). One key per call: in a Redis Cluster every
- * bucket is a slot of its own.
+ * yet (a new server, or a replica promoted since). One key per call, so that it runs on a Redis
+ * Cluster too, on the shard of that key's slot.
  */
 export async function rewriteBucket(redis: RedisCommands, key: string, rewrite: BucketRewrite): Promise<BucketRewriteResult> {
   const options = {

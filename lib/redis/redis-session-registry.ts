@@ -52,9 +52,10 @@ const isLive = (expiry: number, now: number) => expiry * 1000 > now;
  *   bucket) and the expiry. A record read through an index is returned only when it carries that
  *   sid or sub itself; an index line that leads to no such record (removed, expired, registered
  *   again elsewhere) leaves the index when read.
- * - Every line carries its expiry (Redis 7.0 has no per-field TTL): readers skip expired lines,
- *   and every write drops them. All writes are one Lua script (bucket-rewrite-script.ts) that
- *   rewrites one bucket atomically and has it expire with its longest-lived line.
+ * - Every line carries its expiry (Redis 7.0 has no per-field TTL): readers skip expired lines.
+ *   All writes are one Lua script (bucket-rewrite-script.ts) that rewrites one bucket atomically,
+ *   keeps its lines in order of expiry (so it drops the expired ones at the front on every write)
+ *   and has it expire with its last line.
  * - Registration writes the record, then its index lines: a reader that finds an index line
  *   whose record is missing drops the line, so the record goes first. The rewrite of the user's
  *   index line keeps at most `maxSessionsPerUser` lines of that user (the ones that expire first
@@ -62,8 +63,8 @@ const isLive = (expiry: number, now: number) => expiry * 1000 > now;
  *   and sid lines. The same few commands whatever the user has; none reads a whole index.
  * - `claimTokenId` is one `SET NX PX`: atomic across instances, so a logout token replayed to
  *   (or retried at) another instance is refused there.
- * - No command names two keys: in a Redis Cluster each bucket lies in a hash slot of its own,
- *   where a script or transaction over two keys is refused (CROSSSLOT,
+ * - No command names two keys: in a Redis Cluster the buckets spread over the hash slots, and a
+ *   script or transaction over keys of two slots is refused (CROSSSLOT,
  *   https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#key-distribution-model).
  * - Records of the previous layout (previous-session-layout.ts) are read too, and removed with
  *   the current ones, for rolling upgrades.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Bits of a registry bucket's number: 2^14 buckets. Enough that a registration rewrites about
@@ -22,7 +22,7 @@ export interface RegistryAddress {
  * + sid, `u` + sub). A hash, so that names spread evenly over the buckets whatever they look like.
  */
 export function addressOf(name: string): RegistryAddress {
-  const digest = createHash('sha256').update(name).digest();
+  const digest = hash('sha256', name, 'buffer');
   return { bucket: digest.readUInt16BE(0) >>> (16 - BUCKET_BITS), fingerprint: digest.toString('base64url', 0, 6) };
 }
 

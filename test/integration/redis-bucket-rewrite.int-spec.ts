@@ -43,18 +43,38 @@ describe.skipIf(!enabled)('registry bucket rewrite script', () => {
     expect(await suite.admin.exists(key)).toBe(0);
   });
 
-  it('drops expired lines and lines it cannot read, and expires the bucket with its longest-lived line', async () => {
+  it('rewrites a bucket it did not write line by line: expired and unreadable lines dropped, the others in order of expiry', async () => {
     const key = newKey();
-    const lasting = line('a2', inSeconds(900));
-    await suite.admin.set(key, [line('a1', inSeconds(-1)), lasting, 'no-expiry', 'a3 !!', 'a4 -5 x', '', line('a5', inSeconds(300))].join('\n'));
+    await suite.admin.set(key, [line('a1', inSeconds(-1)), line('a2', inSeconds(900)), 'no-expiry', 'a3 !!', 'a4 -5 x', '', line('a5', inSeconds(300))].join('\n'));
     await rewriteBucket(redis(), key, {});
-    expect(await linesOf(key)).toEqual([lasting, line('a5', inSeconds(300))]);
+    expect(await linesOf(key)).toEqual([line('a5', inSeconds(300)), line('a2', inSeconds(900))]);
     expect(await suite.admin.pExpireTime(key)).toBe(inSeconds(900) * 1000);
-    // A shorter-lived line does not shorten it; removing the longest-lived one does.
-    await rewriteBucket(redis(), key, { add: line('a6', inSeconds(60)) });
-    expect(await suite.admin.pExpireTime(key)).toBe(inSeconds(900) * 1000);
-    await rewriteBucket(redis(), key, { remove: ['a2 '] });
-    expect(await suite.admin.pExpireTime(key)).toBe(inSeconds(300) * 1000);
+  });
+
+  it('keeps lines in order of expiry, the bucket expiring with the last one, whatever order they come in and leave', async () => {
+    const key = newKey();
+    const now = inSeconds(0);
+    const lines = Object.fromEntries(([['a1', 300], ['a2', 900], ['a3', 60], ['a4', 900], ['a5', 600]] as const).map(([name, life]) => [name, line(name, now + life)]));
+    for (const added of Object.values(lines)) await rewriteBucket(redis(), key, { add: added });
+    expect(await linesOf(key)).toEqual([lines.a3, lines.a1, lines.a5, lines.a2, lines.a4]);
+    expect(await suite.admin.pExpireTime(key)).toBe((now + 900) * 1000);
+    // Removing the last lines shortens the bucket's life to the new last one's; removing others does not.
+    await rewriteBucket(redis(), key, { remove: ['a4 ', 'a2 '] });
+    expect(await suite.admin.pExpireTime(key)).toBe((now + 600) * 1000);
+    await rewriteBucket(redis(), key, { remove: ['a3 '] });
+    expect(await suite.admin.pExpireTime(key)).toBe((now + 600) * 1000);
+    expect(await linesOf(key)).toEqual([lines.a1, lines.a5]);
+  });
+
+  it('drops the expired lines at the front of a bucket it keeps in order', async () => {
+    const key = newKey();
+    const [brief, lasting] = [line('a1', inSeconds(2)), line('a2', inSeconds(600))];
+    await rewriteBucket(redis(), key, { add: brief });
+    await rewriteBucket(redis(), key, { add: lasting });
+    await new Promise((resolve) => setTimeout(resolve, (inSeconds(2) + 1) * 1000 - Date.now()));
+    const later = line('a3', inSeconds(700));
+    await rewriteBucket(redis(), key, { add: later });
+    expect(await linesOf(key)).toEqual([lasting, later]);
   });
 
   it('takes no expiry beyond a year and a day, nor a signed one, so that no line keeps a bucket alive for long', async () => {
