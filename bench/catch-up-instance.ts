@@ -8,6 +8,7 @@
  *   node --import ./test/support/ts-register.js bench/catch-up-instance.ts <checkout> <redis url> <key prefix>
  */
 import { pathToFileURL } from 'node:url';
+import { createClient } from 'redis';
 import type * as RedisEntryPoint from '../lib/redis/index.js';
 import type * as StoreModule from '../lib/revocation/revocation-store.js';
 import { quietLogger } from '../test/support/redis-test-helpers.js';
@@ -18,12 +19,21 @@ export interface InstanceRun {
   ms: number;
   /** CPU ms of this process during start(). */
   cpuMs: number;
+  /** CPU ms of redis-server during start() (INFO cpu, all of its threads). */
+  redisCpuMs: number;
   /** Revocations the bus delivered. */
   received: number;
   /** Revocations the store took (the live ones). */
   applied: number;
   /** What the backend logged as warnings or errors (a refused script, skipped entries). */
   warnings: string[];
+}
+
+/** CPU ms redis-server has used so far. */
+async function redisCpu(redis: ReturnType<typeof createClient>): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
 }
 
 async function main(): Promise<void> {
@@ -43,14 +53,19 @@ async function main(): Promise<void> {
     received += list.length;
     for (const revocation of list) if (store.apply(revocation)) applied += 1;
   });
+  const monitor = createClient({ url });
+  await monitor.connect();
+  const redisBefore = await redisCpu(monitor);
   const cpu = process.cpuUsage();
   const started = performance.now();
   await backend.revocationBus.start();
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const redisCpuMs = (await redisCpu(monitor)) - redisBefore;
+  await monitor.close();
   await backend.close();
   const warnings = logger.lines.filter((line) => !line.startsWith('log ')).slice(0, 5);
-  const run: InstanceRun = { ms, cpuMs: (used.user + used.system) / 1000, received, applied, warnings };
+  const run: InstanceRun = { ms, cpuMs: (used.user + used.system) / 1000, redisCpuMs, received, applied, warnings };
   console.log(JSON.stringify(run));
 }
 

@@ -65,17 +65,12 @@ function baselineCheckout(): string | undefined {
   return path === undefined ? undefined : resolve(path);
 }
 
-/** One start-up of a new instance, plus what Redis spent meanwhile. */
-interface StartUp extends InstanceRun {
-  redisCpuMs: number;
-}
-
 /** Start-ups of one build on one log: their medians. */
 interface BuildFigures {
   startupMs: number;
   cpuMs: number;
   redisCpuMs: number;
-  runs: StartUp[];
+  runs: InstanceRun[];
 }
 
 interface CatchUp {
@@ -110,12 +105,6 @@ async function usedMemory(admin: RedisClientType): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
 }
 
-/** CPU ms redis-server has used (all threads). */
-async function redisCpuMs(admin: RedisClientType): Promise<number> {
-  const info = await admin.info('cpu');
-  const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
-  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
-}
 
 async function writeHistory(admin: RedisClientType, stream: string, logouts = LOGOUTS, active = ACTIVE): Promise<void> {
   const now = Date.now();
@@ -144,8 +133,7 @@ async function writeHistory(admin: RedisClientType, stream: string, logouts = LO
  * A new instance, in a process of its own, of the library in `checkout`: resolves when its first
  * complete read is done, with its figures (see catch-up-instance.ts).
  */
-async function startup(admin: RedisClientType, url: string, checkout = HERE): Promise<StartUp> {
-  const redisBefore = await redisCpuMs(admin);
+async function startup(url: string, checkout = HERE): Promise<InstanceRun> {
   const stdout = await new Promise<string>((done, fail) => {
     execFile(
       process.execPath,
@@ -156,7 +144,7 @@ async function startup(admin: RedisClientType, url: string, checkout = HERE): Pr
   });
   const run = JSON.parse(stdout.trim().split('\n').pop()!) as InstanceRun;
   for (const warning of run.warnings) console.log(`  (${checkout === HERE ? 'this checkout' : 'baseline'}: ${warning.slice(0, 200)})`);
-  return { ...run, redisCpuMs: (await redisCpuMs(admin)) - redisBefore };
+  return run;
 }
 
 /** The log as written, copied afresh to where instances read it; compaction held off. */
@@ -165,7 +153,7 @@ async function freshLog(admin: RedisClientType, stream: string): Promise<void> {
   await admin.set(redisKeys(PREFIX).compaction, 'bench', { PX: 3_600_000 });
 }
 
-function figures(runs: StartUp[]): BuildFigures {
+function figures(runs: InstanceRun[]): BuildFigures {
   return {
     startupMs: Math.round(median(runs.map((run) => run.ms))),
     cpuMs: Math.round(median(runs.map((run) => run.cpuMs))),
@@ -182,15 +170,15 @@ function figures(runs: StartUp[]): BuildFigures {
 async function catchUp(admin: RedisClientType, url: string, stream: string, entries: number, live: number, baseline: string | undefined): Promise<CatchUp> {
   await admin.del(SOURCE_KEY);
   await writeHistory(admin, SOURCE_KEY, entries, live);
-  const ours: StartUp[] = [];
-  const theirs: StartUp[] = [];
+  const ours: InstanceRun[] = [];
+  const theirs: InstanceRun[] = [];
   const ratios: number[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     const order = baseline === undefined ? ['ours'] : round % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
     for (const which of order) {
       await freshLog(admin, stream);
-      if (which === 'ours') ours.push(await startup(admin, url));
-      else theirs.push(await startup(admin, url, baseline));
+      if (which === 'ours') ours.push(await startup(url));
+      else theirs.push(await startup(url, baseline));
     }
     if (baseline !== undefined) ratios.push(ours[round]!.ms / theirs[round]!.ms);
   }
@@ -204,10 +192,11 @@ async function catchUp(admin: RedisClientType, url: string, stream: string, entr
     candidate,
     ...(baseline === undefined ? {} : { baseline: { ...figures(theirs), ratio: median(ratios) } }),
   };
-  const side = result.baseline ? `${`${result.baseline.startupMs} ms`.padStart(12)}${result.baseline.ratio.toFixed(2).padStart(8)}×` : '';
+  const b = result.baseline;
+  const ms = (value: number | undefined) => (value === undefined ? '' : `${value} ms`.padStart(12));
   console.log(
-    `${String(entries).padStart(10)}${String(live).padStart(10)}${`${result.startupMs} ms`.padStart(12)}${side}${String(result.applied).padStart(10)}` +
-      `${String(result.entriesPerSecond).padStart(12)}${`${candidate.cpuMs} ms`.padStart(12)}${`${candidate.redisCpuMs} ms`.padStart(12)}`,
+    `${String(entries).padStart(10)}${String(live).padStart(10)}${ms(result.startupMs)}${ms(b?.startupMs)}${b ? `${b.ratio.toFixed(2).padStart(8)}×` : ''}` +
+      `${String(result.applied).padStart(10)}${String(result.entriesPerSecond).padStart(12)}${ms(candidate.cpuMs)}${ms(b?.cpuMs)}${ms(candidate.redisCpuMs)}${ms(b?.redisCpuMs)}`,
   );
   return result;
 }
@@ -217,7 +206,7 @@ async function measure(admin: RedisClientType, url: string, state: string, basel
   const entries = await admin.xLen(stream);
   const streamBytes = (await admin.memoryUsage(stream, { SAMPLES: 0 })) ?? 0;
   const usedMemoryBytes = (await usedMemory(admin)) - baseline;
-  const { ms, received } = await startup(admin, url);
+  const { ms, received } = await startup(url);
   const result = { state, entries, streamBytes, usedMemoryBytes, startupMs: Math.round(ms), revocationsReceived: received };
   console.log(
     `${state.padEnd(28)}${String(result.entries).padStart(10)}${mib(result.streamBytes).padStart(12)}${mib(result.usedMemoryBytes).padStart(12)}` +
@@ -312,9 +301,10 @@ async function main(): Promise<void> {
     console.log(`catch-up of a new instance on an uncompacted log (goal: 1,000,000 entries applied in ≤ ${CATCH_UP_GOAL_MS} ms)`);
     const baselineRoot = baselineCheckout();
     if (baselineRoot) console.log(`baseline: ${baselineRoot}, alternating with this checkout, ${ROUNDS} rounds each`);
-    const against = baselineRoot ? `${'baseline'.padStart(12)}${'÷'.padStart(9)}` : '';
+    const theirs = (name: string) => (baselineRoot ? name.padStart(12) : '');
     console.log(
-      `${'entries'.padStart(10)}${'live'.padStart(10)}${'start-up'.padStart(12)}${against}${'applied'.padStart(10)}${'entries/s'.padStart(12)}${'CPU'.padStart(12)}${'Redis CPU'.padStart(12)}`,
+      `${'entries'.padStart(10)}${'live'.padStart(10)}${'start-up'.padStart(12)}${theirs('baseline')}${baselineRoot ? '÷'.padStart(9) : ''}${'applied'.padStart(10)}` +
+        `${'entries/s'.padStart(12)}${'CPU'.padStart(12)}${theirs('baseline')}${'Redis CPU'.padStart(12)}${theirs('baseline')}`,
     );
     const catchUps: CatchUp[] = [];
     for (const entries of SIZES) {

@@ -22,8 +22,14 @@ const READ_BATCH = 500;
  * (live-log-page.ts) keeps Redis busy for a few ms at most (see bench/catch-up.ts).
  */
 const CATCH_UP_PAGE = 1_000;
-/** Entries per XREAD while catching up when the server refuses the script. */
+/** Entries per XREAD while catching up without the script. */
 const CATCH_UP_BATCH = 5_000;
+/**
+ * Above this share of live entries in a catch-up page, the next page is read with XREAD, and
+ * below it with the script: per entry, the script costs Redis a few times what XREAD does, which
+ * only pays while it spares this instance the decoding of many expired entries (bench/catch-up.ts).
+ */
+const SCRIPT_MAX_LIVE_SHARE = 0.25;
 /** Revocations per stream entry when re-publishing a lost log. */
 const RESEED_BATCH = 250;
 
@@ -68,6 +74,8 @@ export class RevocationLogReader {
   private loop: Promise<void> | undefined;
   /** The next catch-up page, asked for before the previous one was applied. */
   private ahead: PageRead | undefined;
+  /** Whether the next catch-up page is read with the script (else XREAD): as long as pages are mostly expired. */
+  private useScript = true;
   /** The server refused the catch-up script (ACL, a server without it) since the last (re)connection: XREAD instead. */
   private scriptRefused = false;
 
@@ -181,6 +189,7 @@ export class RevocationLogReader {
     const first = this.continuity.firstCheck;
     const endsAnOutage = this.parts.clock.endsAnOutage(first);
     this.ahead = undefined;
+    this.useScript = true;
     this.scriptRefused = false;
     const loss = await this.continuity.lossSince(link, this.lastApplied);
     if (!this.isConnected) {
@@ -214,7 +223,7 @@ export class RevocationLogReader {
 
   /** One read from the last applied entry; resolves true when it reached the end of the log. */
   private async readOnce(reader: RedisCommands, block: boolean): Promise<boolean> {
-    if (block || this.scriptRefused) return this.readEntries(reader, block);
+    if (block || !this.useScript || this.scriptRefused) return this.readEntries(reader, block);
     try {
       return await this.readLivePage(reader);
     } catch (error) {
@@ -229,15 +238,16 @@ export class RevocationLogReader {
   /**
    * Catching up: one page of the script, which passes over expired entries on the server (see
    * live-log-page.ts). A full page means more may follow: the next one is asked for before this
-   * one is applied, so that Redis reads it meanwhile.
+   * one is applied, so that Redis reads it meanwhile (unless XREAD reads on).
    */
   private async readLivePage(reader: RedisCommands): Promise<boolean> {
     const from = nextStreamId(this.lastApplied);
     const read = this.ahead?.from === from ? this.ahead : this.askForPage(reader, from);
     this.ahead = undefined;
     const page = await read.reply;
+    this.useScript = page.ids.length <= page.read * SCRIPT_MAX_LIVE_SHARE;
     const full = page.read >= CATCH_UP_PAGE;
-    if (full && page.lastId !== undefined) this.ahead = this.askForPage(reader, nextStreamId(page.lastId));
+    if (full && this.useScript && page.lastId !== undefined) this.ahead = this.askForPage(reader, nextStreamId(page.lastId));
     const live: Revocation[] = [];
     for (let i = 0; i < page.ids.length; i += 1) this.collect(page.ids[i]!, page.batches[i], live);
     if (page.lastId !== undefined) this.lastApplied = page.lastId;
@@ -267,11 +277,14 @@ export class RevocationLogReader {
     const messages = reply?.[0]?.messages ?? [];
     const now = Date.now();
     const live: Revocation[] = [];
+    let liveEntries = 0;
     for (const { id, message } of messages) {
       this.lastApplied = id;
       if (Number(message.x) <= now) continue;
+      liveEntries += 1;
       this.collect(id, message.r, live);
     }
+    if (!block) this.useScript = liveEntries <= messages.length * SCRIPT_MAX_LIVE_SHARE;
     // Delivered together: one pass of the listeners per page rather than per entry.
     if (live.length > 0) this.parts.deliver(live);
     if (messages.length >= count) return false;
