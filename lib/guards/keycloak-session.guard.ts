@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/commo
 import type { ContextKind } from '../contexts/context-kind.js';
 import { carrierOf } from '../contexts/credential-carrier.js';
 import { graphqlCallOf, graphqlRequestOf } from '../contexts/graphql-context.js';
+import { wsClientOf } from '../contexts/ws-client.js';
 import { handshakeOf } from '../contexts/ws-handshake.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { decodeJwt } from 'jose';
@@ -75,7 +76,7 @@ export class KeycloakSessionGuard extends RevocationGuardBase {
       case 'graphql':
         return graphqlRequestOf(graphqlCallOf(context).context);
       case 'ws':
-        return handshakeOf(context.switchToWs().getClient<unknown>())?.request;
+        return handshakeOf(wsClientOf(context))?.request;
       case 'rpc':
         return undefined;
     }

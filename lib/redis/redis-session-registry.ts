@@ -118,7 +118,7 @@ export class RedisSessionRegistry extends SessionRegistry implements OnApplicati
   }
 
   findByAdapterSessionId(adapterSessionId: string): Promise<SessionRecord | undefined> {
-    const member = `a${adapterSessionId}`;
+    const member = memberName({ adapterSessionId })!;
     return this.run(async (redis) => {
       const [stored, previous] = await Promise.all([
         redis.get(this.keys.registryBucket(addressOf(member).bucket)),
