@@ -40,6 +40,7 @@ export { KeycloakBearerGuard, type RequestWithAccessToken } from './guards/keycl
 export { KeycloakSessionGuard, type RequestWithSession } from './guards/keycloak-session.guard.js';
 export { AccessTokenVerifierService } from './tokens/access-token-verifier.service.js';
 export type { VerifiedAccessToken } from './tokens/verified-token-cache.js';
+export type { RevocationMemo } from './revocation/revocation-memo.js';
 export type { AccessTokenClaims } from './tokens/access-token-claims.interface.js';
 export type { KeycloakSessionData } from './session/keycloak-session-data.interface.js';
 export type { ContextKind } from './contexts/context-kind.js';

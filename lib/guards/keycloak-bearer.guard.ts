@@ -86,7 +86,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
   /** The checks after verification: the failure policy, revocations, `@Roles()` / `@Scopes()`. */
   private admit(context: ExecutionContext, kind: ContextKind, verified: VerifiedAccessToken): RevocationSubject {
     this.assertViewFresh();
-    const reason = this.revocations.revocationReason(verified.subject);
+    const reason = this.revocations.revocationReason(verified.subject, verified.revocationMemo);
     if (reason !== undefined) {
       throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`, INVALID_TOKEN_CHALLENGE);
     }

@@ -4,6 +4,9 @@ import type { Revocation, RevocationReason, RevocationSubject } from './revocati
 
 const PRUNE_INTERVAL_MS = 60_000;
 
+/** Versions are unique across every store of the process, so a memo never matches another store. */
+let lastVersion = 0;
+
 /**
  * This instance's complete view of current revocations, in plain maps: the guards' hot path
  * reads only this, synchronously, with no I/O. Writes come from the RevocationBus (local in
@@ -19,12 +22,24 @@ export class RevocationStore implements OnModuleDestroy {
   /** Further realms, by issuer; created by their first revocation. */
   private readonly others = new Map<string, RealmRevocations>();
   private readonly timer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref();
+  /**
+   * Moves on every `apply`, whatever it changed: a subject found not revoked at one version stays
+   * not revoked while the version stands, because only an applied revocation can revoke it (a
+   * revocation expiring or pruned only ever lifts one). See RevocationMemo.
+   */
+  private currentVersion = ++lastVersion;
+
+  get version(): number {
+    return this.currentVersion;
+  }
 
   /**
    * Applies a revocation; returns false when it adds nothing (already known, or expired), which
    * makes duplicates from retries and fan-out harmless.
    */
   apply(revocation: Revocation, now = Date.now()): boolean {
+    // Before anything else: even an apply that reports nothing new may extend an expired entry.
+    this.currentVersion = ++lastVersion;
     if (revocation.expiresAt <= now) return false;
     return this.realmFor(revocation.issuer).apply(revocation);
   }

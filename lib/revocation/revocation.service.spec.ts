@@ -7,6 +7,7 @@ import type { SessionRecord } from '../registry/session-record.interface.js';
 import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import type { LogoutEvent } from './logout-event.interface.js';
 import { LocalRevocationBus } from './revocation-bus.js';
+import { newRevocationMemo } from './revocation-memo.js';
 import { RevocationStore } from './revocation-store.js';
 import type { SubjectRevocation } from './revocation.interface.js';
 import { RevocationService } from './revocation.service.js';
@@ -155,5 +156,80 @@ describe('RevocationService', () => {
     // A revocation that is still known is the more precise reason.
     await service.revokeSid('kc-dave');
     expect(service.revocationReason({ sid: 'kc-dave', iat: nowSeconds() - 602 })).toBe('sid');
+  });
+
+  describe('with a memo (what the bearer guard keeps per cached token)', () => {
+    const subject = { sid: 'kc-erin', sub: 'erin', iat: nowSeconds() - 5 };
+
+    it.each([
+      ['sid', (service: RevocationService) => service.revokeSid('kc-erin')],
+      ['subject', (service: RevocationService) => service.revokeSubject('erin')],
+      ['not-before', (service: RevocationService) => service.setNotBefore(nowSeconds())],
+    ])('a "not revoked" is reused only until a revocation is applied: a %s revocation refuses at the next check', async (reason, revoke) => {
+      const { service } = setup();
+      const memo = newRevocationMemo();
+      expect(service.revocationReason(subject, memo)).toBeUndefined();
+      expect(memo.notRevokedAt).toBeGreaterThan(0);
+      await revoke(service);
+      expect(service.revocationReason(subject, memo)).toBe(reason);
+      // A refusal is never remembered: asked again, the maps answer again.
+      expect(memo.notRevokedAt).toBeGreaterThan(0);
+      expect(service.revocationReason(subject, memo)).toBe(reason);
+    });
+
+    it('skips the maps while the store version stands, and reads them again once it moves', async () => {
+      const { service, store } = setup();
+      const memo = newRevocationMemo();
+      const check = vi.spyOn(store, 'check');
+      expect(service.revocationReason(subject, memo)).toBeUndefined();
+      expect(service.revocationReason(subject, memo)).toBeUndefined();
+      expect(check).toHaveBeenCalledTimes(1);
+      // A revocation of somebody else moves the version too: the next check reads the maps once.
+      await service.revokeSid('kc-someone-else');
+      expect(service.revocationReason(subject, memo)).toBeUndefined();
+      expect(service.revocationReason(subject, memo)).toBeUndefined();
+      expect(check).toHaveBeenCalledTimes(2);
+    });
+
+    it('a duplicate revocation, which adds nothing, still moves the version (it may extend an expired entry)', () => {
+      const { store } = setup();
+      const revocation = { id: 'r1', type: 'sid' as const, sid: 'kc-x', source: 'api' as const, revokedAt: Date.now(), expiresAt: Date.now() + 60_000 };
+      expect(store.apply(revocation)).toBe(true);
+      const before = store.version;
+      expect(store.apply(revocation)).toBe(false);
+      expect(store.version).not.toBe(before);
+    });
+
+    it('a re-revocation of an expired, not yet pruned sid refuses at once', () => {
+      const { service, store } = setup();
+      const memo = newRevocationMemo();
+      const revokedAt = Date.now() - 120_000;
+      store.apply({ id: 'old', type: 'sid', sid: 'kc-erin', source: 'api', revokedAt, expiresAt: Date.now() + 50 }, revokedAt);
+      vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 100);
+      // The old revocation has expired (not yet pruned): the subject is not revoked, and memoised so.
+      expect(service.revocationReason(subject, memo)).toBeUndefined();
+      expect(store.apply({ id: 'new', type: 'sid', sid: 'kc-erin', source: 'api', revokedAt: Date.now(), expiresAt: Date.now() + 60_000 })).toBe(false);
+      expect(service.revocationReason(subject, memo)).toBe('sid');
+    });
+
+    it('the horizon is judged on every call, whatever the memo says', () => {
+      const { service } = setup({ revocationTtl: 600 });
+      const memo = newRevocationMemo();
+      const aging = { sub: 'frank', iat: nowSeconds() - 590 };
+      expect(service.revocationReason(aging, memo)).toBeUndefined();
+      vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 20_000);
+      expect(service.revocationReason(aging, memo)).toBe('horizon');
+    });
+
+    it('versions never repeat across stores, so a memo of one module never answers for another', () => {
+      const first = setup();
+      const second = setup();
+      const memo = newRevocationMemo();
+      expect(first.service.revocationReason(subject, memo)).toBeUndefined();
+      const check = vi.spyOn(second.store, 'check');
+      second.service.revocationReason(subject, memo);
+      expect(check).toHaveBeenCalledTimes(1);
+      expect(first.store.version).not.toBe(second.store.version);
+    });
   });
 });

@@ -8,6 +8,7 @@ import type { SessionRecord } from '../registry/session-record.interface.js';
 import { realmKeyOfName } from '../realms/realm-issuer.js';
 import type { LogoutEvent, LogoutListener } from './logout-event.interface.js';
 import { RevocationBus, type RevocationBusHealth } from './revocation-bus.js';
+import type { RevocationMemo } from './revocation-memo.js';
 import { RevocationStore } from './revocation-store.js';
 import type {
   Revocation,
@@ -123,10 +124,18 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     return this.telemetry.logouts.handle('api', run, operation);
   }
 
-  /** Why a token (its claims) or a session is refused, or undefined. Local memory only. */
-  revocationReason(subject: RevocationSubject): RevocationReason | undefined {
-    const reason = this.store.check(subject);
-    if (reason !== undefined) return reason;
+  /**
+   * Why a token (its claims) or a session is refused, or undefined. Local memory only. `memo`:
+   * kept by a caller that checks the same subject again, to skip the maps while no revocation
+   * was applied since it was last found not revoked (see RevocationMemo).
+   */
+  revocationReason(subject: RevocationSubject, memo?: RevocationMemo): RevocationReason | undefined {
+    const version = this.store.version;
+    if (memo === undefined || memo.notRevokedAt !== version) {
+      const reason = this.store.check(subject);
+      if (reason !== undefined) return reason;
+      if (memo !== undefined) memo.notRevokedAt = version;
+    }
     // Older than the revocation horizon: a revocation of it may already be forgotten.
     if (subject.iat !== undefined && subject.iat * 1000 < Date.now() - this.options.revocationTtl * 1000) return 'horizon';
     return undefined;

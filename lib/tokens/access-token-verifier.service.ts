@@ -90,7 +90,8 @@ function assertAccessToken(payload: JWTPayload, header: JWTHeaderParameters): vo
 /**
  * Verifies bearer access tokens and remembers each verified token until it expires, so the
  * bearer guard's steady-state cost is a map lookup. Only the outcome of verification is
- * cached, never a revocation decision: revocation is checked on every request.
+ * cached, never a refusal: revocation is checked on every request (a token's "not revoked" is
+ * reused only until the next revocation is applied, see RevocationMemo).
  */
 @Injectable()
 export class AccessTokenVerifierService {

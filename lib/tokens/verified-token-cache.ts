@@ -1,5 +1,6 @@
 import { TokenInvalidError } from '../errors/token-invalid.error.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
+import { newRevocationMemo, type RevocationMemo } from '../revocation/revocation-memo.js';
 import type { AccessTokenClaims } from './access-token-claims.interface.js';
 
 /** How many of the token's last characters (inside its signature) make the cache key. */
@@ -30,6 +31,12 @@ export interface VerifiedAccessToken {
    * its realm's `issuer`, so that only that realm's revocations apply to it.
    */
   readonly subject: Readonly<RevocationSubject>;
+  /**
+   * The revocation check's memo for this token (RevocationService.revocationReason): one per
+   * cached token, so that checking a token seen before costs a number comparison while no
+   * logout arrived. Optional for verifiers of the app's own that do not keep one.
+   */
+  readonly revocationMemo?: RevocationMemo;
 }
 
 interface Entry extends VerifiedAccessToken {
@@ -38,7 +45,8 @@ interface Entry extends VerifiedAccessToken {
 
 /**
  * Access tokens verified before, until they expire, at most `capacity` (oldest evicted first).
- * Only the outcome of verification is kept, never a revocation decision.
+ * Only the outcome of verification is kept, with each token's RevocationMemo (a "not revoked"
+ * valid until the next revocation is applied), never a refusal.
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<number, Entry>();
@@ -83,7 +91,7 @@ export class VerifiedTokenCache {
     const subject: RevocationSubject = Object.freeze(
       issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
     );
-    const entry: Entry = { token, claims, subject };
+    const entry: Entry = { token, claims, subject, revocationMemo: newRevocationMemo() };
     if (this.capacity === 0) return entry;
     const key = keyOf(token);
     this.forgetLast();
