@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import type { KeycloakSessionData } from '../session/keycloak-session-data.interface.js';
 import { contextKindOf, type ContextKind } from './context-kind.js';
-import { graphqlCallOf } from './graphql-context.js';
+import { graphqlContextOf } from './graphql-context.js';
 import { wsClientOf } from './ws-client.js';
 
 /** What a guard that admitted a call leaves for `@CurrentToken()` and `@CurrentSession()`. */
@@ -23,7 +23,7 @@ export function carrierOf(context: ExecutionContext, kind: ContextKind = context
       // The request is the first argument; `switchToHttp()` would allocate three closures per call.
       return context.getArgByIndex<CredentialCarrier>(0);
     case 'graphql':
-      return graphqlCallOf(context).context;
+      return graphqlContextOf(context);
     case 'ws':
       return wsClientOf<CredentialCarrier>(context);
     case 'rpc': {

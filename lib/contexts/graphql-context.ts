@@ -1,25 +1,33 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { HeaderBag } from './header-bag.js';
 
-/**
- * A GraphQL resolver's arguments, read structurally from `context.getArgs()` (`[root, args,
- * context, info]`, as graphql-js calls resolvers) so that `@nestjs/graphql` is not imported.
+/*
+ * A GraphQL resolver's arguments are read structurally, `[root, args, context, info]` as
+ * graphql-js calls resolvers, so that `@nestjs/graphql` is not imported. The guards read them on
+ * every operation, so nothing here allocates on the way to an answer: no argument list, no
+ * list of candidates (bench/RESULTS.md section 10).
  */
-export interface GraphqlCall {
-  /** The GraphQL context object: one per operation (per HTTP request, or per subscription). */
-  context: Record<string, unknown>;
-  /** The resolver's `info`; one object per operation and field, used to recognise a subscription. */
-  info: object | undefined;
-}
+
+type GraphqlArgs = Pick<ExecutionContext, 'getArgByIndex'>;
+type HttpRequestLike = { headers: HeaderBag } & Record<string, unknown>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-export function graphqlCallOf(context: Pick<ExecutionContext, 'getArgs'>): GraphqlCall {
-  const args = context.getArgs<unknown[]>();
-  const graphqlContext = isObject(args[2]) ? args[2] : {};
-  return { context: graphqlContext, info: isObject(args[3]) ? args[3] : undefined };
+/**
+ * The GraphQL context object: one per operation (per HTTP request, or per subscription). A
+ * resolver called without one gets an empty object, a place for this call only.
+ */
+export function graphqlContextOf(context: GraphqlArgs): Record<string, unknown> {
+  const value: unknown = context.getArgByIndex(2);
+  return isObject(value) ? value : {};
+}
+
+/** The resolver's `info`: one object per operation and field, which tells a subscription apart. */
+export function graphqlInfoOf(context: GraphqlArgs): object | undefined {
+  const value: unknown = context.getArgByIndex(3);
+  return isObject(value) ? value : undefined;
 }
 
 /** Whether the resolver runs for a subscription operation (graphql-js `info.operation.operation`). */
@@ -28,28 +36,42 @@ export function isSubscription(info: object | undefined): boolean {
   return isObject(operation) && operation.operation === 'subscription';
 }
 
-function hasHeaders(value: unknown): value is { headers: HeaderBag } {
-  return isObject(value) && isObject(value.headers);
+/** `value` when it is an object with a `headers` object, else undefined. */
+function withHeaders(value: unknown): HttpRequestLike | undefined {
+  return isObject(value) && isObject(value.headers) ? (value as HttpRequestLike) : undefined;
+}
+
+/** `holder.request` when `holder` is an object and that is a request with headers. */
+function requestIn(holder: unknown): HttpRequestLike | undefined {
+  return isObject(holder) ? withHeaders(holder.request) : undefined;
 }
 
 /**
- * The HTTP request behind a GraphQL operation: `req` (Apollo and Mercurius under Nest; for a
- * graphql-ws subscription under Apollo it is the graphql-ws context, whose `extra.request` is
- * the WebSocket upgrade request), Mercurius' `reply.request`, or `request`.
+ * The HTTP request behind a GraphQL operation, the first of: `req` (Apollo and Mercurius under
+ * Nest), `req.extra.request` (for a graphql-ws subscription under Apollo, `req` is the graphql-ws
+ * context and this is the WebSocket upgrade request), `extra.request`, Mercurius'
+ * `reply.request`, `request`.
  */
-export function graphqlRequestOf(context: Record<string, unknown>): ({ headers: HeaderBag } & Record<string, unknown>) | undefined {
+export function graphqlRequestOf(context: Record<string, unknown>): HttpRequestLike | undefined {
   const req = context.req;
-  const candidates = [req, isObject(req) && isObject(req.extra) ? req.extra.request : undefined, isObject(context.extra) ? context.extra.request : undefined, isObject(context.reply) ? context.reply.request : undefined, context.request];
-  return candidates.find(hasHeaders);
+  return (
+    withHeaders(req) ??
+    (isObject(req) ? requestIn(req.extra) : undefined) ??
+    requestIn(context.extra) ??
+    requestIn(context.reply) ??
+    withHeaders(context.request)
+  );
 }
 
 /**
- * The `connectionParams` of a graphql-ws subscription (the `connection_init` payload): on the
- * context itself (an app's `context: ({ connectionParams }) => …`), on `req` (Apollo's default
- * context puts the graphql-ws context there), or Mercurius' `_connectionInit`.
+ * The `connectionParams` of a graphql-ws subscription (the `connection_init` payload), the
+ * first object of: the context's own (an app's `context: ({ connectionParams }) => …`), on
+ * `req` (Apollo's default context puts the graphql-ws context there), Mercurius'
+ * `_connectionInit`.
  */
 export function connectionParamsOf(context: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (isObject(context.connectionParams)) return context.connectionParams;
   const req = context.req;
-  const candidates = [context.connectionParams, isObject(req) ? req.connectionParams : undefined, context._connectionInit];
-  return candidates.find(isObject);
+  if (isObject(req) && isObject(req.connectionParams)) return req.connectionParams;
+  return isObject(context._connectionInit) ? context._connectionInit : undefined;
 }

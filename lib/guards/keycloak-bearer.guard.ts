@@ -1,7 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import type { ContextKind } from '../contexts/context-kind.js';
 import { carrierOf } from '../contexts/credential-carrier.js';
-import { connectionParamsOf, graphqlCallOf, graphqlRequestOf } from '../contexts/graphql-context.js';
+import { connectionParamsOf, graphqlContextOf, graphqlRequestOf } from '../contexts/graphql-context.js';
 import { headerValue, type HeaderBag } from '../contexts/header-bag.js';
 import { rpcHeader } from '../contexts/rpc-metadata.js';
 import { wsClientOf } from '../contexts/ws-client.js';
@@ -105,7 +105,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
       case 'http':
         return this.extractToken(context.getArgByIndex<{ headers: HeaderBag }>(0));
       case 'graphql':
-        return this.tokenFromGraphql(graphqlCallOf(context).context);
+        return this.tokenFromGraphql(graphqlContextOf(context));
       case 'ws': {
         const handshake = handshakeOf(wsClientOf(context));
         return handshake === undefined ? undefined : this.tokenFromHandshake(handshake);
@@ -180,7 +180,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
   /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */
   private httpRequestOf(context: ExecutionContext, kind: ContextKind): { headers: HeaderBag } | undefined {
     if (kind === 'http') return context.getArgByIndex<{ headers: HeaderBag }>(0);
-    if (kind === 'graphql') return graphqlRequestOf(graphqlCallOf(context).context);
+    if (kind === 'graphql') return graphqlRequestOf(graphqlContextOf(context));
     return undefined;
   }
 }

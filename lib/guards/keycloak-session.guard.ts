@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import type { ContextKind } from '../contexts/context-kind.js';
 import { carrierOf } from '../contexts/credential-carrier.js';
-import { graphqlCallOf, graphqlRequestOf } from '../contexts/graphql-context.js';
+import { graphqlContextOf, graphqlRequestOf } from '../contexts/graphql-context.js';
 import { wsClientOf } from '../contexts/ws-client.js';
 import { handshakeOf } from '../contexts/ws-handshake.js';
 import type { RevocationSubject } from '../revocation/revocation.interface.js';
@@ -74,7 +74,7 @@ export class KeycloakSessionGuard extends RevocationGuardBase {
       case 'http':
         return context.switchToHttp().getRequest<RequestWithSession>();
       case 'graphql':
-        return graphqlRequestOf(graphqlCallOf(context).context);
+        return graphqlRequestOf(graphqlContextOf(context));
       case 'ws':
         return handshakeOf(wsClientOf(context))?.request;
       case 'rpc':

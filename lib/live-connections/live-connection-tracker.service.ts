@@ -1,7 +1,7 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ContextKind } from '../contexts/context-kind.js';
-import { graphqlCallOf, isSubscription } from '../contexts/graphql-context.js';
+import { graphqlInfoOf, isSubscription } from '../contexts/graphql-context.js';
 import { closeSocket, isClosableSocket, isSocketOpen, onSocketClosed } from '../contexts/socket-closing.js';
 import { wsClientOf } from '../contexts/ws-client.js';
 import { contextAnswerFor } from '../http/error-answers.js';
@@ -45,7 +45,7 @@ export class LiveConnectionTracker {
       return;
     }
     if (kind !== 'graphql') return;
-    const { info } = graphqlCallOf(context);
+    const info = graphqlInfoOf(context);
     if (info !== undefined && isSubscription(info) && this.closesAtLogout(context)) this.admittedSubscriptions.set(info, subject);
   }
 

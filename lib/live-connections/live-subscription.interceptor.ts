@@ -1,7 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { from, map, mergeMap, type Observable } from 'rxjs';
 import { contextKindOf } from '../contexts/context-kind.js';
-import { graphqlCallOf } from '../contexts/graphql-context.js';
+import { graphqlContextOf, graphqlInfoOf } from '../contexts/graphql-context.js';
 import { nativeRefusal } from '../contexts/native-refusal.js';
 import { GuardRefusal } from '../guards/guard-refusal.js';
 import { RevocationService } from '../revocation/revocation.service.js';
@@ -28,12 +28,11 @@ export class LiveSubscriptionInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (contextKindOf(context) !== 'graphql') return next.handle();
-    const call = graphqlCallOf(context);
-    const subject = this.tracker.takeSubscription(call.info);
+    const subject = this.tracker.takeSubscription(graphqlInfoOf(context));
     if (subject === undefined) return next.handle();
     // The error a logout ends the stream with, made before the stream exists (GraphQLError is imported lazily).
     return from(nativeRefusal('graphql', GuardRefusal.loggedOut())).pipe(
-      mergeMap((loggedOut) => next.handle().pipe(map((result: unknown) => (isEventStream(result) ? this.track(result, subject, call.context, loggedOut) : result)))),
+      mergeMap((loggedOut) => next.handle().pipe(map((result: unknown) => (isEventStream(result) ? this.track(result, subject, graphqlContextOf(context), loggedOut) : result)))),
     );
   }
 
