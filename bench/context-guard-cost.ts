@@ -8,6 +8,7 @@
  *   handshake, each with its own token, request/answer in a closed loop on every connection.
  * Each also with a guard that allows without looking: the floor of any guard in that context.
  */
+import { corePlan, describeCorePlan, pinToCore } from './support/cpu-pinning.js';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
@@ -86,6 +87,8 @@ interface Sample {
 }
 
 const machine = describeMachine();
+const cores = corePlan();
+if (cores !== undefined) pinToCore(process.pid, cores.generator);
 const { server: realm, signer } = await startRealm();
 const servers: ChildServer[] = [realm];
 const sockets = new Map<string, BenchSocket[]>();
@@ -95,6 +98,7 @@ try {
   for (const target of ALL) {
     const config = { ...(target.driver !== undefined ? { driver: target.driver } : { adapter: target.adapter }), issuer: signer.issuer, clientId: CLIENT_ID };
     const server = await ChildServer.start(target.label, target.script, config, [], target.before === undefined ? {} : { BENCH_LIBRARY: target.before.dir });
+    if (cores !== undefined && server.pid !== undefined) pinToCore(server.pid, cores.servers);
     servers.push(server);
     running.set(target.label, server);
     await server.call('revokeOthers', OTHER_REVOCATIONS);
@@ -299,6 +303,7 @@ try {
   const loadAtEnd = loadavg()[0] ?? 0;
   const markdown = [
     `Load average (1 min) ${machine.loadAverage.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end, on ${machine.cpus} cores shared with other work.`,
+    `Cores: ${describeCorePlan(cores)}.`,
     '',
     'The same operation in the same app with and without `KeycloakBearerGuard`, memory registry, servers in their own processes on the',
     'compiled library, as in section 1:',

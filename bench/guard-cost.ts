@@ -4,6 +4,7 @@
  * with the same requests (a bearer token rotated over a pool of distinct sessions), on
  * Express and on Fastify; memory mode, and Redis mode when it is available.
  */
+import { corePlan, describeCorePlan, pinToCore } from './support/cpu-pinning.js';
 import { randomUUID } from 'node:crypto';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { profileMarkdown } from './support/cpu-profile.js';
@@ -57,6 +58,8 @@ interface Sample extends LoadResult {
 }
 
 const machine = describeMachine();
+const cores = corePlan();
+if (cores !== undefined) pinToCore(process.pid, cores.generator);
 const { server: realm, signer } = await startRealm();
 const servers: ChildServer[] = [realm];
 let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
@@ -93,6 +96,7 @@ try {
         redisUrl: redis?.url,
         ...(app.cold ? { bearerCacheSize: 0 } : {}),
       }, app.mode === 'memory' && !app.cold ? ['--allow-natives-syntax'] : []);
+      if (cores !== undefined && server.pid !== undefined) pinToCore(server.pid, cores.servers);
       servers.push(server);
       running.set(app.label, server);
       await server.call('revokeOthers', OTHER_REVOCATIONS);
@@ -273,6 +277,7 @@ try {
     `${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${CONNECTIONS} connections, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up,`,
     `${ROUNDS} rounds, apps and routes alternated; the ratio is the median of per-round guarded ÷ open ratios (adjacent measurements).`,
     'Every guarded request must answer 200 (a token refused would fail the run).',
+    `Cores: ${describeCorePlan(cores)}.`,
     '',
     '| app | open req/s | header-only guard req/s | guarded req/s | guarded ÷ open (req/s) | guarded ÷ header-only guard | server CPU µs/request open / header-only / guarded | open ÷ guarded CPU µs | p99 ms open / guarded | server cores open / guarded |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
