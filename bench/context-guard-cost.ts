@@ -21,12 +21,12 @@ import { contextGuardBreakdown, GUARD_CONTEXTS, type GuardContext } from './supp
 import { load } from './support/load.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
-import { describeMachine, isQuick, newReport, printReport, saveReport, type Goal } from './support/report.js';
+import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
 import { openSocket, socketLoad, type BenchSocket, type SocketAdapterName } from './support/socket-load.js';
 import { median, num, percentile, ratio, roundOrder, sleep } from './support/stats.js';
 
 const quick = isQuick();
-const ROUNDS = quick ? 2 : 10;
+const ROUNDS = roundsOf(10);
 // CONNECTIONS: autocannon's HTTP connections (GraphQL), or the open WebSocket connections.
 /** The gateway's path (`ws`) or namespace (socket.io), as bench/servers/gateway-app.ts declares it. */
 const GATEWAY = 'bench';

@@ -15,11 +15,11 @@ import { load, type LoadResult } from './support/load.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
 import { redisModeUnavailable, startRedis } from './support/redis.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
-import { describeMachine, isQuick, newReport, printReport, saveReport, type Goal } from './support/report.js';
-import { median, num, ratio, roundOrder } from './support/stats.js';
+import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
+import { median, num, percentile, ratio, roundOrder } from './support/stats.js';
 
 const quick = isQuick();
-const ROUNDS = quick ? 2 : 8;
+const ROUNDS = roundsOf(8);
 const REDIS_GOAL = 0.9;
 
 type Route = 'open' | 'header-guard' | 'async-guard' | 'assign-guard' | 'weakmap-guard' | 'regex-guard' | 'guarded';
@@ -225,23 +225,28 @@ try {
   console.log('timing the guard in process...');
   const parts = await guardBreakdown(signer, TOKENS, quick ? 3 : 15);
   const cpuOf = (label: string, route: Route) => med(label, route, (s) => s.cpuPerRequest);
-  /** CPU µs per request that `route` adds over `base`: median of per-round differences (adjacent measurements). */
+  /**
+   * CPU µs per request that `route` adds over `base`: the median of per-round differences (adjacent
+   * measurements), with the middle half of them in brackets, which shows the run's noise.
+   */
   const addedCpu = (label: string, route: Route, base: Route) => {
     const { samples } = entries.get(label)!;
-    return median(samples[route].map((sample, i) => sample.cpuPerRequest - samples[base][i]!.cpuPerRequest));
+    const differences = samples[route].map((sample, i) => sample.cpuPerRequest - samples[base][i]!.cpuPerRequest);
+    return `${num(median(differences), 1)} (${num(percentile(differences, 25), 1)} to ${num(percentile(differences, 75), 1)})`;
   };
   const memoryApps = apps.filter((app) => app.mode === 'memory' && !app.cold);
   const splitRoutes = memoryApps[0]!.routes.filter((route) => route !== 'open');
   const analysis = memoryApps.map((app) => {
     const open = cpuOf(app.label, 'open');
-    return `| ${app.adapter === 'express' ? 'Express' : 'Fastify'} | ${num(open, 1)} | ${num(open / GOAL - open, 1)} | ${splitRoutes.map((route) => num(addedCpu(app.label, route, 'open'), 1)).join(' | ')} |`;
+    return `| ${app.adapter === 'express' ? 'Express' : 'Fastify'} | ${num(open, 1)} | ${num(open / GOAL - open, 1)} | ${splitRoutes.map((route) => addedCpu(app.label, route, 'open')).join(' | ')} |`;
   });
   const guardOwn = parts.canActivate;
   const inProcess = [
     `In process (no HTTP; ${TOKENS} cached tokens, headers as fresh strings, µs per call, medians of ${quick ? 3 : 15} rounds): \`canActivate\` **${guardOwn.toFixed(2)} µs**, of which`,
     `taking the token out of the header (the prefix test) ${parts.extract.toFixed(2)} µs (the former regular expression, timed in the same rounds: ${parts.formerExtract.toFixed(2)} µs),`,
-    `the cached verification (\`AccessTokenVerifierService.cachedToken\`, synchronous) ${parts.cachedVerify.toFixed(2)} µs, the revocation check (\`RevocationStore.check\`) ${parts.revocationCheck.toFixed(2)} µs; the rest`,
-    `(${Math.max(0, guardOwn - parts.extract - parts.cachedVerify - parts.revocationCheck).toFixed(2)} µs) is the route rules (remembered per handler and class), the failure-policy check, and the context`,
+    `the cached verification (\`AccessTokenVerifierService.cachedToken\`, synchronous) ${parts.cachedVerify.toFixed(2)} µs, the revocation check with the token's memo ${parts.memoCheck.toFixed(2)} µs (no revocation applied since the token's last`,
+    `check; after one, the maps are read once: \`RevocationStore.check\` ${parts.revocationCheck.toFixed(2)} µs); the rest`,
+    `(${Math.max(0, guardOwn - parts.extract - parts.cachedVerify - parts.memoCheck).toFixed(2)} µs) is the route rules (remembered per handler and class), the failure-policy check, and the context`,
     '(the benchmark builds a context object with closures per call, as Nest does).',
   ].join('\n');
 
@@ -309,7 +314,7 @@ try {
     'The req/s ratio moves from run to run on this shared machine (other sessions load it); the CPU µs per request are the steadier figure.',
     '',
     `Server CPU per request (µs): the open route, what the goal allows a guard to add (5.3% of it), and what each guarded route`,
-    `adds over the open route (median of per-round differences between adjacent measurements; a few µs of noise):`,
+    `adds over the open route (median of per-round differences between adjacent measurements, the middle half of them in brackets):`,
     '',
     `| adapter | open | allowed by the goal | ${splitRoutes.map((route) => `added: ${route}`).join(' | ')} |`,
     `| --- | --- | --- | ${splitRoutes.map(() => '---').join(' | ')} |`,

@@ -184,6 +184,16 @@ export function isQuick(): boolean {
   return process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 }
 
+/**
+ * Rounds of a benchmark: `ROUNDS=<n>` in the environment, else its default (fewer with
+ * `--quick`). More rounds narrow the median where adjacent measurements disagree by more than a goal's margin.
+ */
+export function roundsOf(full: number, quickRounds = 2): number {
+  const asked = Number(process.env.ROUNDS);
+  if (Number.isInteger(asked) && asked > 0) return asked;
+  return isQuick() ? quickRounds : full;
+}
+
 /** The report of a benchmark kept as its own npm script (`npm run bench:<name>`): what it printed. */
 export function scriptReport(name: string, order: number, title: string, goal: string, code: number, output: string): Omit<BenchmarkReport, 'date' | 'machine' | 'quick'> {
   const lines = output.trimEnd().split('\n');
