@@ -161,11 +161,13 @@ export function writeResultsMarkdown(): void {
     'npm run bench:propagation         # 4. propagation across instances (Redis; separate script)',
     'npm run bench:admin               # 5. Keycloak k_logout throughput vs keycloak-connect',
     'npm run bench:soak                # 6. load and soak: 3 instances on Redis, logouts + guarded requests (-- --duration 300)',
-    'npm run bench:catch-up            # 8. a new instance catching up with the Redis log (sources; separate script)',
+    'npm run bench:catch-up            # 9. a new instance catching up with the Redis log (sources; separate script)',
     'npm run bench:redis-memory        # Redis memory per session alone (sources; bench:revocation-scale reports it too)',
     '```',
     '',
-    'Add `-- --quick` to any of them for a short smoke run (fewer, shorter rounds; figures not meaningful).',
+    'Add `-- --quick` to any of them for a short smoke run (fewer, shorter rounds; figures not meaningful). `ROUNDS=16 npm run',
+    'bench:guard-cost` (or `bench:context-guard-cost`) runs more rounds, which narrows a median that the noise of a shared',
+    'machine moves; both pin their servers to one core and the load generator to another (`-- --no-pin` to share them).',
     '',
   ].join('\n');
   writeFileSync(RESULTS_MD, text);
