@@ -35,6 +35,10 @@ class ClientLink extends EventEmitter implements RedisLink {
     if (this.redis.isOpen) this.redis.destroy();
   }
 
+  sendReadOnly(_key: string, args: string[]): Promise<unknown> {
+    return this.redis.sendCommand(args);
+  }
+
   async serverId(): Promise<string> {
     return runIdOf(await this.redis.info('server'));
   }

@@ -108,6 +108,10 @@ class ClusterLink extends EventEmitter implements RedisLink {
       .finally(() => (this.refreshing = undefined));
   }
 
+  sendReadOnly(key: string, args: string[]): Promise<unknown> {
+    return this.redis.sendCommand(key, true, args);
+  }
+
   async serverId(key: string): Promise<string> {
     return runIdOf(await this.redis.sendCommand<string>(key, false, ['INFO', 'server']));
   }

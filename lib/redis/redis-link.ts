@@ -8,7 +8,6 @@ import type { RedisClientType } from 'redis';
 export type RedisCommands = Pick<
   RedisClientType,
   | 'xAdd'
-  | 'xRead'
   | 'xRange'
   | 'xRevRange'
   | 'xTrim'
@@ -52,6 +51,12 @@ export interface RedisLink {
   destroy(): void;
   on<E extends keyof RedisLinkEvents>(event: E, listener: RedisLinkEvents[E]): void;
   off<E extends keyof RedisLinkEvents>(event: E, listener: RedisLinkEvents[E]): void;
+  /**
+   * Sends a read-only command on `key` as it is, and resolves Redis' reply without node-redis'
+   * transformation into objects (RESP2 arrays and strings): for the pages of the log, read by
+   * the thousand at start-up (log-entries-page.ts).
+   */
+  sendReadOnly(key: string, args: string[]): Promise<unknown>;
   /**
    * The `run_id` of the server that holds `key` (https://redis.io/docs/latest/commands/info/):
    * it changes when that server restarts or another one takes over.

@@ -146,7 +146,7 @@ export class RevocationLogReader {
           catchingUp = true;
         }
         if (this.parts.outbox.needsFlush) await this.flushOutbox(reader);
-        const reachedEnd = await this.readOnce(reader, !catchingUp);
+        const reachedEnd = await this.readOnce(link, !catchingUp);
         catchingUp = !reachedEnd;
         if (reachedEnd && !resync && this.parts.compactor.due()) await this.compact(link);
         backoff = 0;
@@ -233,10 +233,10 @@ export class RevocationLogReader {
    * applied, so that Redis reads it (and the socket brings it in) meanwhile. Once caught up, a
    * blocking XREAD waits for new entries.
    */
-  private async readOnce(reader: RedisCommands, block: boolean): Promise<boolean> {
+  private async readOnce(link: RedisLink, block: boolean): Promise<boolean> {
     const ahead = this.ahead?.after === this.lastApplied ? this.ahead : undefined;
     this.ahead = undefined;
-    const read = block ? this.askForEntries(reader, this.lastApplied, READ_BATCH, this.blockMs) : (ahead ?? this.askForPage(reader, this.lastApplied));
+    const read = block ? this.askForEntries(link, this.lastApplied, READ_BATCH, this.blockMs) : (ahead ?? this.askForPage(link, this.lastApplied));
     let page: LivePage;
     try {
       page = await read.reply;
@@ -249,7 +249,7 @@ export class RevocationLogReader {
     const full = page.read >= read.count;
     if (!block) {
       this.useScript = page.ids.length <= page.read * SCRIPT_MAX_LIVE_SHARE;
-      if (full && page.lastId !== undefined) this.ahead = this.askForPage(reader, page.lastId);
+      if (full && page.lastId !== undefined) this.ahead = this.askForPage(link, page.lastId);
     }
     this.apply(page);
     if (full) return false;
@@ -261,19 +261,19 @@ export class RevocationLogReader {
    * A catch-up page after `after`: with the script (live-log-page.ts), which passes over expired
    * entries on the server, while pages are mostly expired; else with XREAD.
    */
-  private askForPage(reader: RedisCommands, after: string): PageRead {
-    if (!this.useScript || this.scriptRefused) return this.askForEntries(reader, after, CATCH_UP_BATCH);
+  private askForPage(link: RedisLink, after: string): PageRead {
+    if (!this.useScript || this.scriptRefused) return this.askForEntries(link, after, CATCH_UP_BATCH);
     const sentAt = Date.now();
-    const reply = readLivePage(reader, this.keys.stream, nextStreamId(after), CATCH_UP_PAGE, sentAt);
+    const reply = readLivePage(link.redis, this.keys.stream, nextStreamId(after), CATCH_UP_PAGE, sentAt);
     // Awaited later, or dropped after a failure: never an unhandled rejection meanwhile.
     reply.catch(() => undefined);
     return { after, count: CATCH_UP_PAGE, byScript: true, sentAt, reply };
   }
 
   /** XREAD after `after` (blocking for `blockMs` when given). */
-  private askForEntries(reader: RedisCommands, after: string, count: number, blockMs?: number): PageRead {
+  private askForEntries(link: RedisLink, after: string, count: number, blockMs?: number): PageRead {
     const sentAt = Date.now();
-    const reply = readEntriesPage(reader, this.keys.stream, after, count, blockMs);
+    const reply = readEntriesPage(link, this.keys.stream, after, count, blockMs);
     reply.catch(() => undefined);
     return { after, count, byScript: false, sentAt, reply };
   }

@@ -39,6 +39,8 @@ interface Sentinel extends RedisCommands {
  */
 class SentinelLink extends EventEmitter implements RedisLink {
   readonly redis: RedisCommands;
+  /** The Sentinel client, with the command deadline when there is one. */
+  private readonly commands: Sentinel;
   private connected = false;
 
   constructor(
@@ -46,7 +48,8 @@ class SentinelLink extends EventEmitter implements RedisLink {
     commandTimeout: number | undefined,
   ) {
     super();
-    this.redis = commandTimeout === undefined ? sentinel : withCommandDeadline(sentinel, commandTimeout);
+    this.commands = commandTimeout === undefined ? sentinel : withCommandDeadline(sentinel, commandTimeout);
+    this.redis = this.commands;
     sentinel.on('error', (error: unknown) => this.emit('error', error));
     sentinel.on('topology-change', (event: { type: string }) => {
       // The first master is found by connect(); a later one is a failover.
@@ -67,6 +70,10 @@ class SentinelLink extends EventEmitter implements RedisLink {
 
   destroy(): void {
     if (this.sentinel.isOpen) this.sentinel.destroy().catch(() => undefined);
+  }
+
+  sendReadOnly(_key: string, args: string[]): Promise<unknown> {
+    return this.commands.sendCommand(true, args);
   }
 
   async serverId(): Promise<string> {
