@@ -26,6 +26,13 @@ describe('the revocations of a page', () => {
     expect(skipped).toEqual(['2-0', '3-0', '4-0']);
   });
 
+  it('reports the id of an XREAD page entry (its bytes) as text', () => {
+    const skipped: string[] = [];
+    const page = { lastId: '2-0', read: 2, ids: [Buffer.from('1-0'), Buffer.from('2-0')], batches: ['not json', batch('fine')] };
+    expect(pageRevocations(page, (id) => skipped.push(id))).toEqual([sid('fine')]);
+    expect(skipped).toEqual(['1-0']);
+  });
+
   it('reads nothing from a page without live entries', () => {
     expect(pageRevocations({ lastId: '5-0', read: 5, ids: [], batches: [] }, () => undefined)).toEqual([]);
   });

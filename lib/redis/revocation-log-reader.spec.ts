@@ -27,7 +27,7 @@ const order = (id: string) => {
 };
 
 /**
- * A reader link over an in-memory log of entries `<n>-0`: XREAD (sendReadOnly) and the catch-up
+ * A reader link over an in-memory log of entries `<n>-0`: XREAD (readBinary, its strings as Buffers) and the catch-up
  * script (eval) as Redis answers them, each recorded in `calls` when it is sent, as the deliveries
  * are; a blocking read with nothing new answers nil after a moment.
  */
@@ -56,7 +56,7 @@ function fakeLink(log: Entry[], calls: string[]): RedisLink {
     connect: () => Promise.resolve(),
     destroy: () => undefined,
     serverId: () => Promise.resolve('server-a'),
-    sendReadOnly: async (_key: string, args: string[]) => {
+    readBinary: async (_key: string, args: string[]) => {
       const after = args.at(-1)!;
       const count = Number(args[args.indexOf('COUNT') + 1]);
       const blocking = args.includes('BLOCK');
@@ -66,7 +66,7 @@ function fakeLink(log: Entry[], calls: string[]): RedisLink {
         if (blocking) await new Promise((resolve) => setTimeout(resolve, 5));
         return null;
       }
-      return [[keys.stream, page.map((entry) => [entry.id, entry.fields])]];
+      return [[Buffer.from(keys.stream), page.map((entry) => [Buffer.from(entry.id), entry.fields.map((field) => Buffer.from(field))])]];
     },
   }) as unknown as RedisLink;
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createSentinel } from 'redis';
 import { withCommandDeadline } from './command-deadline.js';
-import { runIdOf, type RedisCommands, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
+import { BINARY_REPLY, runIdOf, type RedisCommands, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
 
 /** Where a Sentinel deployment is, as the `sentinel` option of createRedisLogoutBackend gives it. */
 export interface RedisSentinelDescription {
@@ -27,7 +27,7 @@ interface Sentinel extends RedisCommands {
   destroy(): Promise<void>;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   on(event: 'topology-change', listener: (event: { type: string }) => void): unknown;
-  sendCommand<T>(isReadonly: boolean, args: string[]): Promise<T>;
+  sendCommand<T>(isReadonly: boolean, args: string[], options?: typeof BINARY_REPLY): Promise<T>;
 }
 
 /**
@@ -72,8 +72,8 @@ class SentinelLink extends EventEmitter implements RedisLink {
     if (this.sentinel.isOpen) this.sentinel.destroy().catch(() => undefined);
   }
 
-  sendReadOnly(_key: string, args: string[]): Promise<unknown> {
-    return this.commands.sendCommand(true, args);
+  readBinary(_key: string, args: string[]): Promise<unknown> {
+    return this.commands.sendCommand(true, args, BINARY_REPLY);
   }
 
   async serverId(): Promise<string> {
