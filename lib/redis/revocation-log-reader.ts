@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
 import { ErrorReply } from 'redis';
 import type { Revocation } from '../revocation/revocation.interface.js';
@@ -249,7 +249,13 @@ export class RevocationLogReader {
     const full = page.read >= read.count;
     if (!block) {
       this.useScript = page.ids.length <= page.read * SCRIPT_MAX_LIVE_SHARE;
-      if (full && page.lastId !== undefined) this.ahead = this.askForPage(link, page.lastId);
+      if (full && page.lastId !== undefined) {
+        this.ahead = this.askForPage(link, page.lastId);
+        // node-redis writes the commands asked for in a turn of the event loop at its end
+        // (setImmediate): let it send this one before the page is applied, or Redis would only
+        // get it once the page is.
+        await setImmediate();
+      }
     }
     this.apply(page);
     if (full) return false;
