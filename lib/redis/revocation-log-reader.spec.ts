@@ -28,7 +28,8 @@ const order = (id: string) => {
 
 /**
  * A reader link over an in-memory log of entries `<n>-0`: XREAD (readBinary, its strings as Buffers) and the catch-up
- * script (eval) as Redis answers them, each recorded in `calls` when it is sent, as the deliveries
+ * script (eval) as Redis answers them, each recorded in `calls` when it is written to the socket
+ * (node-redis writes the commands of a turn of the event loop in a setImmediate), as the deliveries
  * are; a blocking read with nothing new answers nil after a moment.
  */
 function fakeLink(log: Entry[], calls: string[]): RedisLink {
@@ -44,7 +45,7 @@ function fakeLink(log: Entry[], calls: string[]): RedisLink {
     xInfoStream: () => Promise.resolve({ 'last-generated-id': log.at(-1)?.id ?? '0-0' }),
     eval: (_script: string, options: { arguments: string[] }) => {
       const [from = '', count = '', now = ''] = options.arguments;
-      calls.push(`script from ${from}`);
+      setImmediate(() => calls.push(`script from ${from}`));
       const page = log.filter((entry) => order(entry.id) >= order(from)).slice(0, Number(count));
       const live = page.filter((entry) => !(Number(entry.fields[entry.fields.indexOf('x') + 1]) <= Number(now)));
       const batch = (entry: Entry) => (entry.fields.includes('r') ? entry.fields[entry.fields.indexOf('r') + 1] : null);
@@ -60,7 +61,7 @@ function fakeLink(log: Entry[], calls: string[]): RedisLink {
       const after = args.at(-1)!;
       const count = Number(args[args.indexOf('COUNT') + 1]);
       const blocking = args.includes('BLOCK');
-      calls.push(`${blocking ? 'blocking XREAD' : 'XREAD'} after ${after}`);
+      setImmediate(() => calls.push(`${blocking ? 'blocking XREAD' : 'XREAD'} after ${after}`));
       const page = log.filter((entry) => order(entry.id) > order(after)).slice(0, count);
       if (page.length === 0) {
         if (blocking) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -122,7 +123,7 @@ describe('RevocationLogReader catching up', () => {
     expect(delivered).toEqual(expected);
     expect(reader.lastEntryId).toBe('12000-0');
     expect(warnings).toEqual(['skipped log entry 7000-0: not a revocation batch']);
-    // A script page (all live: XREAD reads on), then XREAD pages of 5,000, each asked for before the previous one is delivered.
+    // A script page (all live: XREAD reads on), then XREAD pages of 5,000, each sent before the previous one is delivered.
     expect(calls.slice(0, 8)).toEqual([
       'script from 0-1',
       'XREAD after 1000-0',
