@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createClient, type RedisClientType } from 'redis';
-import { runIdOf, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
+import { BINARY_REPLY, runIdOf, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
 
 /** What the backend uses of an app's node-redis client: its settings, which duplicate() copies. */
 type AppRedisClient = Pick<RedisClientType, 'duplicate' | 'isReady' | 'options'>;
@@ -33,6 +33,10 @@ class ClientLink extends EventEmitter implements RedisLink {
 
   destroy(): void {
     if (this.redis.isOpen) this.redis.destroy();
+  }
+
+  readBinary(_key: string, args: string[]): Promise<unknown> {
+    return this.redis.sendCommand(args, BINARY_REPLY);
   }
 
   async serverId(): Promise<string> {

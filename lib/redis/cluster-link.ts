@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCluster } from 'redis';
-import { runIdOf, type RedisCommands, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
+import { BINARY_REPLY, runIdOf, type RedisCommands, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
 
 /** Where a Redis Cluster is, as the `cluster` option of createRedisLogoutBackend gives it. */
 export interface RedisClusterDescription {
@@ -30,7 +30,7 @@ interface Cluster extends RedisCommands {
   connect(): Promise<unknown>;
   destroy(): void;
   on(event: 'error' | 'node-error', listener: (error: unknown) => void): unknown;
-  sendCommand<T>(firstKey: string, isReadonly: boolean, args: string[]): Promise<T>;
+  sendCommand<T>(firstKey: string, isReadonly: boolean, args: string[], options?: typeof BINARY_REPLY): Promise<T>;
 }
 
 /** Ms between two slot-map refreshes while a node keeps failing (node-redis retries it every reconnect delay). */
@@ -106,6 +106,10 @@ class ClusterLink extends EventEmitter implements RedisLink {
       .rediscover(start)
       .catch(() => undefined)
       .finally(() => (this.refreshing = undefined));
+  }
+
+  readBinary(key: string, args: string[]): Promise<unknown> {
+    return this.redis.sendCommand(key, true, args, BINARY_REPLY);
   }
 
   async serverId(key: string): Promise<string> {

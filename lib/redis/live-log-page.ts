@@ -44,8 +44,8 @@ export interface LivePage {
   lastId: string | undefined;
   /** Entries read, expired ones included: fewer than asked for means the end of the log. */
   read: number;
-  /** Ids of the live entries, in log order. */
-  ids: string[];
+  /** Ids of the live entries, in log order: as text, or as the bytes Redis sent (XREAD pages, see log-entries-page.ts). */
+  ids: Array<string | Buffer>;
   /** Their `r` fields, null for an entry without one. */
   batches: Array<string | null>;
 }

@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis';
+import { RESP_TYPES, type RedisClientType } from 'redis';
 
 /**
  * The commands the backend sends. A plain node-redis client, a Sentinel client and a Cluster
@@ -8,7 +8,6 @@ import type { RedisClientType } from 'redis';
 export type RedisCommands = Pick<
   RedisClientType,
   | 'xAdd'
-  | 'xRead'
   | 'xRange'
   | 'xRevRange'
   | 'xTrim'
@@ -25,6 +24,9 @@ export type RedisCommands = Pick<
   | 'evalSha'
   | 'eval'
 >;
+
+/** Command options under which a reply's bulk strings come as Buffers, not decoded to text. */
+export const BINARY_REPLY = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
 /** What a link tells its owner. */
 export interface RedisLinkEvents {
@@ -52,6 +54,13 @@ export interface RedisLink {
   destroy(): void;
   on<E extends keyof RedisLinkEvents>(event: E, listener: RedisLinkEvents[E]): void;
   off<E extends keyof RedisLinkEvents>(event: E, listener: RedisLinkEvents[E]): void;
+  /**
+   * Sends a read-only command on `key` as it is, and resolves Redis' reply as sent (RESP2 arrays),
+   * its strings as Buffers (BINARY_REPLY): neither node-redis' transformation into objects nor a
+   * string decoded per value. For the pages of the log, read by the thousand at start-up
+   * (log-entries-page.ts).
+   */
+  readBinary(key: string, args: string[]): Promise<unknown>;
   /**
    * The `run_id` of the server that holds `key` (https://redis.io/docs/latest/commands/info/):
    * it changes when that server restarts or another one takes over.

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
 import { ErrorReply } from 'redis';
 import type { Revocation } from '../revocation/revocation.interface.js';
@@ -11,7 +11,9 @@ import type { RedisCommands, RedisLink } from './redis-link.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RevocationLogCompactor } from './revocation-log-compactor.js';
 import type { RevocationOutbox } from './revocation-outbox.js';
-import { decodeBatch, encodeEntry, nextStreamId } from './revocation-codec.js';
+import { encodeEntry, nextStreamId } from './revocation-codec.js';
+import { pageRevocations } from './page-revocations.js';
+import { readEntriesPage } from './log-entries-page.js';
 import { describeError } from './describe-error.js';
 
 /** Entries read per blocking XREAD; a full page means more may follow, so the view is not yet known complete. */
@@ -38,10 +40,14 @@ export function readerBlockTime(maxStaleness: number): number {
   return Math.max(20, Math.min(1_000, Math.floor(maxStaleness / 4)));
 }
 
-/** A catch-up page asked for, not yet applied. */
+/** A page of the log asked for, not yet applied. */
 interface PageRead {
-  /** First id it reads. */
-  from: string;
+  /** Id after which it reads: the last entry applied when it was asked for. */
+  after: string;
+  /** Entries asked for: a page of as many may be followed by more. */
+  count: number;
+  /** Read with the catch-up script: a refusal of it is no connection failure, XREAD reads instead. */
+  byScript: boolean;
   sentAt: number;
   reply: Promise<LivePage>;
 }
@@ -140,7 +146,7 @@ export class RevocationLogReader {
           catchingUp = true;
         }
         if (this.parts.outbox.needsFlush) await this.flushOutbox(reader);
-        const reachedEnd = await this.readOnce(reader, !catchingUp);
+        const reachedEnd = await this.readOnce(link, !catchingUp);
         catchingUp = !reachedEnd;
         if (reachedEnd && !resync && this.parts.compactor.due()) await this.compact(link);
         backoff = 0;
@@ -221,84 +227,70 @@ export class RevocationLogReader {
     if (written > 0) this.parts.logger.log(`wrote ${written} revocation(s) made while Redis was unreachable to the log`);
   }
 
-  /** One read from the last applied entry; resolves true when it reached the end of the log. */
-  private async readOnce(reader: RedisCommands, block: boolean): Promise<boolean> {
-    if (block || !this.useScript || this.scriptRefused) return this.readEntries(reader, block);
+  /**
+   * One read from the last applied entry; resolves true when it reached the end of the log.
+   * Catching up, a full page means more may follow: the next one is asked for before this one is
+   * applied, so that Redis reads it (and the socket brings it in) meanwhile. Once caught up, a
+   * blocking XREAD waits for new entries.
+   */
+  private async readOnce(link: RedisLink, block: boolean): Promise<boolean> {
+    const ahead = this.ahead?.after === this.lastApplied ? this.ahead : undefined;
+    this.ahead = undefined;
+    const read = block ? this.askForEntries(link, this.lastApplied, READ_BATCH, this.blockMs) : (ahead ?? this.askForPage(link, this.lastApplied));
+    let page: LivePage;
     try {
-      return await this.readLivePage(reader);
+      page = await read.reply;
     } catch (error) {
-      if (!(error instanceof ErrorReply || error instanceof UnexpectedPageReply)) throw error;
-      this.ahead = undefined;
+      if (!read.byScript || !(error instanceof ErrorReply || error instanceof UnexpectedPageReply)) throw error;
       this.scriptRefused = true;
       this.parts.logger.warn(`Redis refused the catch-up script (${describeError(error)}): catching up with XREAD, expired entries included`);
       return false;
     }
-  }
-
-  /**
-   * Catching up: one page of the script, which passes over expired entries on the server (see
-   * live-log-page.ts). A full page means more may follow: the next one is asked for before this
-   * one is applied, so that Redis reads it meanwhile (unless XREAD reads on).
-   */
-  private async readLivePage(reader: RedisCommands): Promise<boolean> {
-    const from = nextStreamId(this.lastApplied);
-    const read = this.ahead?.from === from ? this.ahead : this.askForPage(reader, from);
-    this.ahead = undefined;
-    const page = await read.reply;
-    this.useScript = page.ids.length <= page.read * SCRIPT_MAX_LIVE_SHARE;
-    const full = page.read >= CATCH_UP_PAGE;
-    if (full && this.useScript && page.lastId !== undefined) this.ahead = this.askForPage(reader, nextStreamId(page.lastId));
-    const live: Revocation[] = [];
-    for (let i = 0; i < page.ids.length; i += 1) this.collect(page.ids[i]!, page.batches[i], live);
-    if (page.lastId !== undefined) this.lastApplied = page.lastId;
-    if (live.length > 0) this.parts.deliver(live);
+    const full = page.read >= read.count;
+    if (!block) {
+      this.useScript = page.ids.length <= page.read * SCRIPT_MAX_LIVE_SHARE;
+      if (full && page.lastId !== undefined) {
+        this.ahead = this.askForPage(link, page.lastId);
+        // node-redis writes the commands asked for in a turn of the event loop at its end
+        // (setImmediate): let it send this one before the page is applied, or Redis would only
+        // get it once the page is.
+        await setImmediate();
+      }
+    }
+    this.apply(page);
     if (full) return false;
     this.parts.clock.markFresh(read.sentAt);
     return true;
   }
 
-  private askForPage(reader: RedisCommands, from: string): PageRead {
+  /**
+   * A catch-up page after `after`: with the script (live-log-page.ts), which passes over expired
+   * entries on the server, while pages are mostly expired; else with XREAD.
+   */
+  private askForPage(link: RedisLink, after: string): PageRead {
+    if (!this.useScript || this.scriptRefused) return this.askForEntries(link, after, CATCH_UP_BATCH);
     const sentAt = Date.now();
-    const reply = readLivePage(reader, this.keys.stream, from, CATCH_UP_PAGE, sentAt);
+    const reply = readLivePage(link.redis, this.keys.stream, nextStreamId(after), CATCH_UP_PAGE, sentAt);
     // Awaited later, or dropped after a failure: never an unhandled rejection meanwhile.
     reply.catch(() => undefined);
-    return { from, sentAt, reply };
+    return { after, count: CATCH_UP_PAGE, byScript: true, sentAt, reply };
   }
 
-  /**
-   * One XREAD from the last applied entry (blocking once caught up); resolves true when it
-   * reached the end of the log. An entry whose revocations have all expired (its `x`) is passed
-   * over unparsed: nothing in it could still refuse a token.
-   */
-  private async readEntries(reader: RedisCommands, block: boolean): Promise<boolean> {
+  /** XREAD after `after` (blocking for `blockMs` when given). */
+  private askForEntries(link: RedisLink, after: string, count: number, blockMs?: number): PageRead {
     const sentAt = Date.now();
-    const count = block ? READ_BATCH : CATCH_UP_BATCH;
-    const reply = await reader.xRead({ key: this.keys.stream, id: this.lastApplied }, block ? { BLOCK: this.blockMs, COUNT: count } : { COUNT: count });
-    const messages = reply?.[0]?.messages ?? [];
-    const now = Date.now();
-    const live: Revocation[] = [];
-    let liveEntries = 0;
-    for (const { id, message } of messages) {
-      this.lastApplied = id;
-      if (Number(message.x) <= now) continue;
-      liveEntries += 1;
-      this.collect(id, message.r, live);
-    }
-    if (!block) this.useScript = liveEntries <= messages.length * SCRIPT_MAX_LIVE_SHARE;
+    const reply = readEntriesPage(link, this.keys.stream, after, count, blockMs);
+    reply.catch(() => undefined);
+    return { after, count, byScript: false, sentAt, reply };
+  }
+
+  /** Applies the live entries of a page; the entries it passed over (expired) count as applied too. */
+  private apply(page: LivePage): void {
+    const live = pageRevocations(page, (id) => {
+      this.parts.logger.warn(`skipped log entry ${id}: not a revocation batch`);
+    });
+    if (page.lastId !== undefined) this.lastApplied = page.lastId;
     // Delivered together: one pass of the listeners per page rather than per entry.
     if (live.length > 0) this.parts.deliver(live);
-    if (messages.length >= count) return false;
-    this.parts.clock.markFresh(sentAt);
-    return true;
-  }
-
-  /** Adds the revocations of the live entry `id` (its `r` field) to `live`; an entry that is not ours is skipped. */
-  private collect(id: string, batch: unknown, live: Revocation[]): void {
-    const revocations = decodeBatch(batch);
-    if (revocations === undefined) {
-      this.parts.logger.warn(`skipped log entry ${id}: not a revocation batch`);
-      return;
-    }
-    for (const revocation of revocations) live.push(revocation);
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createSentinel } from 'redis';
 import { withCommandDeadline } from './command-deadline.js';
-import { runIdOf, type RedisCommands, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
+import { BINARY_REPLY, runIdOf, type RedisCommands, type RedisLink, type RedisLinkSettings, type RedisTopology } from './redis-link.js';
 
 /** Where a Sentinel deployment is, as the `sentinel` option of createRedisLogoutBackend gives it. */
 export interface RedisSentinelDescription {
@@ -27,7 +27,7 @@ interface Sentinel extends RedisCommands {
   destroy(): Promise<void>;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   on(event: 'topology-change', listener: (event: { type: string }) => void): unknown;
-  sendCommand<T>(isReadonly: boolean, args: string[]): Promise<T>;
+  sendCommand<T>(isReadonly: boolean, args: string[], options?: typeof BINARY_REPLY): Promise<T>;
 }
 
 /**
@@ -39,6 +39,8 @@ interface Sentinel extends RedisCommands {
  */
 class SentinelLink extends EventEmitter implements RedisLink {
   readonly redis: RedisCommands;
+  /** The Sentinel client, with the command deadline when there is one. */
+  private readonly commands: Sentinel;
   private connected = false;
 
   constructor(
@@ -46,7 +48,8 @@ class SentinelLink extends EventEmitter implements RedisLink {
     commandTimeout: number | undefined,
   ) {
     super();
-    this.redis = commandTimeout === undefined ? sentinel : withCommandDeadline(sentinel, commandTimeout);
+    this.commands = commandTimeout === undefined ? sentinel : withCommandDeadline(sentinel, commandTimeout);
+    this.redis = this.commands;
     sentinel.on('error', (error: unknown) => this.emit('error', error));
     sentinel.on('topology-change', (event: { type: string }) => {
       // The first master is found by connect(); a later one is a failover.
@@ -67,6 +70,10 @@ class SentinelLink extends EventEmitter implements RedisLink {
 
   destroy(): void {
     if (this.sentinel.isOpen) this.sentinel.destroy().catch(() => undefined);
+  }
+
+  readBinary(_key: string, args: string[]): Promise<unknown> {
+    return this.commands.sendCommand(true, args, BINARY_REPLY);
   }
 
   async serverId(): Promise<string> {

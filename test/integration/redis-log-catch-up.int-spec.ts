@@ -111,14 +111,16 @@ describe.skipIf(!enabled)('Redis revocation log catch-up', () => {
     }
   });
 
-  it('after losing its connection in the middle of a catch-up, resumes after the last page applied: each live revocation once, in log order', async () => {
-    const prefix = 'interrupted:';
+  it.each([
+    ['script pages, a tenth of each live', 10, 'interrupted:'],
+    ['XREAD pages, every entry live', 1, 'interrupted-live:'],
+  ])('after losing its connection in the middle of a catch-up (%s), resumes after the last page applied: each live revocation once, in log order', async (_, liveEvery, prefix) => {
     const { stream } = redisKeys(prefix);
-    // Fifty script pages, a tenth of each live: the script reads them all, each asked for before the previous one is applied.
+    // Fifty script pages or ten XREAD pages, each asked for before the previous one is applied.
     const total = 50_000;
     const expected: string[] = [];
     for (let start = 0; start < total; start += 5_000) {
-      const entries = Array.from({ length: 5_000 }, (_, i) => ({ revocation: sidRevocation(`c-${start + i}`), expired: i % 10 !== 0 }));
+      const entries = Array.from({ length: 5_000 }, (_, i) => ({ revocation: sidRevocation(`c-${start + i}`), expired: i % liveEvery !== 0 }));
       for (const { revocation, expired } of entries) if (!expired && revocation.type === 'sid') expected.push(revocation.sid);
       await append(stream, entries);
     }
