@@ -7,7 +7,7 @@
 import { corePlan, describeCorePlan, pinToCore } from './support/cpu-pinning.js';
 import { randomUUID } from 'node:crypto';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
-import { profileMarkdown } from './support/cpu-profile.js';
+import { LIBRARY_AREA, profileDiffMarkdown, profileMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { guardBreakdown } from './support/in-process.js';
 import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
@@ -257,6 +257,21 @@ try {
     console.log(`profiling ${app.label} /api/guarded...`);
     const summary = await profileServer(server, () => measure(app, 'guarded', SECONDS));
     profiles = profileMarkdown(summary, `CPU profile of ${app.label}, \`/api/guarded\` for ${SECONDS} s`);
+    // Where the guarded route's extra time goes, beyond the floor of any guard: the header-only guard's profile against the bearer guard's.
+    for (const memoryApp of apps.filter((candidate) => candidate.mode === 'memory' && !candidate.cold)) {
+      const appServer = running.get(memoryApp.label)!;
+      console.log(`profiling ${memoryApp.label}, /api/header-guard then /api/guarded...`);
+      const profileRoute = async (route: Route) => {
+        let operations = 0;
+        const routeSummary = await profileServer(appServer, async () => {
+          operations = (await measure(memoryApp, route, SECONDS)).ok;
+        });
+        return { summary: routeSummary, operations };
+      };
+      const floor = await profileRoute('header-guard');
+      const guarded = await profileRoute('guarded');
+      profiles += `\n\n${profileDiffMarkdown(floor, guarded, LIBRARY_AREA, `CPU profiles of ${memoryApp.label}, \`/api/header-guard\` then \`/api/guarded\`, ${SECONDS} s each`)}`;
+    }
   }
 
   const rows = apps.map((app) => {

@@ -41,6 +41,16 @@ describe('AccessTokenVerifierService cache', () => {
     expect(calls).toEqual([`good-alice.${TAIL}`, `forged-bob.${TAIL}`, `good-bob00.${TAIL}`]);
   });
 
+  it('after a hit, a token with the same key (same last characters) is not answered from that hit', async () => {
+    const { verifier, calls } = setup();
+    await verifier.verify(`good-alice.${TAIL}`);
+    // A hit: the cache remembers it as the last query.
+    expect(verifier.cachedToken(['good-alice.', TAIL].join(''))?.claims.sub).toBe('good-alice.T');
+    expect(verifier.cachedToken(`forged-bob.${TAIL}`)).toBeUndefined();
+    await expect(verifier.verify(`forged-bob.${TAIL}`)).rejects.toThrow(TokenInvalidError);
+    expect(calls).toEqual([`good-alice.${TAIL}`, `forged-bob.${TAIL}`]);
+  });
+
   it('refuses a cached token once it has expired', async () => {
     const { verifier } = setup();
     // The stand-in signature check ignores `exp`, so the first call caches it; the cache hit refuses it.

@@ -41,6 +41,13 @@ export interface VerifiedAccessToken {
 
 interface Entry extends VerifiedAccessToken {
   readonly token: string;
+  /** Its cache key (keyOf). */
+  readonly key: number;
+  /**
+   * Until when it is accepted (epoch ms: `exp` plus the clock tolerance), kept on the entry so
+   * that a hit does not read the claims object, which is large and, under load, cold in the CPU's caches.
+   */
+  readonly validUntil: number;
 }
 
 /**
@@ -77,8 +84,8 @@ export class VerifiedTokenCache {
   verified(token: string): VerifiedAccessToken | undefined {
     const entry = this.lookup(token);
     if (entry === undefined) return undefined;
-    if (entry.claims.exp + this.clockTolerance > Date.now() / 1000) return entry;
-    this.entries.delete(keyOf(token));
+    if (entry.validUntil > Date.now()) return entry;
+    this.entries.delete(entry.key);
     this.forgetLast();
     throw new TokenInvalidError('expired', 'access token has expired');
   }
@@ -91,9 +98,10 @@ export class VerifiedTokenCache {
     const subject: RevocationSubject = Object.freeze(
       issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
     );
-    const entry: Entry = { token, claims, subject, revocationMemo: newRevocationMemo() };
-    if (this.capacity === 0) return entry;
     const key = keyOf(token);
+    const validUntil = (claims.exp + this.clockTolerance) * 1000;
+    const entry: Entry = { token, key, validUntil, claims, subject, revocationMemo: newRevocationMemo() };
+    if (this.capacity === 0) return entry;
     this.forgetLast();
     // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
     this.entries.delete(key);
@@ -106,8 +114,11 @@ export class VerifiedTokenCache {
   }
 
   private lookup(token: string): Entry | undefined {
-    if (this.lastQuery === token) return this.lastEntry;
-    const entry = this.entries.get(keyOf(token));
+    const key = keyOf(token);
+    // The key first: two different tokens of one realm share a long prefix, so comparing the
+    // whole strings would read hundreds of characters before telling them apart.
+    if (key === this.lastEntry?.key && this.lastQuery === token) return this.lastEntry;
+    const entry = this.entries.get(key);
     // Another token with the same key is a miss: verified in full, then it replaces the entry.
     if (entry === undefined || entry.token !== token) return undefined;
     this.lastQuery = token;
