@@ -58,15 +58,11 @@ export function isB64Token(value: string): boolean {
   return true;
 }
 
-/**
- * The token of `Bearer <token>`, its characters checked; undefined when there is none.
- * `verifiedBefore` lets a caller skip the character scan for a token that passed verification
- * already (a stricter check than this one).
- */
-export function bearerToken(value: string | undefined, verifiedBefore?: (candidate: string) => boolean): string | undefined {
+/** The token of `Bearer <token>`, its characters checked; undefined when there is none. */
+export function bearerToken(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const candidate = bearerCandidate(value);
-  return candidate !== undefined && (verifiedBefore?.(candidate) === true || isB64Token(candidate)) ? candidate : undefined;
+  return candidate !== undefined && isB64Token(candidate) ? candidate : undefined;
 }
 
 /**

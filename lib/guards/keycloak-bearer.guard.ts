@@ -10,7 +10,7 @@ import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import type { VerifiedAccessToken } from '../tokens/verified-token-cache.js';
-import { bearerCandidate, bearerToken, isB64Token, isDPoPScheme } from './bearer-credentials.js';
+import { bearerCandidate, isB64Token, isDPoPScheme } from './bearer-credentials.js';
 import type { GuardRefusal } from './guard-refusal.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
@@ -167,14 +167,16 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
    * the guard cost per message.
    */
   private isWellFormed(candidate: string): boolean {
-    return this.isVerifiedBefore(candidate) || isB64Token(candidate);
+    return this.verifier.isCached(candidate) || isB64Token(candidate);
   }
 
-  private readonly isVerifiedBefore = (candidate: string): boolean => this.verifier.isCached(candidate);
-
-  /** The token of a `Bearer <token>` value when it is well formed, else undefined. */
+  /**
+   * The token of a `Bearer <token>` value when it is well formed, else undefined: `bearerToken`,
+   * with the guard's own rule for what is well formed (isWellFormed).
+   */
   private bearerValue(value: string | undefined): string | undefined {
-    return bearerToken(value, this.isVerifiedBefore);
+    const candidate = value === undefined ? undefined : bearerCandidate(value);
+    return candidate !== undefined && this.isWellFormed(candidate) ? candidate : undefined;
   }
 
   /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */
