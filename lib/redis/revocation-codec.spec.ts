@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Revocation } from '../revocation/revocation.interface.js';
-import { compareStreamIds, decodeEntry, encodeEntry, nextStreamId } from './revocation-codec.js';
+import { compareStreamIds, decodeBatch, encodeEntry, nextStreamId } from './revocation-codec.js';
+
+/** What the log reader decodes of an entry: its `r` field (log-entries-page.ts, live-log-page.ts). */
+const decodeEntry = (fields: Record<string, string>) => decodeBatch(fields.r);
 
 const base = { source: 'backchannel-logout', revokedAt: 1_700_000_000_000 } as const;
 

@@ -38,11 +38,6 @@ function isRevocation(value: unknown): value is Revocation {
   }
 }
 
-/** The valid revocations of an entry; undefined when the entry is not one of ours at all. */
-export function decodeEntry(fields: Record<string, string>): Revocation[] | undefined {
-  return decodeBatch(fields.r);
-}
-
 /** The valid revocations of an entry's `r` field; undefined when it is not a batch of ours at all. */
 export function decodeBatch(raw: unknown): Revocation[] | undefined {
   if (typeof raw !== 'string') return undefined;

@@ -3,7 +3,7 @@ import { LiveConnectionRegistry } from '../live-connections/live-connection-regi
 import type { TrackedConnection } from '../live-connections/live-connection.interface.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { KnownRevocations } from '../redis/known-revocations.js';
-import { decodeEntry, encodeEntry } from '../redis/revocation-codec.js';
+import { decodeBatch, encodeEntry } from '../redis/revocation-codec.js';
 import { decodeSessionRecord, encodeSessionRecord } from '../redis/session-record-codec.js';
 import { MemorySessionRegistry } from '../registry/memory-session-registry.js';
 import type { SessionRecord } from '../registry/session-record.interface.js';
@@ -118,8 +118,8 @@ describe('revocations per realm', () => {
   it('Redis entries and records carry the realm through, and old ones without it still decode (primary realm)', () => {
     const partners = revocation({ type: 'sid', sid: 's', issuer: PARTNERS });
     const primary = revocation({ type: 'sid', sid: 's' });
-    expect(decodeEntry(encodeEntry([partners, primary]))).toEqual([partners, primary]);
-    expect(decodeEntry({ r: JSON.stringify([{ ...partners, issuer: 42 }]), x: '0' })).toEqual([]);
+    expect(decodeBatch(encodeEntry([partners, primary]).r)).toEqual([partners, primary]);
+    expect(decodeBatch(JSON.stringify([{ ...partners, issuer: 42 }]))).toEqual([]);
     const record = session({ sid: 's', issuer: PARTNERS });
     expect(decodeSessionRecord(encodeSessionRecord(record), 'k:s')).toEqual(record);
     // The primary realm's record keeps the five-field form, so older instances still read it.
