@@ -18,7 +18,7 @@
  *
  * First, the catch-up itself at 100k and 1M entries (SIZES), uncompacted: once with 1% of the
  * entries live (a long history) and once with every entry live (the worst case: nothing to pass
- * over), each revocation applied to a RevocationStore as the module's RevocationService does.
+ * over), each revocation applied by the module's RevocationService (bench/catch-up-instance.ts).
  * Goal: 1M entries applied in ≤ 5 s. Each start-up runs in a new process, as a new instance does
  * (bench/catch-up-instance.ts), on a fresh copy of the same log, ROUNDS times (default 3; the
  * median is reported).
@@ -129,6 +129,12 @@ async function writeHistory(admin: RedisClientType, stream: string, logouts = LO
   }
 }
 
+/** `CPU_PROFILE_DIR=<dir>`: each instance writes a V8 CPU profile there (Chrome DevTools, or `node --cpu-prof` tools, read it). */
+function profiling(): string[] {
+  const dir = process.env.CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`] : [];
+}
+
 /**
  * A new instance, in a process of its own, of the library in `checkout`: resolves when its first
  * complete read is done, with its figures (see catch-up-instance.ts).
@@ -137,13 +143,16 @@ async function startup(url: string, checkout = HERE): Promise<InstanceRun> {
   const stdout = await new Promise<string>((done, fail) => {
     execFile(
       process.execPath,
-      ['--import', `${HERE}test/support/ts-register.js`, `${HERE}bench/catch-up-instance.ts`, checkout, url, PREFIX],
-      { maxBuffer: 1024 * 1024 },
+      [...profiling(), '--import', `${HERE}test/support/ts-register.js`, `${HERE}bench/catch-up-instance.ts`, checkout, url, PREFIX],
+      { maxBuffer: 64 * 1024 * 1024 },
       (error, out, err) => (error ? fail(new Error(`${error.message}\n${err}`)) : done(out)),
     );
   });
   const run = JSON.parse(stdout.trim().split('\n').pop()!) as InstanceRun;
-  for (const warning of run.warnings) console.log(`  (${checkout === HERE ? 'this checkout' : 'baseline'}: ${warning.slice(0, 200)})`);
+  const which = checkout === HERE ? 'this checkout' : 'baseline';
+  for (const warning of run.warnings) console.log(`  (${which}: ${warning.slice(0, 200)})`);
+  // Past logouts are history: announcing them would look up their sessions in the registry.
+  if (run.events > 0) console.log(`  (${which}: ${run.events} onLogout event(s) fired during start-up)`);
   return run;
 }
 
@@ -263,8 +272,8 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
   const seconds = (measure: Measure | undefined) => (measure ? `${(measure.startupMs / 1000).toFixed(1)} s` : '?');
   const markdown = [
     'A new instance starting on a log of many entries (`createRedisLogoutBackend` + `revocationBus.start()`, which resolves after its first',
-    'complete read: Nest does not listen before, see README "Metrics and health"), each revocation applied to a `RevocationStore` as',
-    'RevocationService does. One private redis-server on loopback, the log written beforehand (one revocation per entry), compaction held off.',
+    'complete read: Nest does not listen before, see README "Metrics and health"), each revocation applied by the module\'s',
+    '`RevocationService` (store, telemetry without an SDK, one `onLogout` listener). One private redis-server on loopback, the log written beforehand (one revocation per entry), compaction held off.',
     'Live revocations are spread through the history; the others have expired, and the reader passes over an entry whose revocations',
     'have all expired without parsing it.',
     '',

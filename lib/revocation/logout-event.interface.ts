@@ -2,8 +2,9 @@ import type { SessionRecord } from '../registry/session-record.interface.js';
 import type { Revocation } from './revocation.interface.js';
 
 /**
- * Emitted by `RevocationService.onLogout` on every instance that learns of a new revocation,
- * so an app can close its own sockets, caches or server-side sessions.
+ * Emitted by `RevocationService.onLogout` on every running instance that learns of a new
+ * revocation, so an app can close its own sockets, caches or server-side sessions. An instance
+ * that starts does not emit the past logouts it reads from the shared log while starting.
  */
 export interface LogoutEvent {
   revocation: Revocation;

@@ -127,6 +127,38 @@ describe('RevocationService', () => {
     expect(events.map((event) => (event.revocation.type === 'sid' ? event.revocation.sid : ''))).toEqual(['kc-echo', 'kc-later']);
   });
 
+  it("the past logouts a starting instance reads from the shared log are applied without onLogout; what comes after is announced", async () => {
+    const options = resolveOptions({ issuer: 'https://kc.example/realms/demo', clientId: 'app' });
+    const store = new RevocationStore();
+    const registry = new MemorySessionRegistry();
+    stops.push(() => store.onModuleDestroy(), () => registry.onModuleDestroy());
+    const expiresAt = Date.now() + 60_000;
+    const past = (sid: string) => ({ type: 'sid' as const, sid, id: `log-${sid}`, source: 'backchannel-logout' as const, revokedAt: Date.now() - 1_000, expiresAt });
+    /** A shared bus as the Redis one behaves: start() delivers the log written before this instance started. */
+    class SharedLogBus extends LocalRevocationBus {
+      override start(): Promise<void> {
+        return this.publish([past('kc-past-1'), past('kc-past-2')]);
+      }
+    }
+    const bus = new SharedLogBus();
+    const service = new RevocationService(options, store, registry, bus, new KeycloakLogoutTelemetry(options, store, registry, bus));
+    const events = listen(service);
+    await registry.register(session({ adapterSessionId: 'sess-past', sid: 'kc-past-1' }));
+
+    // Made here while the app boots: announced.
+    await service.revokeSid('kc-made-here');
+    await service.onApplicationBootstrap();
+    expect(service.revocationReason({ sid: 'kc-past-1' })).toBe('sid');
+    expect(service.revocationReason({ sid: 'kc-past-2' })).toBe('sid');
+    // Read from the log once started (another instance's logout): announced, with its sessions.
+    await registry.register(session({ adapterSessionId: 'sess-remote', sid: 'kc-remote' }));
+    await bus.publish([past('kc-remote')]);
+    // Events arrive in the order of their revocations: the last one's means any earlier one's would have.
+    await vi.waitFor(() => expect(events.at(-1)?.revocation).toMatchObject({ sid: 'kc-remote' }));
+    expect(events.map((event) => (event.revocation.type === 'sid' ? event.revocation.sid : ''))).toEqual(['kc-made-here', 'kc-remote']);
+    expect(events[1]!.sessions.map((record) => record.adapterSessionId)).toEqual(['sess-remote']);
+  });
+
   it('a failing listener does not keep the others from the event; an unsubscribed one gets nothing', async () => {
     const { service } = setup();
     const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);

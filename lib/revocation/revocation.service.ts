@@ -156,7 +156,11 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
     return this.bus.health();
   }
 
-  /** Calls `listener` for each new revocation this instance learns of. Returns an unsubscribe function. */
+  /**
+   * Calls `listener` for each new revocation this instance learns of while it runs: made here, or
+   * read from the shared log since start-up (not the past logouts it reads there while starting).
+   * Returns an unsubscribe function.
+   */
   onLogout(listener: LogoutListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -199,8 +203,12 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
   private applyIncoming(revocations: Revocation[]): void {
     for (const revocation of revocations) {
       if (!this.store.apply(revocation)) continue;
-      this.telemetry.propagation.applied(revocation);
-      if (this.listeners.size > 0) void this.emit(revocation);
+      const origin = this.telemetry.propagation.applied(revocation);
+      // Not the history a starting instance reads from the shared log: the instances running
+      // when each of those logouts happened told their listeners then, and this one serves no
+      // request (holds no connection) yet. Else a start on a long log would look up the sessions
+      // of every past logout in the registry.
+      if (origin !== 'catch_up' && this.listeners.size > 0) void this.emit(revocation);
     }
   }
 

@@ -2,6 +2,9 @@ import type { Histogram, Meter } from '@opentelemetry/api';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import { ATTRIBUTE, METRIC, attributeCode } from './telemetry-names.js';
 
+/** Made here, read from the shared log while running, or read from it while the instance starts. */
+export type PropagationOrigin = 'local' | 'remote' | 'catch_up';
+
 /** Buckets (s): sub-millisecond on one process, milliseconds through Redis, seconds after an outage. */
 const LAG_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -41,11 +44,13 @@ export class PropagationTelemetry {
     this.caughtUp = true;
   }
 
-  applied(revocation: Revocation, now = Date.now()): void {
-    const origin = this.publishing.has(revocation.id) ? 'local' : this.caughtUp ? 'remote' : 'catch_up';
+  /** Records a revocation applied here for the first time; returns where it came from. */
+  applied(revocation: Revocation, now = Date.now()): PropagationOrigin {
+    const origin: PropagationOrigin = this.publishing.has(revocation.id) ? 'local' : this.caughtUp ? 'remote' : 'catch_up';
     this.lag.record(Math.max(0, now - revocation.revokedAt) / 1000, {
       [ATTRIBUTE.revocationType]: attributeCode(revocation.type),
       [ATTRIBUTE.revocationOrigin]: origin,
     });
+    return origin;
   }
 }
