@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import { KnownRevocations } from './known-revocations.js';
 
@@ -21,7 +22,7 @@ describe('KnownRevocations (what an instance re-publishes after a lost log)', ()
     const watermark = revocation({ type: 'subject', sub: 'alice', issuedBefore: 100 }, 2_000);
     const laterWatermark = revocation({ type: 'subject', sub: 'alice', issuedBefore: 200 }, 1_000);
     const sameWatermarkLonger = revocation({ type: 'subject', sub: 'alice', issuedBefore: 100 }, 3_000);
-    for (const entry of [sid, longerSid, app, shorterApp, watermark, laterWatermark, sameWatermarkLonger]) known.add(entry);
+    for (const entry of [sid, longerSid, app, shorterApp, watermark, laterWatermark, sameWatermarkLonger]) known.add([entry]);
     expect(known.size).toBe(4);
     expect(known.live(NOW)).toEqual([laterWatermark, sameWatermarkLonger, longerSid, app]);
   });
@@ -30,11 +31,11 @@ describe('KnownRevocations (what an instance re-publishes after a lost log)', ()
     const known = new KnownRevocations();
     const later = revocation({ type: 'not-before', notBefore: 200 }, 1_000);
     const earlier = revocation({ type: 'not-before', notBefore: 100 }, 9_000);
-    known.add(later);
-    known.add(earlier);
+    known.add([later]);
+    known.add([earlier]);
     expect(known.live(NOW)).toEqual([later]);
     const laterLonger = revocation({ type: 'not-before', notBefore: 200 }, 2_000);
-    known.add(laterLonger);
+    known.add([laterLonger]);
     expect(known.live(NOW)).toEqual([laterLonger]);
   });
 
@@ -48,7 +49,7 @@ describe('KnownRevocations (what an instance re-publishes after a lost log)', ()
       revocation({ type: 'not-before', notBefore: 100 }),
       revocation({ type: 'not-before', notBefore: 50, issuer: PARTNERS }),
     ];
-    for (const entry of entries) known.add(entry);
+    for (const entry of entries) known.add([entry]);
     expect(known.size).toBe(6);
     expect(new Set(known.live(NOW))).toEqual(new Set(entries));
   });
@@ -59,7 +60,7 @@ describe('KnownRevocations (what an instance re-publishes after a lost log)', ()
     const lasting = revocation({ type: 'adapter-session', adapterSessionId: 'lasting' }, 3_000);
     const middle = revocation({ type: 'subject', sub: 'bob', issuedBefore: 1 }, 2_000);
     const partnerNotBefore = revocation({ type: 'not-before', notBefore: 1, issuer: PARTNERS }, 1_500);
-    for (const entry of [lasting, brief, middle, partnerNotBefore]) known.add(entry);
+    for (const entry of [lasting, brief, middle, partnerNotBefore]) known.add([entry]);
     expect(known.live(NOW)).toEqual([brief, partnerNotBefore, middle, lasting]);
     expect(known.live(NOW + 1_000)).toEqual([partnerNotBefore, middle, lasting]);
     known.prune(NOW + 2_000);
@@ -67,5 +68,69 @@ describe('KnownRevocations (what an instance re-publishes after a lost log)', ()
     expect(known.live(NOW + 2_000)).toEqual([lasting]);
     expect(known.live(NOW + 3_000)).toEqual([]);
     expect(known.size).toBe(0);
+  });
+
+  describe('what is added is kept aside, and sorted in later', () => {
+    /** `count` sid revocations, one batch, as a catch-up page brings them. */
+    const page = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => revocation({ type: 'sid', sid: `${prefix}-${i}` }));
+
+    it('in the background, a slice per event-loop turn, even of one large batch', async () => {
+      const known = new KnownRevocations();
+      known.add(page(20_000, 'a'));
+      known.add(page(3, 'b'));
+      expect(known.sorted).toBe(false);
+      expect(known.unsorted).toBe(20_003);
+      known.sortInBackground();
+      known.sortInBackground();
+      // Still nothing before the first turn; one slice after it, not the whole batch.
+      expect(known.sorted).toBe(false);
+      await nextTurn();
+      await nextTurn();
+      expect(known.sorted).toBe(false);
+      expect(known.unsorted).toBeGreaterThan(3);
+      expect(known.unsorted).toBeLessThan(20_003);
+      await vi.waitFor(() => expect(known.sorted).toBe(true));
+      expect(known.unsorted).toBe(0);
+      expect(known.size).toBe(20_003);
+      // Later batches are sorted in by a later call.
+      known.add(page(2, 'c'));
+      expect(known.sorted).toBe(false);
+      known.sortInBackground();
+      await vi.waitFor(() => expect(known.sorted).toBe(true));
+      expect(known.size).toBe(20_005);
+    });
+
+    it('live() and size sort in what is left first: they see every revocation added, duplicates resolved', async () => {
+      const known = new KnownRevocations();
+      const brief = revocation({ type: 'sid', sid: 'dup' }, 1_000);
+      const lasting = revocation({ type: 'sid', sid: 'dup' }, 5_000);
+      known.add(page(10_000, 'x'));
+      known.add([brief]);
+      known.sortInBackground();
+      await nextTurn();
+      await nextTurn();
+      // Half-way through the background sort: the rest is sorted in by the read.
+      known.add([lasting]);
+      expect(known.size).toBe(10_001);
+      expect(known.sorted).toBe(true);
+      const live = known.live(NOW);
+      expect(live).toContain(lasting);
+      expect(live).not.toContain(brief);
+
+      // prune() leaves what is not sorted in yet (the background does it); live() sorts it in, then drops what expired.
+      const later = new KnownRevocations();
+      later.add([brief]);
+      later.prune(NOW + 1_000);
+      expect(later.sorted).toBe(false);
+      expect(later.live(NOW + 1_000)).toEqual([]);
+      expect(later.sorted).toBe(true);
+      expect(later.size).toBe(0);
+    });
+
+    it('an empty batch is nothing to sort in', () => {
+      const known = new KnownRevocations();
+      known.add([]);
+      expect(known.sorted).toBe(true);
+    });
   });
 });

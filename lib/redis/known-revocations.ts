@@ -10,6 +10,9 @@ interface RealmKnown {
   notBefore: Revocation | undefined;
 }
 
+/** Revocations sorted in per event-loop turn in the background: about 10 ms of work. */
+const SLICE = 8_192;
+
 /**
  * The live revocations this instance knows, without dominated duplicates: what it re-publishes
  * when the shared log was lost (Redis restarted without persistence, flushed, failed over to a
@@ -19,12 +22,111 @@ interface RealmKnown {
  * Kept per realm (the same sid, or the not-before, of two realms are two entries, neither
  * supersedes the other), in maps keyed by the revocation's own strings: a catch-up adds one
  * revocation per log entry, so no key is built per revocation.
+ *
+ * Nothing here refuses a token (the RevocationStore does), so what is added is only kept aside,
+ * and sorted into the maps later: a starting instance reads the whole log before it is ready,
+ * and sorting a million revocations in costs about a second it need not wait for. Once the
+ * reader has caught up it calls sortInBackground(), which does it a slice per event-loop turn;
+ * live() and size first sort in what is left.
  */
 export class KnownRevocations {
   /** By issuer; undefined for the primary realm. */
   private readonly realms = new Map<string | undefined, RealmKnown>();
+  /** Batches added and not yet sorted in, from `pending[first]`'s revocation `next` on. */
+  private pending: Array<readonly Revocation[]> = [];
+  private first = 0;
+  private next = 0;
+  private sorting = false;
 
-  add(revocation: Revocation): void {
+  /** Keeps a batch aside, to be sorted in later (see the class): no map is touched here. */
+  add(revocations: readonly Revocation[]): void {
+    if (revocations.length > 0) this.pending.push(revocations);
+  }
+
+  /** Whether everything added is sorted in. */
+  get sorted(): boolean {
+    return this.first === this.pending.length;
+  }
+
+  /** Revocations added and not yet sorted in (duplicates and expired ones included): counted without sorting them in. */
+  get unsorted(): number {
+    let count = 0;
+    for (let i = this.first; i < this.pending.length; i += 1) count += this.pending[i]!.length;
+    return count === 0 ? 0 : count - this.next;
+  }
+
+  /** Sorts in what was added, a slice per event-loop turn, so that requests are served meanwhile. */
+  sortInBackground(): void {
+    if (this.sorting || this.sorted) return;
+    this.sorting = true;
+    const step = () => {
+      this.sortIn(SLICE);
+      if (this.sorted) this.sorting = false;
+      else setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
+    /** Live entries, oldest expiry first (so a batch of them expires together). */
+  live(now = Date.now()): Revocation[] {
+    this.sortIn(Infinity);
+    this.prune(now);
+    const live: Revocation[] = [];
+    for (const realm of this.realms.values()) {
+      for (const revocation of realm.sids.values()) live.push(revocation);
+      for (const revocation of realm.adapterSessions.values()) live.push(revocation);
+      for (const watermarks of realm.subjects.values()) for (const revocation of watermarks.values()) live.push(revocation);
+      if (realm.notBefore) live.push(realm.notBefore);
+    }
+    return live.sort((a, b) => a.expiresAt - b.expiresAt);
+  }
+
+  /** Drops what expired from what is sorted in (what is not yet, at the next prune after it is). */
+  prune(now = Date.now()): void {
+    for (const [issuer, realm] of this.realms) {
+      this.pruneMap(realm.sids, now);
+      this.pruneMap(realm.adapterSessions, now);
+      for (const [sub, watermarks] of realm.subjects) {
+        this.pruneMap(watermarks, now);
+        if (watermarks.size === 0) realm.subjects.delete(sub);
+      }
+      if (realm.notBefore && realm.notBefore.expiresAt <= now) realm.notBefore = undefined;
+      if (realm.sids.size + realm.adapterSessions.size + realm.subjects.size === 0 && !realm.notBefore) this.realms.delete(issuer);
+    }
+  }
+
+  get size(): number {
+    this.sortIn(Infinity);
+    let size = 0;
+    for (const realm of this.realms.values()) {
+      size += realm.sids.size + realm.adapterSessions.size + (realm.notBefore ? 1 : 0);
+      for (const watermarks of realm.subjects.values()) size += watermarks.size;
+    }
+    return size;
+  }
+
+  /** Sorts in up to `limit` revocations of those added, oldest first. */
+  private sortIn(limit: number): void {
+    let left = limit;
+    while (left > 0 && !this.sorted) {
+      const batch = this.pending[this.first]!;
+      const end = Math.min(batch.length, this.next + left);
+      for (let i = this.next; i < end; i += 1) this.sortInOne(batch[i]!);
+      left -= end - this.next;
+      if (end < batch.length) {
+        this.next = end;
+      } else {
+        this.first += 1;
+        this.next = 0;
+      }
+    }
+    if (this.sorted && this.first > 0) {
+      this.pending = [];
+      this.first = 0;
+    }
+  }
+
+  private sortInOne(revocation: Revocation): void {
     const realm = this.realmOf(revocation.issuer);
     switch (revocation.type) {
       case 'sid':
@@ -45,41 +147,6 @@ export class KnownRevocations {
         return;
       }
     }
-  }
-
-  /** Live entries, oldest expiry first (so a batch of them expires together). */
-  live(now = Date.now()): Revocation[] {
-    this.prune(now);
-    const live: Revocation[] = [];
-    for (const realm of this.realms.values()) {
-      for (const revocation of realm.sids.values()) live.push(revocation);
-      for (const revocation of realm.adapterSessions.values()) live.push(revocation);
-      for (const watermarks of realm.subjects.values()) for (const revocation of watermarks.values()) live.push(revocation);
-      if (realm.notBefore) live.push(realm.notBefore);
-    }
-    return live.sort((a, b) => a.expiresAt - b.expiresAt);
-  }
-
-  prune(now = Date.now()): void {
-    for (const [issuer, realm] of this.realms) {
-      this.pruneMap(realm.sids, now);
-      this.pruneMap(realm.adapterSessions, now);
-      for (const [sub, watermarks] of realm.subjects) {
-        this.pruneMap(watermarks, now);
-        if (watermarks.size === 0) realm.subjects.delete(sub);
-      }
-      if (realm.notBefore && realm.notBefore.expiresAt <= now) realm.notBefore = undefined;
-      if (realm.sids.size + realm.adapterSessions.size + realm.subjects.size === 0 && !realm.notBefore) this.realms.delete(issuer);
-    }
-  }
-
-  get size(): number {
-    let size = 0;
-    for (const realm of this.realms.values()) {
-      size += realm.sids.size + realm.adapterSessions.size + (realm.notBefore ? 1 : 0);
-      for (const watermarks of realm.subjects.values()) size += watermarks.size;
-    }
-    return size;
   }
 
   private realmOf(issuer: string | undefined): RealmKnown {

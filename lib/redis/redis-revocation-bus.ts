@@ -79,7 +79,7 @@ export class RedisRevocationBus extends RevocationBus {
       maxStaleness: options.maxStaleness,
       recoveryGrace: options.recoveryGrace,
       logger: options.logger,
-      describeView: () => `caught up to log entry ${this.reader.lastEntryId}, ${this.known.size} live revocation(s)`,
+      describeView: () => `caught up to log entry ${this.reader.lastEntryId}, ${this.describeKnown()}`,
     });
     const deliver = (revocations: Revocation[]) => this.deliver(revocations);
     const compactor = new RevocationLogCompactor(keys, options.trimInterval);
@@ -96,8 +96,10 @@ export class RedisRevocationBus extends RevocationBus {
    * still enforced here at once and queued for the log (written when Redis is back), and the
    * promise rejects: the logout is not yet durable, and the caller (the OP) should know.
    */
-  async publish(revocations: Revocation[]): Promise<void> {
-    if (revocations.length === 0) return;
+  async publish(batch: Revocation[]): Promise<void> {
+    if (batch.length === 0) return;
+    // Kept aside as it is (KnownRevocations): not the caller's array, which it may change.
+    const revocations = [...batch];
     if (this.closed) throw new LogoutFailedError('unavailable', 'the Redis revocation bus is closed');
     try {
       await this.write(revocations);
@@ -191,8 +193,14 @@ export class RedisRevocationBus extends RevocationBus {
     }
   }
 
+  /** For log lines: not worth sorting in what a catch-up just read (see KnownRevocations). */
+  private describeKnown(): string {
+    if (this.known.sorted) return `${this.known.size} live revocation(s)`;
+    return `${this.known.unsorted} revocation(s) read, duplicates not yet counted out`;
+  }
+
   private deliver(revocations: Revocation[]): void {
-    for (const revocation of revocations) this.known.add(revocation);
+    this.known.add(revocations);
     for (const listener of this.listeners) {
       try {
         listener(revocations);

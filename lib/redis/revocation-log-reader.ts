@@ -148,7 +148,9 @@ export class RevocationLogReader {
         if (this.parts.outbox.needsFlush) await this.flushOutbox(reader);
         const reachedEnd = await this.readOnce(link, !catchingUp);
         catchingUp = !reachedEnd;
-        if (reachedEnd && !resync && this.parts.compactor.due()) await this.compact(link);
+        if (reachedEnd) this.parts.known.sortInBackground();
+        // Compaction snapshots what is known: once it is sorted in, not to wait here meanwhile.
+        if (reachedEnd && !resync && this.parts.known.sorted && this.parts.compactor.due()) await this.compact(link);
         backoff = 0;
       } catch (error) {
         this.ahead = undefined;

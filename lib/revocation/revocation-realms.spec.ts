@@ -134,7 +134,7 @@ describe('revocations per realm', () => {
     const sidB = revocation({ type: 'sid', sid: 'same', issuer: PARTNERS, expiresAt: Date.now() + 120_000 });
     const nbfA = revocation({ type: 'not-before', notBefore: 100 });
     const nbfB = revocation({ type: 'not-before', notBefore: 50, issuer: PARTNERS });
-    for (const entry of [sidA, sidB, nbfA, nbfB]) known.add(entry);
+    known.add([sidA, sidB, nbfA, nbfB]);
     expect(known.live()).toHaveLength(4);
   });
 
