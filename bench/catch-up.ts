@@ -291,11 +291,12 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
     '',
     `The two uncompacted runs of one ${LOGOUTS.toLocaleString('en-US')}-entry log above took ${seconds(measures[0])} and ${seconds(measures[2])}; the machine's load (other work on its`,
     '2 cores) moves such figures from run to run. With 1% live, Redis is the bound (the script passes over the expired entries); with',
-    "every entry live, the instance's CPU is (Redis' is about a tenth of it): the next page is sent before one is applied and XREAD",
-    "replies are read as Redis sends them (no object per entry), and a CPU profile of 300,000 such entries shows what is left: JSON.parse",
-    'and the shape check of each batch ~20%, the two maps a revocation goes into (the RevocationStore, and KnownRevocations kept to',
-    "re-publish a lost log) ~23%, garbage collection ~15%, node-redis' decoding of the replies ~15%. Compaction keeps a log at about",
-    'twice its live revocations, so a long log of live entries only is the worst case, not the usual one.',
+    "every entry live, the instance's CPU is (Redis' is about a sixth of it): the next page is sent before one is applied, XREAD",
+    'replies are read as Redis sends them (no object per entry), what a revocation costs on top of the RevocationStore is made',
+    'once (telemetry attributes), past logouts fire no `onLogout`, and KnownRevocations (kept to re-publish a lost log) sorts what',
+    "was read into its maps after the start-up, in the background. What is left is JSON.parse and the shape check of each batch, the",
+    "store's map, garbage collection and node-redis' decoding of the replies. Compaction keeps a log at about twice its live",
+    'revocations, so a long log of live entries only is the worst case, not the usual one.',
   ].join('\n');
   return { ...newReport({ name: 'catch-up', order: 9, title: 'Catch-up of a new instance', command: 'npm run bench:catch-up', goals, markdown }, machine), catchUps, measures };
 }
