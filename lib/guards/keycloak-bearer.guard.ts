@@ -46,6 +46,9 @@ export interface RequestWithAccessToken {
  */
 @Injectable()
 export class KeycloakBearerGuard extends RevocationGuardBase {
+  /** Per WebSocket client, the token its handshake carries (see connectionToken). */
+  private readonly connectionTokens = new WeakMap<object, string>();
+
   constructor(private readonly verifier: AccessTokenVerifierService) {
     super();
   }
@@ -106,10 +109,8 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
         return this.extractToken(context.getArgByIndex<{ headers: HeaderBag }>(0));
       case 'graphql':
         return this.tokenFromGraphql(graphqlContextOf(context));
-      case 'ws': {
-        const handshake = handshakeOf(wsClientOf(context));
-        return handshake === undefined ? undefined : this.tokenFromHandshake(handshake);
-      }
+      case 'ws':
+        return this.connectionToken(wsClientOf(context));
       case 'rpc':
         return this.tokenFromRpc(context);
     }
@@ -136,7 +137,10 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     return request === undefined ? undefined : this.extractToken(request);
   }
 
-  /** WebSocket: the handshake's socket.io `auth`, `Authorization` header, subprotocols, or (opt-in) query. */
+  /**
+   * WebSocket: the handshake's socket.io `auth`, `Authorization` header, subprotocols, or
+   * (opt-in) query. Read once per connection: the token found is kept for its later messages.
+   */
   protected tokenFromHandshake(handshake: WsHandshake): string | undefined {
     const auth = handshake.auth;
     if (auth !== undefined) {
@@ -153,6 +157,22 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     if (parameter === undefined || handshake.url === undefined) return undefined;
     const value = new URL(handshake.url, 'http://handshake.invalid').searchParams.get(parameter);
     return value !== null && isB64Token(value) ? value : undefined;
+  }
+
+  /**
+   * The token of a WebSocket connection: its handshake never changes, so it is read once
+   * (tokenFromHandshake) and kept for the connection's later messages. Every message then
+   * presents the very string the verification cache holds, which it matches without comparing
+   * the ~1 KB token character by character.
+   */
+  private connectionToken(client: unknown): string | undefined {
+    if (typeof client !== 'object' || client === null) return undefined;
+    const known = this.connectionTokens.get(client);
+    if (known !== undefined) return known;
+    const handshake = handshakeOf(client);
+    const token = handshake === undefined ? undefined : this.tokenFromHandshake(handshake);
+    if (token !== undefined) this.connectionTokens.set(client, token);
+    return token;
   }
 
   /** RPC: the message's `authorization` header (NATS headers, TCP packet metadata). */

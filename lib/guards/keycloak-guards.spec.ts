@@ -13,6 +13,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { WsException } from '@nestjs/websockets';
 import express from 'express';
 import { MemoryStore, Session } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -331,6 +332,43 @@ describe('KeycloakBearerGuard hot path', () => {
     expect((client as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('alice-token'));
     expect(verifier.calls).toBe(1);
     expect(liveConnections.stats().byKind.websocket).toBe(1);
+  });
+
+  it("over WebSocket, a connection's handshake is read once; its messages are still checked for revocation, each connection with its own token", async () => {
+    const { bearer, revocations, refusals } = await setup();
+    const read = vi.spyOn(bearer as unknown as { tokenFromHandshake: (handshake: unknown) => string | undefined }, 'tokenFromHandshake');
+    const alice = nativeSocket();
+    const bob = nativeSocket();
+    const message = (client: object) => {
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const context = new ExecutionContextHost([client, {}, 'message'], Routes, Routes.prototype.guarded);
+      context.setType('ws');
+      return bearer.canActivate(context);
+    };
+    /** A gateway's refusal is a WsException: its payload. */
+    const wsRefusalOf = async (attempt: boolean | Promise<boolean>) => {
+      const error: unknown = await Promise.resolve(attempt).then(() => new Error('the guard let the message through'), (thrown: unknown) => thrown);
+      if (!(error instanceof WsException)) throw error;
+      return error.getError();
+    };
+    // A message before the upgrade request is known finds no token; that is not remembered.
+    expect(await wsRefusalOf(message(alice))).toMatchObject({ statusCode: 401, error: 'invalid_request' });
+    class Gateway {}
+    expect(await bearer.admitConnection(new Gateway(), alice, { headers: { authorization: 'Bearer alice-token' } })).toBe(true);
+    expect(await bearer.admitConnection(new Gateway(), bob, { headers: { authorization: 'Bearer bob-token' } })).toBe(true);
+    const readsAfterAdmission = read.mock.calls.length;
+    for (let round = 0; round < 3; round++) {
+      expect(message(alice)).toBe(true);
+      expect(message(bob)).toBe(true);
+    }
+    expect(read.mock.calls.length).toBe(readsAfterAdmission);
+    expect((alice as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect((bob as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('bob-token'));
+
+    await revocations.revokeSid('kc-alice');
+    expect(await wsRefusalOf(message(alice))).toMatchObject({ statusCode: 401, error: 'invalid_token' });
+    expect(message(bob)).toBe(true);
+    expect(refusals.counts()).toMatchObject({ 'bearer-guard:revoked_sid': 1 });
   });
 
   it('over WebSocket and GraphQL, a malformed source still falls through to the next one', async () => {

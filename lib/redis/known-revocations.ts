@@ -52,7 +52,7 @@ export class KnownRevocations {
   get unsorted(): number {
     let count = 0;
     for (let i = this.first; i < this.pending.length; i += 1) count += this.pending[i]!.length;
-    return count === 0 ? 0 : count - this.next;
+    return count - this.next;
   }
 
   /** Sorts in what was added, a slice per event-loop turn, so that requests are served meanwhile. */
@@ -67,7 +67,7 @@ export class KnownRevocations {
     setImmediate(step);
   }
 
-    /** Live entries, oldest expiry first (so a batch of them expires together). */
+  /** Live entries, oldest expiry first (so a batch of them expires together). */
   live(now = Date.now()): Revocation[] {
     this.sortIn(Infinity);
     this.prune(now);
