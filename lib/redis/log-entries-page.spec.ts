@@ -44,6 +44,27 @@ describe('an XREAD reply as a page of the log', () => {
     expect(page.ids).toEqual(live.map((_, i) => `${expired.length + i + 1}-0`));
   });
 
+  it("passes over a compaction's snapshot entry that covers only entries the reader has applied, and keeps the others", () => {
+    const live = String(NOW + 60_000);
+    const entries: Array<[string, string[]]> = [
+      ['10-0', ['r', '[covered]', 'x', live, 'c', '5-3']],
+      ['11-0', ['r', '[same]', 'x', live, 'c', '7-0']],
+      ['12-0', ['r', '[later]', 'x', live, 'c', '7-1']],
+      ['13-0', ['r', '[ordinary]', 'x', live]],
+      ['14-0', ['r', '[not an id]', 'x', live, 'c', 'yesterday']],
+    ];
+    const applied = (after: string) => {
+      const page = entriesPage(reply(...entries), NOW, after);
+      return { ...page, ids: page.ids.map(String) };
+    };
+    // Applied up to 7-0: the snapshots of 5-3 and 7-0 hold nothing new here; all five count as read.
+    expect(applied('7-0')).toEqual({ lastId: '14-0', read: 5, ids: ['12-0', '13-0', '14-0'], batches: ['[later]', '[ordinary]', '[not an id]'] });
+    // A new instance (from the start) reads every snapshot: what they cover may be trimmed.
+    expect(applied('0-0').ids).toEqual(['10-0', '11-0', '12-0', '13-0', '14-0']);
+    // Ids compare as numbers, not as text.
+    expect(applied('10-0').ids).toEqual(['13-0', '14-0']);
+  });
+
   it.each<[string, unknown]>([
     ['a string', 'OK'],
     ['two streams', [['log', []], ['other', []]]],

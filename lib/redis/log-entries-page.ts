@@ -1,5 +1,6 @@
 import type { LivePage } from './live-log-page.js';
 import type { RedisLink } from './redis-link.js';
+import { compareStreamIds } from './revocation-codec.js';
 
 /** Sent back when a reply to XREAD is not one (another server's idea of the command). */
 export class UnexpectedEntriesReply extends Error {
@@ -10,6 +11,7 @@ export class UnexpectedEntriesReply extends Error {
 
 const R = 0x72;
 const X = 0x78;
+const C = 0x63;
 const ZERO = 0x30;
 /** Up to this many digits, a number read digit by digit is exact (below 2^53). */
 const EXACT_DIGITS = 15;
@@ -29,6 +31,12 @@ function numberOf(value: Buffer): number {
   return number;
 }
 
+/** Whether a snapshot entry's `c` names an entry at or before `applied` (a `c` that is no stream id covers nothing). */
+function coveredBy(covers: Buffer, applied: string): boolean {
+  const text = covers.toString('latin1');
+  return /^\d{1,20}-\d{1,20}$/.test(text) && compareStreamIds(text, applied) <= 0;
+}
+
 /** Whether a field name is the one-letter `letter`. */
 const isField = (name: Buffer, letter: number) => name.length === 1 && name[0] === letter;
 
@@ -41,11 +49,16 @@ const isField = (name: Buffer, letter: number) => name.length === 1 && name[0] =
  * still refuse a token), one without a readable `x` is kept, for the client to check and skip.
  * Of a field given twice, the last counts.
  *
+ * A compaction's snapshot entry (field `c`: the last entry it covers) holds live revocations of
+ * the entries up to `c`: when `applied` (what the reader has applied, the id it reads after) is
+ * at or past `c`, it holds nothing new there and is passed over unparsed too. So the instance that
+ * compacted, and every one that was running, does not read a million revocations again.
+ *
  * At start-up pages come by the thousand, so the reply is read as it is: no object per entry
  * (node-redis' xRead), and text decoded only for the batches and the last id (the other ids
  * when an entry is reported).
  */
-export function entriesPage(reply: unknown, now: number): LivePage {
+export function entriesPage(reply: unknown, now: number, applied = '0-0'): LivePage {
   const page: LivePage = { lastId: undefined, read: 0, ids: [], batches: [] };
   if (reply === null) return page;
   const stream: unknown = Array.isArray(reply) && reply.length === 1 ? reply[0] : undefined;
@@ -58,16 +71,19 @@ export function entriesPage(reply: unknown, now: number): LivePage {
     const fields = entry[1] as unknown[];
     let batch: Buffer | undefined;
     let expiresAt: Buffer | undefined;
+    let covers: Buffer | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const name = fields[i];
       const value = fields[i + 1];
       if (!Buffer.isBuffer(name) || !Buffer.isBuffer(value)) throw new UnexpectedEntriesReply();
       if (isField(name, R)) batch = value;
       else if (isField(name, X)) expiresAt = value;
+      else if (isField(name, C)) covers = value;
     }
     lastId = id;
     page.read += 1;
     if (expiresAt !== undefined && numberOf(expiresAt) <= now) continue;
+    if (covers !== undefined && coveredBy(covers, applied)) continue;
     page.ids.push(id);
     page.batches.push(batch === undefined ? null : batch.toString());
   }
@@ -79,5 +95,5 @@ export function entriesPage(reply: unknown, now: number): LivePage {
 export async function readEntriesPage(link: RedisLink, stream: string, after: string, count: number, blockMs?: number): Promise<LivePage> {
   const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
   const reply = await link.readBinary(stream, ['XREAD', 'COUNT', String(count), ...block, 'STREAMS', stream, after]);
-  return entriesPage(reply, Date.now());
+  return entriesPage(reply, Date.now(), after);
 }

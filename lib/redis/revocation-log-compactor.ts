@@ -8,6 +8,8 @@ import { encodeEntry, nextStreamId } from './revocation-codec.js';
 const MIN_ENTRIES = 1_000;
 /** Revocations per snapshot entry (a few tens of kB each). */
 const SNAPSHOT_BATCH = 250;
+/** Snapshot entries sent together, then awaited. */
+const ENTRIES_PER_WRITE = 16;
 
 /** What one compaction did. */
 export interface Compaction {
@@ -27,10 +29,11 @@ export interface Compaction {
  *
  * A compaction, by an instance whose view is complete up to the log entry S (it just read to the
  * end): it appends every live revocation it knows as "snapshot" entries (field `c`: S), then
- * trims everything up to S (XTRIM MINID, whole stream nodes freed). Whoever reads from before S
+ * trims everything up to S (XTRIM MINID, whole stream nodes freed). It runs beside the reader,
+ * on the writer connection, so that the view stays fresh meanwhile. Whoever reads from before S
  * (a new instance from the start, one that was away) meets the snapshot further on, so what the
  * trim removed still reaches it, and instances of an earlier version read snapshot entries as
- * ordinary batches. An instance that stops half-way leaves a snapshot without a trim: duplicates,
+ * ordinary batches, while one that has read past S passes them over (log-entries-page.ts). An instance that stops half-way leaves a snapshot without a trim: duplicates,
  * harmless. One instance compacts at a time (a lock key, SET NX PX), at most once per period,
  * and only when the log holds at least as many entries as there are live revocations (and at
  * least MIN_ENTRIES): each compaction rewrites every live revocation, so waiting until as many
@@ -65,10 +68,18 @@ export class RevocationLogCompactor {
     const entries = await redis.xLen(this.keys.stream);
     if (entries < Math.max(MIN_ENTRIES, live.length)) return undefined;
     if ((await redis.set(this.keys.compaction, this.owner, { NX: true, PX: this.period })) !== 'OK') return undefined;
-    const batches: Revocation[][] = [];
-    for (let i = 0; i < live.length; i += SNAPSHOT_BATCH) batches.push(live.slice(i, i + SNAPSHOT_BATCH));
-    // Sent together (one connection keeps their order); all written before anything is trimmed.
-    await Promise.all(batches.map((batch) => redis.xAdd(this.keys.stream, '*', { ...encodeEntry(batch), c: covered })));
+    // A group of entries at a time, each encoded just before it is sent: a million live
+    // revocations are 4,000 entries of ~40 kB, which encoded at once would hold the event loop
+    // for a second, and sent at once would queue behind one another past the command timeout.
+    // All are written before anything is trimmed.
+    const group = SNAPSHOT_BATCH * ENTRIES_PER_WRITE;
+    for (let start = 0; start < live.length; start += group) {
+      const writes: Array<Promise<unknown>> = [];
+      for (let i = start; i < Math.min(live.length, start + group); i += SNAPSHOT_BATCH) {
+        writes.push(redis.xAdd(this.keys.stream, '*', { ...encodeEntry(live.slice(i, i + SNAPSHOT_BATCH)), c: covered }));
+      }
+      await Promise.all(writes);
+    }
     const removed = await redis.xTrim(this.keys.stream, 'MINID', nextStreamId(covered));
     return { snapshot: live.length, removed };
   }

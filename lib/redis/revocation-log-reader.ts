@@ -84,6 +84,8 @@ export class RevocationLogReader {
   private useScript = true;
   /** The server refused the catch-up script (ACL, a server without it) since the last (re)connection: XREAD instead. */
   private scriptRefused = false;
+  /** A compaction is under way beside the loop (compactBeside). */
+  private compacting = false;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -150,7 +152,7 @@ export class RevocationLogReader {
         catchingUp = !reachedEnd;
         if (reachedEnd) this.parts.known.sortInBackground();
         // Compaction snapshots what is known: once it is sorted in, not to wait here meanwhile.
-        if (reachedEnd && !resync && this.parts.known.sorted && this.parts.compactor.due()) await this.compact(link);
+        if (reachedEnd && !resync && this.parts.known.sorted && this.parts.compactor.due()) this.compactBeside(this.lastApplied);
         backoff = 0;
       } catch (error) {
         this.ahead = undefined;
@@ -215,11 +217,31 @@ export class RevocationLogReader {
     }
   }
 
-  /** Right after a read that reached the end: the view here is complete up to the last entry applied. */
-  private async compact(link: RedisLink): Promise<void> {
+  /**
+   * Right after a read that reached the end, the view here is complete up to `covered`: compacts
+   * on the writer connection while this loop goes on reading. Inside the loop, re-writing a large
+   * log (a million live revocations are 4,000 entries) would stop the reads for longer than
+   * `maxStaleness`, and the view would turn stale just after start-up. One at a time; a failure
+   * is logged and left for the next period.
+   */
+  private compactBeside(covered: string): void {
+    const writer = this.connection.writer;
+    if (this.compacting || !writer.isReady) return;
+    this.compacting = true;
+    this.compact(writer, covered)
+      .catch((error: unknown) => {
+        const line = `compacting the revocation log failed (${describeError(error)}); trying again next period`;
+        // A refusal by Redis is worth a warning; a lost connection is reported by the reader already.
+        if (error instanceof ErrorReply) this.parts.logger.warn(line);
+        else this.parts.logger.debug?.(line);
+      })
+      .finally(() => (this.compacting = false));
+  }
+
+  private async compact(writer: RedisLink, covered: string): Promise<void> {
     // Trimming on another server (a failover since the read) could drop entries never read here.
-    if (!(await this.continuity.sameServer(link))) throw new Error('another Redis server holds the revocation log now');
-    const done = await this.parts.compactor.compact(link.redis, this.lastApplied, this.parts.known.live());
+    if (!(await this.continuity.sameServer(writer))) return;
+    const done = await this.parts.compactor.compact(writer.redis, covered, this.parts.known.live());
     if (done) this.parts.logger.log(`compacted the revocation log: ${done.snapshot} live revocation(s) re-written, ${done.removed} older entries removed`);
   }
 
