@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Revocation } from '../revocation/revocation.interface.js';
 import { FreshnessClock } from './freshness-clock.js';
 import { KnownRevocations } from './known-revocations.js';
@@ -146,5 +146,54 @@ describe('RevocationLogReader catching up', () => {
     expect(delivered).toHaveLength(1_500);
     expect(reader.lastEntryId).toBe('6500-0');
     expect(calls.slice(0, 5)).toEqual(['script from 0-1', 'XREAD after 1000-0', 'deliver 1000', 'script from 6000-1', 'deliver 500']);
+  });
+
+  it('compacts beside the loop on the writer; a compaction that finds the log on another server has the loop check the log again first', async () => {
+    const log: Entry[] = [];
+    for (let i = 1; i <= 3; i += 1) log.push({ id: `${i}-0`, fields: ['r', JSON.stringify([sid(`s${i}`)]), 'x', LIVE] });
+    const calls: string[] = [];
+    const reader = fakeLink(log, calls);
+    // The reader's server is 'server-a' at the first check, 'server-b' from then on (a failover the reader did not notice).
+    let readerChecks = 0;
+    Object.assign(reader, { serverId: () => Promise.resolve(++readerChecks === 1 ? 'server-a' : 'server-b') });
+    Object.assign(reader.redis, {
+      xAdd: (_key: string, _id: string, fields: Record<string, string>) => {
+        log.push({ id: `${log.length + 1}-0`, fields: Object.entries(fields).flat() });
+        return Promise.resolve(`${log.length}-0`);
+      },
+    });
+    const writer = fakeLink(log, []);
+    Object.assign(writer, { serverId: () => Promise.resolve('server-b') });
+    const compacted: Array<{ redis: unknown; covered: string; live: number }> = [];
+    const compactor = {
+      due: () => compacted.length === 0,
+      compact: (redis: unknown, covered: string, live: Revocation[]) => {
+        compacted.push({ redis, covered, live: live.length });
+        return Promise.resolve(undefined);
+      },
+    } as unknown as RevocationLogCompactor;
+    const warnings: string[] = [];
+    const logger = { log: () => undefined, warn: (message: string) => warnings.push(message), error: (message: string) => warnings.push(message) };
+    const clock = new FreshnessClock({ maxStaleness: 1_000, recoveryGrace: 0, logger, describeView: () => '' });
+    const known = new KnownRevocations();
+    const connection = { reader, writer, closed: false } as unknown as RedisConnection;
+    const logReader = new RevocationLogReader(connection, keys, {
+      clock,
+      outbox: new RevocationOutbox(),
+      known,
+      compactor,
+      deliver: (revocations) => known.add(revocations),
+      logger,
+    });
+    running.push(logReader);
+    clock.start();
+    logReader.start();
+    expect(await clock.waitForFirstRead(10_000)).toBe(true);
+
+    await vi.waitFor(() => expect(compacted).toHaveLength(1), { timeout: 5_000 });
+    // Not on the server the log was read from: the loop checked the log again (and re-published what it knows) first.
+    expect(warnings).toContainEqual(expect.stringMatching(/^another Redis server holds the revocation log now .*: re-publishing the 3 live revocation\(s\)/));
+    expect(compacted[0]!.redis).toBe(writer.redis);
+    expect(compacted[0]!.live).toBe(3);
   });
 });

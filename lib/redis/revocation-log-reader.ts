@@ -86,6 +86,8 @@ export class RevocationLogReader {
   private scriptRefused = false;
   /** A compaction is under way beside the loop (compactBeside). */
   private compacting = false;
+  /** A compaction found the log on another server than the one of the last check: resync. */
+  private serverMoved = false;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -141,6 +143,10 @@ export class RevocationLogReader {
         if (!link.isReady) {
           await this.readerReady(link);
           continue;
+        }
+        if (this.serverMoved) {
+          this.serverMoved = false;
+          resync = true;
         }
         if (resync) {
           resync = false;
@@ -239,7 +245,12 @@ export class RevocationLogReader {
   }
 
   private async compact(writer: RedisLink, covered: string): Promise<void> {
-    // Trimming on another server (a failover since the read) could drop entries never read here.
+    // Trimming on another server than the one read (a failover since the read) could drop
+    // entries never read here: then the loop checks the log again, as after a reconnection.
+    if (!(await this.continuity.sameServer(this.connection.reader))) {
+      this.serverMoved = true;
+      return;
+    }
     if (!(await this.continuity.sameServer(writer))) return;
     const done = await this.parts.compactor.compact(writer.redis, covered, this.parts.known.live());
     if (done) this.parts.logger.log(`compacted the revocation log: ${done.snapshot} live revocation(s) re-written, ${done.removed} older entries removed`);
