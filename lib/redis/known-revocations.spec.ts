@@ -70,6 +70,17 @@ describe('KnownRevocations (what an instance re-publishes after a lost log)', ()
     expect(known.size).toBe(0);
   });
 
+  it('lists live entries by expiry to the second, those of one second in the order they were kept', () => {
+    const known = new KnownRevocations();
+    // NOW is a whole second: +1,900 and +1,100 share a second, +2,000 starts the next one.
+    const late = revocation({ type: 'sid', sid: 'late' }, 1_900);
+    const early = revocation({ type: 'sid', sid: 'early' }, 1_100);
+    const next = revocation({ type: 'sid', sid: 'next' }, 2_000);
+    const first = revocation({ type: 'sid', sid: 'first' }, 500);
+    known.add([next, late, early, first]);
+    expect(known.live(NOW)).toEqual([first, late, early, next]);
+  });
+
   describe('what is added is kept aside, and sorted in later', () => {
     /** `count` sid revocations, one batch, as a catch-up page brings them. */
     const page = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => revocation({ type: 'sid', sid: `${prefix}-${i}` }));

@@ -10,6 +10,24 @@ interface RealmKnown {
   notBefore: Revocation | undefined;
 }
 
+/**
+ * The revocations in order of expiry to the second, those of one second in the order given: in
+ * linear time (a bucket per second, then the seconds sorted). Sorting a million by their exact
+ * expiry held the event loop about 0.2 s more when a compaction asked for them.
+ */
+function byExpirySecond(revocations: readonly Revocation[]): Revocation[] {
+  const buckets = new Map<number, Revocation[]>();
+  for (const revocation of revocations) {
+    const second = Math.floor(revocation.expiresAt / 1000);
+    const bucket = buckets.get(second);
+    if (bucket === undefined) buckets.set(second, [revocation]);
+    else bucket.push(revocation);
+  }
+  const ordered: Revocation[] = [];
+  for (const second of [...buckets.keys()].sort((a, b) => a - b)) for (const revocation of buckets.get(second)!) ordered.push(revocation);
+  return ordered;
+}
+
 /** Revocations sorted in per event-loop turn in the background: about 10 ms of work. */
 const SLICE = 8_192;
 
@@ -67,7 +85,7 @@ export class KnownRevocations {
     setImmediate(step);
   }
 
-  /** Live entries, oldest expiry first (so a batch of them expires together). */
+  /** Live entries, oldest expiry first (to the second), so that a batch of them expires together. */
   live(now = Date.now()): Revocation[] {
     this.sortIn(Infinity);
     this.prune(now);
@@ -78,7 +96,7 @@ export class KnownRevocations {
       for (const watermarks of realm.subjects.values()) for (const revocation of watermarks.values()) live.push(revocation);
       if (realm.notBefore) live.push(realm.notBefore);
     }
-    return live.sort((a, b) => a.expiresAt - b.expiresAt);
+    return byExpirySecond(live);
   }
 
   /** Drops what expired from what is sorted in (what is not yet, at the next prune after it is). */
