@@ -58,11 +58,13 @@ export function isB64Token(value: string): boolean {
   return true;
 }
 
-/** The token of `Bearer <token>`, its characters checked; undefined when there is none. */
-export function bearerToken(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const candidate = bearerCandidate(value);
-  return candidate !== undefined && isB64Token(candidate) ? candidate : undefined;
+/**
+ * The token of `Bearer <token>` when `wellFormed` accepts its characters (by default RFC 6750's
+ * b64token); undefined when there is none.
+ */
+export function bearerToken(value: string | undefined, wellFormed: (candidate: string) => boolean = isB64Token): string | undefined {
+  const candidate = value === undefined ? undefined : bearerCandidate(value);
+  return candidate !== undefined && wellFormed(candidate) ? candidate : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { RevocationSubject } from '../revocation/revocation.interface.js';
 import { AccessTokenVerifierService } from '../tokens/access-token-verifier.service.js';
 import type { AccessTokenClaims } from '../tokens/access-token-claims.interface.js';
 import type { VerifiedAccessToken } from '../tokens/verified-token-cache.js';
-import { bearerCandidate, isB64Token, isDPoPScheme } from './bearer-credentials.js';
+import { bearerCandidate, bearerToken, isB64Token, isDPoPScheme } from './bearer-credentials.js';
 import type { GuardRefusal } from './guard-refusal.js';
 import { RevocationGuardBase } from './revocation-guard.base.js';
 
@@ -186,17 +186,11 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
    * brings the same token with every message, and scanning its ~1 KB each time was most of what
    * the guard cost per message.
    */
-  private isWellFormed(candidate: string): boolean {
-    return this.verifier.isCached(candidate) || isB64Token(candidate);
-  }
+  private readonly isWellFormed = (candidate: string): boolean => this.verifier.isCached(candidate) || isB64Token(candidate);
 
-  /**
-   * The token of a `Bearer <token>` value when it is well formed, else undefined: `bearerToken`,
-   * with the guard's own rule for what is well formed (isWellFormed).
-   */
+  /** The token of a `Bearer <token>` value when it is well formed (isWellFormed), else undefined. */
   private bearerValue(value: string | undefined): string | undefined {
-    const candidate = value === undefined ? undefined : bearerCandidate(value);
-    return candidate !== undefined && this.isWellFormed(candidate) ? candidate : undefined;
+    return bearerToken(value, this.isWellFormed);
   }
 
   /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */
