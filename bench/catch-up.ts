@@ -271,7 +271,7 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
   const [raw, compacted] = measures;
   const seconds = (measure: Measure | undefined) => (measure ? `${(measure.startupMs / 1000).toFixed(1)} s` : '?');
   const markdown = [
-    'A new instance starting on a log of many entries (`createRedisLogoutBackend` + `revocationBus.start()`, which resolves after its first',
+    'A new instance starting on a log of many entries (`createRedisLogoutBackend`, then `RevocationService.onApplicationBootstrap()`, which resolves after its first',
     'complete read: Nest does not listen before, see README "Metrics and health"), each revocation applied by the module\'s',
     '`RevocationService` (store, telemetry without an SDK, one `onLogout` listener). One private redis-server on loopback, the log written beforehand (one revocation per entry), compaction held off.',
     'Live revocations are spread through the history; the others have expired, and the reader passes over an entry whose revocations',
