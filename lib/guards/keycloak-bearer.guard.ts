@@ -1,6 +1,5 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import type { ContextKind } from '../contexts/context-kind.js';
-import { carrierOf } from '../contexts/credential-carrier.js';
 import { connectionParamsOf, graphqlContextOf, graphqlRequestOf } from '../contexts/graphql-context.js';
 import { headerValue, type HeaderBag } from '../contexts/header-bag.js';
 import { rpcHeader } from '../contexts/rpc-metadata.js';
@@ -25,7 +24,11 @@ function usesDPoPScheme(request: { headers: HeaderBag } | undefined): boolean {
   return typeof header === 'string' && isDPoPScheme(header);
 }
 
-/** Calls the bearer guard has let through carry the verified claims here. */
+/**
+ * Calls the bearer guard has let through carry the verified claims here. On Express the name is
+ * an accessor of the app's request prototype over a WeakMap, so the request does not grow
+ * (lib/contexts/request-credentials.ts); elsewhere it is a property of the carrier.
+ */
 export interface RequestWithAccessToken {
   accessTokenClaims?: AccessTokenClaims;
 }
@@ -94,7 +97,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
       throw this.refusal(401, 'invalid_token', `access token has been revoked (${reason})`, `revoked_${reason}`, INVALID_TOKEN_CHALLENGE);
     }
     this.assertAllowed(context, verified.claims);
-    carrierOf(context, kind).accessTokenClaims = verified.claims;
+    this.leave(context, kind, 'accessTokenClaims', verified.claims);
     return verified.subject;
   }
 

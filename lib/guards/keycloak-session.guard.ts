@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import type { ContextKind } from '../contexts/context-kind.js';
-import { carrierOf } from '../contexts/credential-carrier.js';
 import { graphqlContextOf, graphqlRequestOf } from '../contexts/graphql-context.js';
 import { wsClientOf } from '../contexts/ws-client.js';
 import { handshakeOf } from '../contexts/ws-handshake.js';
@@ -64,7 +63,7 @@ export class KeycloakSessionGuard extends RevocationGuardBase {
       throw this.refusal(401, 'login_required', `session has been logged out (${reason})`, `revoked_${reason}`);
     }
     this.assertAllowed(context, accessTokenClaims(data.accessToken));
-    carrierOf(context).keycloakSession = data;
+    this.leave(context, kind, 'keycloakSession', data);
     return subject;
   }
 

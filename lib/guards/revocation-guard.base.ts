@@ -1,9 +1,11 @@
 import { Inject, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { contextKindOf, type ContextKind } from '../contexts/context-kind.js';
+import { carrierOf, type CredentialCarrier } from '../contexts/credential-carrier.js';
 import { handshakeContext } from '../contexts/handshake-context.js';
 import { nativeRefusal, refusalPayload } from '../contexts/native-refusal.js';
 import { closeSocket } from '../contexts/socket-closing.js';
+import { equipExpressRequests, leaveCredential, type CredentialSlot } from '../contexts/request-credentials.js';
 import { rememberHandshake } from '../contexts/ws-handshake.js';
 import { KeycloakLogoutError } from '../errors/keycloak-logout.error.js';
 import { checkAccess, type AccessRefusal, type AccessRequirements } from '../authorization/access-check.js';
@@ -41,6 +43,8 @@ export abstract class RevocationGuardBase implements CanActivate {
   /** Which guard refuses, for the refusal log. */
   protected readonly channel: RefusalChannel = 'bearer-guard';
   private readonly routes = new RouteRulesCache((handler, owner) => this.readRouteRules(handler, owner));
+  /** Whether the app's Express requests were given their credential accessors (see leave). */
+  private requestsEquipped = false;
 
   /**
    * Checks the credentials of the call, throws a `GuardRefusal` when they do not hold, and
@@ -123,6 +127,19 @@ export abstract class RevocationGuardBase implements CanActivate {
    * `@Roles()` / `@Scopes()` of the route, checked against the claims of an authenticated
    * token: 403 when they are not met, with a body that names no claim value.
    */
+  /**
+   * Leaves what `@CurrentToken()` / `@CurrentSession()` read on the admitted call's carrier;
+   * on Express, beside the request (lib/contexts/request-credentials.ts), which is equipped for
+   * that at the first call.
+   */
+  protected leave<Slot extends CredentialSlot>(context: ExecutionContext, kind: ContextKind, slot: Slot, value: CredentialCarrier[Slot]): void {
+    if (!this.requestsEquipped) {
+      equipExpressRequests(this.adapterHost);
+      this.requestsEquipped = true;
+    }
+    leaveCredential(carrierOf(context, kind), slot, value);
+  }
+
   protected assertAllowed(context: ExecutionContext, claims: Record<string, unknown> | undefined): void {
     const { restricted, requirements } = this.routeRules(context);
     if (!restricted) return;

@@ -48,6 +48,20 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
       expect(await response.json()).toEqual({ sub: 'alice', sid: 'kc-a', client: CLIENT });
     });
 
+    it('the claims read the same through @CurrentToken() and req.accessTokenClaims; on Express the request does not grow for them', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'rhea', sid: `carrier-${adapter}` });
+      for (let call = 0; call < 2; call++) {
+        const response = await fetch(`${test.url}/api/me/request`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { decorator: string; request: string; ownProperty: boolean };
+        expect(body).toMatchObject({ decorator: 'rhea', request: 'rhea' });
+        // Express: kept beside the request (lib/contexts/request-credentials.ts); Fastify: on it.
+        expect(body.ownProperty).toBe(adapter === 'fastify');
+      }
+      // The next request without a token sees no claims of the previous one.
+      expect((await fetch(`${test.url}/api/me/request`)).status).toBe(401);
+    });
+
     it('no Authorization header: 401 invalid_request', async () => {
       await expectRefused(await me({}), 401, 'invalid_request', /missing bearer token/);
     });
@@ -197,6 +211,15 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
       test.sessions.set(`bad-${adapter}`, { keycloak: { sub: 42, issuedAt: 'today' } });
       expect((await page(`empty-${adapter}`)).status).toBe(401);
       expect((await page(`bad-${adapter}`)).status).toBe(401);
+    });
+
+    it('the login record reads the same through @CurrentSession() and req.keycloakSession; on Express the request does not grow for it', async () => {
+      test.sessions.set(`carrier-${adapter}`, { keycloak: { sub: 'rhea', sid: `kc-carrier-${adapter}`, issuedAt: nowSeconds() } });
+      const response = await fetch(`${test.url}/api/page/request`, { headers: { 'x-test-session': `carrier-${adapter}` } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { decorator: string; request: string; ownProperty: boolean };
+      expect(body).toMatchObject({ decorator: `kc-carrier-${adapter}`, request: `kc-carrier-${adapter}` });
+      expect(body.ownProperty).toBe(adapter === 'fastify');
     });
 
     it('a subject watermark ends older sessions of the user but not a later one', async () => {

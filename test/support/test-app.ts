@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, UseGuards, type DynamicModule, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Controller, Get, Module, Req, UseGuards, type DynamicModule, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -11,6 +11,7 @@ import {
   Public,
   type AccessTokenClaims,
   type KeycloakSessionData,
+  type RequestWithAccessToken,
 } from '../../lib/index.js';
 
 export type AdapterName = 'express' | 'fastify';
@@ -24,10 +25,23 @@ export class TestApiController {
     return { sub: token.sub, sid: token.sid, client: token.azp };
   }
 
+  /** Where a handler finds the claims: the decorator, `req.accessTokenClaims`, and whether the request grew for it. */
+  @Get('me/request')
+  @UseGuards(KeycloakBearerGuard)
+  meOnRequest(@CurrentToken() token: AccessTokenClaims, @Req() request: RequestWithAccessToken) {
+    return { decorator: token.sub, request: request.accessTokenClaims?.sub, ownProperty: Object.hasOwn(request, 'accessTokenClaims') };
+  }
+
   @Get('page')
   @UseGuards(KeycloakSessionGuard)
   page(@CurrentSession() session: KeycloakSessionData) {
     return { sub: session.sub, sid: session.sid };
+  }
+
+  @Get('page/request')
+  @UseGuards(KeycloakSessionGuard)
+  pageOnRequest(@CurrentSession() session: KeycloakSessionData, @Req() request: { keycloakSession?: KeycloakSessionData }) {
+    return { decorator: session.sid, request: request.keycloakSession?.sid, ownProperty: Object.hasOwn(request, 'keycloakSession') };
   }
 
   @Get('public')
