@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, describeMachine, goalsTable, loadReports, newReport, saveReport, scriptReport, writeResultsMarkdown } from './support/report.js';
 
-const BENCHMARKS = ['guard-cost', 'context-guard-cost', 'backchannel', 'revocation-scale', 'admin', 'soak'];
+const BENCHMARKS = ['guard-cost', 'context-guard-cost', 'guard-instructions', 'backchannel', 'revocation-scale', 'admin', 'soak'];
 const passOn = process.argv.slice(2);
 const ROOT = `${resolve(BENCH_DIR, '..')}/`;
 

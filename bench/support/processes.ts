@@ -48,20 +48,32 @@ export class ChildServer {
     });
   }
 
-  /** `script` is relative to bench/dist/bench/servers, e.g. `nest-app.js`; `env` is added to the server's environment. */
-  static start(name: string, script: string, config: unknown, execArgv: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
+  /**
+   * `script` is relative to bench/dist/bench/servers, e.g. `nest-app.js`; `env` is added to the
+   * server's environment. `launcher` runs Node under another program (valgrind, say): Node's
+   * path and flags follow the launcher's own arguments.
+   */
+  static start(
+    name: string,
+    script: string,
+    config: unknown,
+    execArgv: string[] = [],
+    env: Record<string, string> = {},
+    launcher?: { command: string; args: string[]; startSeconds: number },
+  ): Promise<ChildServer> {
     const path = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
     const child = fork(path, [], {
       env: { ...process.env, ...env, BENCH_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
-      execArgv,
+      ...(launcher === undefined ? { execArgv } : { execPath: launcher.command, execArgv: [...launcher.args, process.execPath, ...execArgv] }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     running.add(child);
+    const startSeconds = launcher?.startSeconds ?? 60;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`${name} did not start within 60 s`));
-      }, 60_000);
+        reject(new Error(`${name} did not start within ${startSeconds} s`));
+      }, startSeconds * 1000);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`${name} exited during startup (code ${code})`));
