@@ -68,6 +68,9 @@ describe('request credentials', () => {
     expect(equipExpressRequests(hostOf(new FastifyAdapter()))).toBeNull();
     expect(equipExpressRequests(hostOf(undefined))).toBeNull();
     expect(equipExpressRequests(undefined)).toBeNull();
+    // What a host holds in an app without an HTTP server, or one set up by hand.
+    expect(equipExpressRequests({ httpAdapter: null } as unknown as HttpAdapterHost)).toBeNull();
+    expect(equipExpressRequests({ httpAdapter: {} } as unknown as HttpAdapterHost)).toBeNull();
     for (const carrier of [{}, Object.create(null) as object] as CredentialCarrier[]) {
       leaveCredential(carrier, 'accessTokenClaims', claims('erin'));
       expect(Object.hasOwn(carrier, 'accessTokenClaims')).toBe(true);

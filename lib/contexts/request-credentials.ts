@@ -31,8 +31,9 @@ const equipped = new WeakSet<object>();
  * requests keep their shape when a property is added) or the slots are taken already.
  */
 export function equipExpressRequests(adapterHost: HttpAdapterHost | undefined): object | null {
-  const adapter = adapterHost?.httpAdapter;
-  if (adapter === undefined || adapter.getType() !== 'express') return null;
+  // An app without an HTTP server (a microservice, an application context) has no adapter.
+  const adapter = adapterHost?.httpAdapter as HttpAdapterHost['httpAdapter'] | null | undefined;
+  if (adapter === undefined || adapter === null || typeof adapter.getType !== 'function' || adapter.getType() !== 'express') return null;
   const prototype = adapter.getInstance<{ request?: unknown } | undefined>()?.request;
   if (typeof prototype !== 'object' || prototype === null) return null;
   if (equipped.has(prototype)) return prototype;
