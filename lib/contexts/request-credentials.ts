@@ -22,7 +22,7 @@ const equipped = new WeakSet<object>();
  * `app.handle`), and V8 (Node 20) keeps no transition for a property added to an object after
  * such a swap: each `req.accessTokenClaims = …` built a new hidden class, about 12,000
  * instructions per request under callgrind, more than the rest of the bearer guard
- * (bench/RESULTS.md, section 1). So for Express the guards keep what they leave in a WeakMap
+ * (bench/RESULTS.md, sections 1 and 11). So for Express the guards keep what they leave in a WeakMap
  * beside the request, and the app's request prototype (`app.request`, Express's place for
  * additions to `req`) gets an accessor per slot that reads and writes it: `req.accessTokenClaims`
  * and `req.keycloakSession` read as before, and no request object grows.
