@@ -17,7 +17,9 @@ const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
 /**
  * `Authorization: DPoP …` (RFC 9449 §7.1): the token is bound to a key whose proof this guard
- * does not check, so it is refused with its own reason instead of "missing bearer token".
+ * does not check, so a call that brings no bearer token but this is refused with its own reason
+ * instead of "missing bearer token". A bearer token found elsewhere (an `extractToken` override,
+ * GraphQL `connectionParams`) is verified as any other.
  */
 function usesDPoPScheme(request: { headers: HeaderBag } | undefined): boolean {
   const header = request?.headers.authorization;
@@ -61,11 +63,15 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
    * a promise when the token must be verified first.
    */
   protected authenticate(context: ExecutionContext, kind: ContextKind): RevocationSubject | Promise<RevocationSubject> {
-    if (usesDPoPScheme(this.httpRequestOf(context, kind))) {
-      throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only', 'dpop_unsupported', 'Bearer');
-    }
     const token = this.tokenOf(context, kind);
-    if (token === undefined) throw this.missingToken();
+    if (token === undefined) {
+      // Looked at only when no bearer token was found: on Express every read of the request goes
+      // through V8's runtime (request-credentials.ts), and a found token needs no second read.
+      if (usesDPoPScheme(this.httpRequestOf(context, kind))) {
+        throw this.refusal(401, 'invalid_request', 'the DPoP authorization scheme is not supported: this API accepts bearer tokens only', 'dpop_unsupported', 'Bearer');
+      }
+      throw this.missingToken();
+    }
     let verified: VerifiedAccessToken | undefined;
     try {
       // A hit is a token that passed verification, so its characters need no second look.

@@ -371,6 +371,22 @@ describe('KeycloakBearerGuard hot path', () => {
     expect(refusals.counts()).toMatchObject({ 'bearer-guard:revoked_sid': 1 });
   });
 
+  it('GraphQL: a bearer token in connectionParams is verified even when the HTTP request says DPoP; with no bearer token anywhere, DPoP is the reason', async () => {
+    const { bearer, refusals } = await setup();
+    const withToken = { connectionParams: { authorization: 'Bearer bob-token' }, req: { headers: { authorization: 'DPoP alice-token' } } };
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const admitted = new ExecutionContextHost([{}, {}, withToken, {}], Routes, Routes.prototype.guarded);
+    admitted.setType('graphql');
+    expect(await bearer.canActivate(admitted)).toBe(true);
+    expect((withToken as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('bob-token'));
+    const without = { req: { headers: { authorization: 'DPoP alice-token' } } };
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const refused = new ExecutionContextHost([{}, {}, without, {}], Routes, Routes.prototype.guarded);
+    refused.setType('graphql');
+    await expect(Promise.resolve(bearer.canActivate(refused))).rejects.toBeDefined();
+    expect(refusals.counts()).toEqual({ 'bearer-guard:dpop_unsupported': 1 });
+  });
+
   it('over WebSocket and GraphQL, a malformed source still falls through to the next one', async () => {
     const { bearer } = await setup();
     const client = { handshake: { headers: { authorization: 'Bearer alice-token' }, auth: { token: 'bad$token' } } };
