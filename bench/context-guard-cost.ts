@@ -19,12 +19,12 @@ import { buildLibraryAt } from './support/baseline-build.js';
 import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
 import { contextGuardBreakdown, GUARD_CONTEXTS, type GuardContext } from './support/in-process.js';
 import { load } from './support/load.js';
-import { Callgrind } from './support/callgrind.js';
+import { Callgrind, programInstructions } from './support/callgrind.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
 import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
 import { openSocket, socketLoad, type BenchSocket, type SocketAdapterName } from './support/socket-load.js';
-import { median, num, percentile, ratio, roundOrder, sleep } from './support/stats.js';
+import { median, medianWithMiddleHalf, num, percentile, ratio, roundOrder, sleep } from './support/stats.js';
 
 const quick = isQuick();
 /**
@@ -199,7 +199,7 @@ try {
       systemPerOp: (after.cpu.system - before.cpu.system) / operations,
       cores: coresUsed(before, after),
       generatorCores: result.generatorCores,
-      ...(count === undefined ? {} : { program: (count.total - count.collector - count.compiler) / operations, collector: count.collector / operations }),
+      ...(count === undefined ? {} : { program: programInstructions(count) / operations, collector: count.collector / operations }),
     };
   }
 
@@ -244,7 +244,7 @@ try {
     const addedCpuSpread = (target: Target, a: Operation, b: Operation) => {
       const other = samplesOf(target, b);
       const differences = samplesOf(target, a).map((sample, i) => sample.cpuPerOp - other[i]!.cpuPerOp);
-      return `${num(median(differences), 1)} (${num(percentile(differences, 25), 1)} to ${num(percentile(differences, 75), 1)})`;
+      return medianWithMiddleHalf(differences, 1);
     };
 
     /**
@@ -442,7 +442,7 @@ function saveInstructionsReport(measured: Array<{ target: Target; samples: Recor
     const perRound = (operation: Operation) => median(program('open').map((open, i) => open / program(operation)[i]!));
     const added = (operation: Operation) => {
       const differences = program(operation).map((count, i) => count - program('open')[i]!);
-      return `${num(median(differences))} (${num(percentile(differences, 25))} to ${num(percentile(differences, 75))})`;
+      return medianWithMiddleHalf(differences);
     };
     const guarded = perRound('guarded');
     goals.push({

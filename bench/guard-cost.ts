@@ -16,7 +16,7 @@ import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.
 import { redisModeUnavailable, startRedis } from './support/redis.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
 import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
-import { median, num, percentile, ratio, roundOrder } from './support/stats.js';
+import { median, medianWithMiddleHalf, num, ratio, roundOrder } from './support/stats.js';
 
 const quick = isQuick();
 const ROUNDS = roundsOf(8);
@@ -214,7 +214,7 @@ try {
   const addedCpu = (label: string, route: Route, base: Route) => {
     const { samples } = entries.get(label)!;
     const differences = samples[route].map((sample, i) => sample.cpuPerRequest - samples[base][i]!.cpuPerRequest);
-    return `${num(median(differences), 1)} (${num(percentile(differences, 25), 1)} to ${num(percentile(differences, 75), 1)})`;
+    return medianWithMiddleHalf(differences, 1);
   };
   const memoryApps = apps.filter((app) => app.mode === 'memory' && !app.cold);
   const splitRoutes = memoryApps[0]!.routes.filter((route) => route !== 'open');

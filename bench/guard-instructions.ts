@@ -8,13 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
-import { Callgrind } from './support/callgrind.js';
+import { Callgrind, programInstructions } from './support/callgrind.js';
 import { GOAL, OTHER_REVOCATIONS, TOKENS } from './support/guard-bench-settings.js';
 import { load } from './support/load.js';
 import { ChildServer, stopAll } from './support/processes.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
 import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
-import { median, num, percentile, ratio, roundOrder } from './support/stats.js';
+import { median, medianWithMiddleHalf, num, ratio, roundOrder } from './support/stats.js';
 
 const quick = isQuick();
 const ROUNDS = roundsOf(5);
@@ -53,7 +53,7 @@ try {
     const result = await load({ url: `${server.url}/api/${route}`, rotate: { header: { name: 'authorization', values: headerValues } }, connections: CONNECTIONS, amount: requests });
     const count = callgrind.instructions(server.pid!);
     if (result.ok !== requests) throw new Error(`/api/${route}: ${result.ok} of ${requests} answered 200 (${result.non2xx} non-2xx, ${result.errors} errors)`);
-    return { total: count.total / requests, collector: count.collector / requests, program: (count.total - count.collector - count.compiler) / requests };
+    return { total: count.total / requests, collector: count.collector / requests, program: programInstructions(count) / requests };
   }
 
   const results = new Map<Adapter, Record<Route, PerRequest[]>>();
@@ -83,7 +83,7 @@ try {
   const perRound = (counts: Record<Route, PerRequest[]>, route: Route, part: keyof PerRequest = 'program') => counts.open.map((open, i) => open[part] / counts[route][i]![part]);
   const added = (counts: Record<Route, PerRequest[]>, route: Route) => {
     const differences = counts[route].map((count, i) => count.program - counts.open[i]!.program);
-    return `${num(median(differences))} (${num(percentile(differences, 25))} to ${num(percentile(differences, 75))})`;
+    return medianWithMiddleHalf(differences);
   };
   const goals: Goal[] = [];
   const rows: string[] = [];

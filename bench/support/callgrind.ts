@@ -11,6 +11,11 @@ export interface InstructionCount {
   compiler: number;
 }
 
+/** Instructions outside V8's garbage collector and compilers: the program's own work. */
+export function programInstructions(count: InstructionCount): number {
+  return count.total - count.collector - count.compiler;
+}
+
 /**
  * V8's garbage collector, by the names of its C++ functions: the scavenger, marking (incremental
  * and concurrent), compaction, sweeping and their visitors. The write barrier is left out: it runs

@@ -12,6 +12,11 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** "median (first quartile to third quartile)": a run's typical value with the middle half of its spread. */
+export function medianWithMiddleHalf(values: number[], digits = 0): string {
+  return `${num(median(values), digits)} (${num(percentile(values, 25), digits)} to ${num(percentile(values, 75), digits)})`;
+}
+
 export function min(values: number[]): number {
   return Math.min(...values);
 }

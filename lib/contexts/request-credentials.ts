@@ -55,13 +55,16 @@ export function equipExpressRequests(adapterHost: HttpAdapterHost | undefined): 
   return prototype;
 }
 
+/** Whether the carrier's slots are kept beside it: its prototype was equipped. */
+const keptBeside = (carrier: CredentialCarrier): boolean => equipped.has(Object.getPrototypeOf(carrier) as object);
+
 /** Leaves `value` in the carrier's slot: beside it when its prototype was equipped, else on it. */
 export function leaveCredential<Slot extends CredentialSlot>(carrier: CredentialCarrier, slot: Slot, value: CredentialCarrier[Slot]): void {
-  if (equipped.has(Object.getPrototypeOf(carrier) as object)) (stored[slot] as WeakMap<object, unknown>).set(carrier, value);
+  if (keptBeside(carrier)) (stored[slot] as WeakMap<object, unknown>).set(carrier, value);
   else carrier[slot] = value;
 }
 
 /** What a guard left in the carrier's slot, wherever it was kept. */
 export function credentialOf<Slot extends CredentialSlot>(carrier: CredentialCarrier, slot: Slot): CredentialCarrier[Slot] {
-  return equipped.has(Object.getPrototypeOf(carrier) as object) ? stored[slot].get(carrier) : carrier[slot];
+  return keptBeside(carrier) ? stored[slot].get(carrier) : carrier[slot];
 }

@@ -124,10 +124,6 @@ export abstract class RevocationGuardBase implements CanActivate {
   }
 
   /**
-   * `@Roles()` / `@Scopes()` of the route, checked against the claims of an authenticated
-   * token: 403 when they are not met, with a body that names no claim value.
-   */
-  /**
    * Leaves what `@CurrentToken()` / `@CurrentSession()` read on the admitted call's carrier;
    * on Express, beside the request (lib/contexts/request-credentials.ts), which is equipped for
    * that at the first call.
@@ -140,6 +136,10 @@ export abstract class RevocationGuardBase implements CanActivate {
     leaveCredential(carrierOf(context, kind), slot, value);
   }
 
+  /**
+   * `@Roles()` / `@Scopes()` of the route, checked against the claims of an authenticated
+   * token: 403 when they are not met, with a body that names no claim value.
+   */
   protected assertAllowed(context: ExecutionContext, claims: Record<string, unknown> | undefined): void {
     const { restricted, requirements } = this.routeRules(context);
     if (!restricted) return;

@@ -34,7 +34,8 @@ export interface Compaction {
  * (a new instance from the start, one that was away) meets the snapshot further on, so what the
  * trim removed still reaches it; an instance that has read past S passes the snapshot over
  * (log-entries-page.ts), and instances of an earlier version read its entries as ordinary
- * batches. An instance that stops half-way leaves a snapshot without a trim: duplicates, harmless. One instance compacts at a time (a lock key, SET NX PX), at most once per period,
+ * batches. An instance that stops half-way leaves a snapshot without a trim: duplicates,
+ * harmless. One instance compacts at a time (a lock key, SET NX PX), at most once per period,
  * and only when the log holds at least as many entries as there are live revocations (and at
  * least MIN_ENTRIES): each compaction rewrites every live revocation, so waiting until as many
  * entries have come since keeps its cost proportional to the logouts, and a start-up reads at
