@@ -44,6 +44,7 @@ import { quietLogger } from '../test/support/redis-test-helpers.js';
 import type { InstanceRun } from './catch-up-instance.js';
 import { describeMachine, newReport, saveReport, type Goal } from './support/report.js';
 import { median } from './support/stats.js';
+import { speedYardstickMs } from './support/yardstick.js';
 import { waitFor } from '../test/support/wait-for.js';
 
 const LOGOUTS = Number(process.env.LOGOUTS ?? 1_000_000);
@@ -235,6 +236,8 @@ async function compactByAnInstance(admin: RedisClientType, url: string, stream: 
 }
 
 const machine = describeMachine();
+/** This machine's speed in this run (support/yardstick.ts), measured before any Redis or instance runs. */
+const yardstickMs = Math.round(speedYardstickMs());
 
 const n = (value: number) => value.toLocaleString('en-US');
 
@@ -264,7 +267,7 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
       measured:
         worst === undefined
           ? 'not measured (SIZES without 1,000,000)'
-          : `${million.map((c) => `${(c.startupMs / 1000).toFixed(1)} s with ${c.live === c.entries ? 'every entry live' : `${c.live.toLocaleString('en-US')} live`}`).join(', ')} (load average at start ${machine.loadAverage.toFixed(1)} on ${machine.cpus} cores)`,
+          : `${million.map((c) => `${(c.startupMs / 1000).toFixed(1)} s with ${c.live === c.entries ? 'every entry live' : `${c.live.toLocaleString('en-US')} live`}`).join(', ')} (load average at start ${machine.loadAverage.toFixed(1)} on ${machine.cpus} cores; speed yardstick ${yardstickMs} ms)`,
       met: worst === undefined ? null : worst <= CATCH_UP_GOAL_MS,
     },
   ];
@@ -278,6 +281,10 @@ function catchUpReport(catchUps: CatchUp[], measures: Measure[], times: { compac
     'have all expired without parsing it.',
     '',
     ...catchUpTable(catchUps),
+    '',
+    `Speed yardstick of this run: ${yardstickMs} ms (\`bench/support/yardstick.ts\`: JSON.parse of 100,000 revocation batches into a Map, in the bench`,
+    "process before anything starts). Machines of one kind differ two- or threefold between runs, so start-ups of two runs compare",
+    "only beside their yardsticks; Redis' CPU for the same log, whose code does not change with the library, tells the same.",
     '',
     `The same history of ${LOGOUTS.toLocaleString('en-US')} logouts (${ACTIVE.toLocaleString('en-US')} live), uncompacted, compacted by a starting instance, and trimmed by expiry:`,
     '',
@@ -310,6 +317,7 @@ async function main(): Promise<void> {
   const header = `${'log'.padEnd(28)}${'entries'.padStart(10)}${'stream'.padStart(12)}${'Redis'.padStart(12)}${'start-up'.padStart(12)}${'read'.padStart(12)}`;
   try {
     console.log(`catch-up of a new instance on an uncompacted log (goal: 1,000,000 entries applied in ≤ ${CATCH_UP_GOAL_MS} ms)`);
+    console.log(`speed yardstick of this machine: ${yardstickMs} ms (bench/support/yardstick.ts)`);
     const baselineRoot = baselineCheckout();
     if (baselineRoot) console.log(`baseline: ${baselineRoot}, alternating with this checkout, ${ROUNDS} rounds each`);
     const theirs = (name: string) => (baselineRoot ? name.padStart(12) : '');

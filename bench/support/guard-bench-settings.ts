@@ -10,8 +10,20 @@ export const SECONDS = quick ? 2 : 3;
 export const WARMUP_SECONDS = quick ? 1 : 3;
 /** Connections of the load generator, each with one request in flight. */
 export const CONNECTIONS = 50;
-/** Keycloak-shaped access tokens of distinct sessions, rotated over the requests. */
-export const TOKENS = 2000;
+/**
+ * Keycloak-shaped access tokens of distinct sessions, rotated over the requests: 2,000, what the
+ * goal is judged on. `TOKENS=<n>` in the environment changes it for a diagnosis: with a single
+ * token the guard's data stays in the CPU's caches, which shows what the working set of many
+ * sessions adds (bench/RESULTS.md section 1 names the count it ran with).
+ */
+export const TOKENS = tokenCount(process.env.TOKENS);
+
+function tokenCount(asked: string | undefined): number {
+  if (asked === undefined || asked === '') return 2000;
+  const count = Number(asked);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`TOKENS must be a positive integer, got ${asked}`);
+  return count;
+}
 /** Sessions revoked in each app beforehand: a realistic, non-empty revocation view. */
 export const OTHER_REVOCATIONS = 10_000;
 /** Guarded ≥ this × unguarded (issue 16). */

@@ -168,6 +168,7 @@ export function writeResultsMarkdown(): void {
     'Add `-- --quick` to any of them for a short smoke run (fewer, shorter rounds; figures not meaningful). `ROUNDS=16 npm run',
     'bench:guard-cost` (or `bench:context-guard-cost`) runs more rounds, which narrows a median that the noise of a shared',
     'machine moves; both pin their servers to one core and the load generator to another (`-- --no-pin` to share them).',
+    '`TOKENS=1` runs them with one token instead of 2,000, a diagnosis of what the working set of many sessions costs.',
     '',
   ].join('\n');
   writeFileSync(RESULTS_MD, text);
