@@ -7,7 +7,7 @@ import type { SessionRecord } from '../registry/session-record.interface.js';
 import { KeycloakLogoutTelemetry } from '../telemetry/keycloak-logout-telemetry.js';
 import type { LogoutEvent } from './logout-event.interface.js';
 import { LocalRevocationBus } from './revocation-bus.js';
-import { newRevocationMemo } from './revocation-memo.js';
+import { newRevocationMemo, type RevocationMemo } from './revocation-memo.js';
 import { RevocationStore } from './revocation-store.js';
 import type { SubjectRevocation } from './revocation.interface.js';
 import { RevocationService } from './revocation.service.js';
@@ -251,6 +251,34 @@ describe('RevocationService', () => {
       expect(service.revocationReason(aging, memo)).toBeUndefined();
       vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 20_000);
       expect(service.revocationReason(aging, memo)).toBe('horizon');
+    });
+
+    it('a memo written before it carried the horizon (an app\'s own `{ notRevokedAt }`) is checked in full once, then kept', () => {
+      const { service, store } = setup({ revocationTtl: 600 });
+      const memo: RevocationMemo = { notRevokedAt: 0 };
+      const check = vi.spyOn(store, 'check');
+      const aging = { sub: 'gina', iat: nowSeconds() - 590 };
+      expect(service.revocationReason(aging, memo)).toBeUndefined();
+      memo.horizonEnd = undefined;
+      expect(service.revocationReason(aging, memo)).toBeUndefined();
+      expect(check).toHaveBeenCalledTimes(2);
+      expect(memo.horizonEnd).toBe(aging.iat + 600);
+      vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 20_000);
+      expect(service.revocationReason(aging, memo)).toBe('horizon');
+      expect(check).toHaveBeenCalledTimes(2);
+    });
+
+    it('a subject without iat has no horizon, memo or not; one issued before the epoch by more than the lifetime is beyond it', () => {
+      const { service } = setup({ revocationTtl: 600 });
+      const memo = newRevocationMemo();
+      expect(service.revocationReason({ sub: 'hal' }, memo)).toBeUndefined();
+      vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 10 * 365 * 86_400_000);
+      expect(service.revocationReason({ sub: 'hal' }, memo)).toBeUndefined();
+      // iat + revocationTtl below zero must not read as "no iat" (the -1 of the memo). A realm
+      // with no revocation yet has no not-before to refuse it first.
+      const ancient = { sub: 'ivy', iat: -1_000, issuer: 'https://keycloak.example/realms/quiet' };
+      expect(service.revocationReason(ancient, newRevocationMemo())).toBe('horizon');
+      expect(service.revocationReason(ancient)).toBe('horizon');
     });
 
     it('versions never repeat across stores, so a memo of one module never answers for another', () => {

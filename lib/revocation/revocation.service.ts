@@ -131,14 +131,17 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
    */
   revocationReason(subject: RevocationSubject, memo?: RevocationMemo): RevocationReason | undefined {
     const version = this.store.version;
-    if (memo === undefined || memo.notRevokedAt !== version) {
-      const reason = this.store.check(subject);
-      if (reason !== undefined) return reason;
-      if (memo !== undefined) memo.notRevokedAt = version;
+    // Nothing applied since the subject was last found not revoked: only the clock can have moved.
+    if (memo !== undefined && memo.notRevokedAt === version && memo.horizonEnd !== undefined) return beyondHorizon(memo.horizonEnd);
+    const reason = this.store.check(subject);
+    if (reason !== undefined) return reason;
+    // Clamped: only a subject without `iat` has no horizon, never one whose sum came out negative.
+    const horizonEnd = subject.iat === undefined ? -1 : Math.max(0, subject.iat + this.options.revocationTtl);
+    if (memo !== undefined) {
+      memo.notRevokedAt = version;
+      memo.horizonEnd = horizonEnd;
     }
-    // Older than the revocation horizon: a revocation of it may already be forgotten.
-    if (subject.iat !== undefined && subject.iat * 1000 < Date.now() - this.options.revocationTtl * 1000) return 'horizon';
-    return undefined;
+    return beyondHorizon(horizonEnd);
   }
 
   /** The current client not-before (epoch seconds, 0 when none) of the primary realm. */
@@ -249,4 +252,12 @@ export class RevocationService implements OnApplicationBootstrap, OnApplicationS
         return [];
     }
   }
+}
+
+/**
+ * 'horizon' once the clock is past `horizonEnd` (epoch seconds; -1: no `iat`, no horizon): a
+ * token older than `revocationTtl` may have been revoked by a logout already forgotten.
+ */
+function beyondHorizon(horizonEnd: number): RevocationReason | undefined {
+  return horizonEnd >= 0 && horizonEnd * 1000 < Date.now() ? 'horizon' : undefined;
 }
