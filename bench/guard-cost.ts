@@ -10,7 +10,7 @@ import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { LIBRARY_AREA, profileDiffMarkdown, profileMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { guardBreakdown } from './support/in-process.js';
-import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
+import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, ROUND_WARMUP_SECONDS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
 import { load, type LoadResult } from './support/load.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
 import { redisModeUnavailable, startRedis } from './support/redis.js';
@@ -151,7 +151,9 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const app of roundOrder(apps, round)) {
       const entry = entries.get(app.label)!;
-      for (const route of roundOrder(app.routes, round)) {
+      const order = roundOrder(app.routes, round);
+      await measure(app, order[0]!, ROUND_WARMUP_SECONDS);
+      for (const route of order) {
         const sample = await measure(app, route, SECONDS);
         entry.samples[route].push(sample);
         console.log(`round ${round + 1}/${ROUNDS} ${app.label} /api/${route}: ${num(sample.rps)} req/s (p99 ${sample.p99} ms, ${num(sample.cpuPerRequest, 1)} µs CPU/request, server ${sample.cores.toFixed(2)} cores, generator ${sample.generatorCores.toFixed(2)} cores)`);
@@ -277,7 +279,8 @@ try {
     `Same app, same requests: \`GET /api/open\` (no guard) and \`GET /api/guarded\` (\`@UseGuards(KeycloakBearerGuard)\`), both returning \`{"ok":true}\`;`,
     `every request carries \`Authorization: Bearer\` with one of ${TOKENS} Keycloak-shaped access tokens (distinct \`sid\`/\`sub\`, RS256), rotated;`,
     `${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${CONNECTIONS} connections, ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up,`,
-    `${ROUNDS} rounds, apps and routes alternated; the ratio is the median of per-round guarded ÷ open ratios (adjacent measurements).`,
+    `${ROUNDS} rounds, apps and routes alternated, each app loaded ${ROUND_WARMUP_SECONDS} s unmeasured at its turn in a round (an idle server comes back slower);`,
+    'the ratio is the median of per-round guarded ÷ open ratios (adjacent measurements).',
     'Every guarded request must answer 200 (a token refused would fail the run).',
     `Cores: ${describeCorePlan(cores)}.`,
     '',

@@ -8,6 +8,13 @@ const quick = isQuick();
 /** Seconds per measurement, and of warm-up per target before the rounds. */
 export const SECONDS = quick ? 2 : 3;
 export const WARMUP_SECONDS = quick ? 1 : 3;
+/**
+ * Seconds of load, not measured, that a server gets at its turn in each round before its first
+ * measurement. A server left idle while the others were measured came back slower for its first
+ * 3 s: in 10 rounds (section 1, before this), the first route measured was 15-25% slower than
+ * the same route later in the round, more than the guard costs.
+ */
+export const ROUND_WARMUP_SECONDS = 1;
 /** Connections of the load generator, each with one request in flight. */
 export const CONNECTIONS = 50;
 /**
