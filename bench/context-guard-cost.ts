@@ -16,7 +16,7 @@ import { LIBRARY_AREA, profileDiffMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { addedCostVerdict } from './support/added-cost.js';
 import { buildLibraryAt } from './support/baseline-build.js';
-import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
+import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, ROUND_WARMUP_SECONDS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
 import { contextGuardBreakdown, GUARD_CONTEXTS, type GuardContext } from './support/in-process.js';
 import { load } from './support/load.js';
 import { Callgrind, programInstructions } from './support/callgrind.js';
@@ -213,7 +213,9 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of roundOrder(ALL, round)) {
       const entry = entries.get(target.label)!;
-      for (const operation of roundOrder(target.operations, round)) {
+      const order = roundOrder(target.operations, round);
+      await measure(target, order[0]!, ROUND_WARMUP_SECONDS);
+      for (const operation of order) {
         const sample = await measure(target, operation, MEASURE_SECONDS);
         entry.samples[operation].push(sample);
         if (sample.program !== undefined) console.log(`  ${num(sample.program)} instructions per operation outside the collector and compilers (collector ${num(sample.collector!)})`);
@@ -343,7 +345,8 @@ try {
       '  event (a refusal) or a closed connection fails the run. The guard checks every `guarded` message against the handshake\'s token.',
       `- \`allowAll\` has a guard that returns \`true\` without looking at the call: what any guard costs in that context's Nest pipeline.`,
       `- ${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds,`,
-      '  targets and operations alternated; ratios are medians of per-round ratios (adjacent measurements). The server also counts its',
+      `  targets and operations alternated, each server loaded ${ROUND_WARMUP_SECONDS} s unmeasured at its turn in a round (an idle server comes back`,
+      '  slower); ratios are medians of per-round ratios (adjacent measurements). The server also counts its',
       '  refusals after every measurement: any fails the run.',
       '',
       'The goal is judged on server CPU µs per operation (all threads of the server process, from its `process.cpuUsage()`): unguarded ÷',
