@@ -5,6 +5,11 @@ import type { Revocation } from './revocation.interface.js';
 const HOUR = 3_600_000;
 let sequence = 0;
 
+/** Now, on a whole second: the store keeps expiries in whole seconds, rounded up. */
+function wholeSecondNow(): number {
+  return Math.floor(Date.now() / 1000) * 1000;
+}
+
 function revocation<T extends Revocation['type']>(type: T, fields: Omit<Extract<Revocation, { type: T }>, 'id' | 'source' | 'revokedAt' | 'expiresAt' | 'type'>, now = Date.now(), ttl = HOUR): Revocation {
   return { type, ...fields, id: `r${++sequence}`, source: 'api', revokedAt: now, expiresAt: now + ttl } as unknown as Revocation;
 }
@@ -72,7 +77,7 @@ describe('RevocationStore', () => {
 
   it('forgets revocations when they expire, and ignores already-expired ones', () => {
     const s = new RevocationStore();
-    const now = Date.now();
+    const now = wholeSecondNow();
     s.apply(revocation('sid', { sid: 'short' }, now, 1_000));
     s.apply(revocation('subject', { sub: 'u', issuedBefore: 10 }, now, 1_000));
     expect(s.check({ sid: 'short' }, now + 999)).toBe('sid');
@@ -86,22 +91,40 @@ describe('RevocationStore', () => {
 
   it('stays bounded: 100k revocations are all pruned after expiry', () => {
     const s = new RevocationStore();
-    const now = Date.now();
-    for (let i = 0; i < 100_000; i += 1) s.apply(revocation('sid', { sid: `s${i}` }, now, 10), now);
+    const now = wholeSecondNow();
+    for (let i = 0; i < 100_000; i += 1) s.apply(revocation('sid', { sid: `s${i}` }, now, 1_000), now);
     expect(s.size).toBe(100_000);
-    s.prune(now + 10);
+    s.prune(now + 1_000);
     expect(s.size).toBe(0);
     s.onModuleDestroy();
   });
 
   it('a sid revoked again with a later expiry is not new, but is kept until the later expiry', () => {
     const s = new RevocationStore();
-    const now = Date.now();
+    const now = wholeSecondNow();
     expect(s.apply(revocation('sid', { sid: 'kc-again' }, now, 1_000))).toBe(true);
     // A retry or a second logout of the same session, with a longer lifetime.
     expect(s.apply(revocation('sid', { sid: 'kc-again' }, now, 5_000))).toBe(false);
     expect(s.check({ sid: 'kc-again' }, now + 2_000)).toBe('sid');
     expect(s.check({ sid: 'kc-again' }, now + 5_000)).toBeUndefined();
+    s.onModuleDestroy();
+  });
+
+  it('keeps an expiry to the next whole second, never less: a revocation outlives its expiresAt by under a second', () => {
+    const s = new RevocationStore();
+    const now = wholeSecondNow();
+    s.apply(revocation('sid', { sid: 'kc-rounded' }, now, 1_500), now);
+    s.apply(revocation('subject', { sub: 'rounded', issuedBefore: 10 }, now, 1_500), now);
+    for (const at of [now + 1_499, now + 1_500, now + 1_999]) {
+      expect(s.check({ sid: 'kc-rounded' }, at)).toBe('sid');
+      expect(s.check({ sub: 'rounded', iat: 5 }, at)).toBe('subject');
+    }
+    expect(s.check({ sid: 'kc-rounded' }, now + 2_000)).toBeUndefined();
+    expect(s.check({ sub: 'rounded', iat: 5 }, now + 2_000)).toBeUndefined();
+    s.prune(now + 1_999);
+    expect(s.size).toBe(2);
+    s.prune(now + 2_000);
+    expect(s.size).toBe(0);
     s.onModuleDestroy();
   });
 });

@@ -11,7 +11,8 @@ let lastVersion = 0;
  * This instance's complete view of current revocations, in plain maps: the guards' hot path
  * reads only this, synchronously, with no I/O. Writes come from the RevocationBus (local in
  * single-instance mode, fanned out from the shared log in distributed mode). Entries are
- * forgotten at their `expiresAt`, so memory is bounded by the revocation rate × lifetime.
+ * forgotten at their `expiresAt` (to the whole second, rounded up: lib/revocation/realm-revocations.ts),
+ * so memory is bounded by the revocation rate × lifetime.
  *
  * Kept per realm: the primary realm's revocations (no `issuer`) and each further realm's (by
  * its issuer) are separate, so a `sid`, `sub` or not-before of one realm never touches another.

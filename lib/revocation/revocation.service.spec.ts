@@ -237,7 +237,8 @@ describe('RevocationService', () => {
       const memo = newRevocationMemo();
       const revokedAt = Date.now() - 120_000;
       store.apply({ id: 'old', type: 'sid', sid: 'kc-erin', source: 'api', revokedAt, expiresAt: Date.now() + 50 }, revokedAt);
-      vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 100);
+      // Kept to the next whole second (the store's granularity): two seconds on, it has expired.
+      vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 2_000);
       // The old revocation has expired (not yet pruned): the subject is not revoked, and memoised so.
       expect(service.revocationReason(subject, memo)).toBeUndefined();
       expect(store.apply({ id: 'new', type: 'sid', sid: 'kc-erin', source: 'api', revokedAt: Date.now(), expiresAt: Date.now() + 60_000 })).toBe(false);
