@@ -24,7 +24,7 @@ import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
 import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
 import { openSocket, socketLoad, type BenchSocket, type SocketAdapterName } from './support/socket-load.js';
-import { median, medianWithMiddleHalf, num, percentile, ratio, roundOrder, sleep } from './support/stats.js';
+import { addedPerRound, median, num, percentile, ratio, roundOrder, sleep } from './support/stats.js';
 
 const quick = isQuick();
 /**
@@ -266,9 +266,8 @@ async function saveTimedReport(
   const addedCpu = (target: Target, a: Operation, b: Operation) => perRound(target, (x, y) => x.cpuPerOp - y.cpuPerOp, a, b);
   /** The same, with the middle half of the rounds' differences: how far the machine's noise moves it. */
   const addedCpuSpread = (target: Target, a: Operation, b: Operation) => {
-    const other = samplesOf(target, b);
-    const differences = samplesOf(target, a).map((sample, i) => sample.cpuPerOp - other[i]!.cpuPerOp);
-    return medianWithMiddleHalf(differences, 1);
+    const cpu = (operation: Operation) => samplesOf(target, operation).map((sample) => sample.cpuPerOp);
+    return addedPerRound(cpu(a), cpu(b), 1);
   };
 
   /**
@@ -454,10 +453,7 @@ function saveInstructionsReport(measured: Array<{ target: Target; samples: Recor
   for (const { target, samples } of measured) {
     const program = (operation: Operation) => samples[operation].map((sample) => sample.program!);
     const perRound = (operation: Operation) => median(program('open').map((open, i) => open / program(operation)[i]!));
-    const added = (operation: Operation) => {
-      const differences = program(operation).map((count, i) => count - program('open')[i]!);
-      return medianWithMiddleHalf(differences);
-    };
+    const added = (operation: Operation) => addedPerRound(program(operation), program('open'));
     const guarded = perRound('guarded');
     goals.push({
       goal: `guarded ≥ ${GOAL}× unguarded, memory registry, ${target.label}, counted in instructions per operation (callgrind; time is section 10)`,

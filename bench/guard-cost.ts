@@ -16,7 +16,7 @@ import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.
 import { redisModeUnavailable, startRedis } from './support/redis.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
 import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
-import { median, medianWithMiddleHalf, num, ratio, roundOrder } from './support/stats.js';
+import { addedPerRound, median, num, ratio, roundOrder } from './support/stats.js';
 
 const quick = isQuick();
 const ROUNDS = roundsOf(8);
@@ -214,9 +214,8 @@ try {
    * measurements), with the middle half of them in brackets, which shows the run's noise.
    */
   const addedCpu = (label: string, route: Route, base: Route) => {
-    const { samples } = entries.get(label)!;
-    const differences = samples[route].map((sample, i) => sample.cpuPerRequest - samples[base][i]!.cpuPerRequest);
-    return medianWithMiddleHalf(differences, 1);
+    const cpu = (of: Route) => entries.get(label)!.samples[of].map((sample) => sample.cpuPerRequest);
+    return addedPerRound(cpu(route), cpu(base), 1);
   };
   const memoryApps = apps.filter((app) => app.mode === 'memory' && !app.cold);
   const splitRoutes = memoryApps[0]!.routes.filter((route) => route !== 'open');

@@ -14,7 +14,7 @@ import { load } from './support/load.js';
 import { ChildServer, stopAll } from './support/processes.js';
 import { CLIENT_ID, inBatches, startRealm } from './support/realm.js';
 import { describeMachine, isQuick, newReport, printReport, roundsOf, saveReport, type Goal } from './support/report.js';
-import { median, medianWithMiddleHalf, num, ratio, roundOrder } from './support/stats.js';
+import { addedPerRound, median, num, ratio, roundOrder } from './support/stats.js';
 
 const quick = isQuick();
 const ROUNDS = roundsOf(5);
@@ -81,10 +81,7 @@ try {
   const pick = (counts: Record<Route, PerRequest[]>, route: Route, part: keyof PerRequest) => counts[route].map((count) => count[part]);
   /** Per round: open ÷ route (adjacent measurements), the throughput ratio if time followed instructions. */
   const perRound = (counts: Record<Route, PerRequest[]>, route: Route, part: keyof PerRequest = 'program') => counts.open.map((open, i) => open[part] / counts[route][i]![part]);
-  const added = (counts: Record<Route, PerRequest[]>, route: Route) => {
-    const differences = counts[route].map((count, i) => count.program - counts.open[i]!.program);
-    return medianWithMiddleHalf(differences);
-  };
+  const added = (counts: Record<Route, PerRequest[]>, route: Route) => addedPerRound(pick(counts, route, 'program'), pick(counts, 'open', 'program'));
   const goals: Goal[] = [];
   const rows: string[] = [];
   for (const [adapter, counts] of results) {

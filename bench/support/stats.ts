@@ -13,8 +13,16 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** "median (first quartile to third quartile)": a run's typical value with the middle half of its spread. */
-export function medianWithMiddleHalf(values: number[], digits = 0): string {
+function medianWithMiddleHalf(values: number[], digits = 0): string {
   return `${num(median(values), digits)} (${num(percentile(values, 25), digits)} to ${num(percentile(values, 75), digits)})`;
+}
+
+/**
+ * What `values` add over `base`, measured side by side in each round: the median of the per-round
+ * differences, with their middle half (medianWithMiddleHalf), which shows how far noise moves it.
+ */
+export function addedPerRound(values: number[], base: number[], digits = 0): string {
+  return medianWithMiddleHalf(values.map((value, i) => value - base[i]!), digits);
 }
 
 export function min(values: number[]): number {
