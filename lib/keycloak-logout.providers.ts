@@ -1,11 +1,11 @@
 import type { Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { packageInstalled } from './contexts/package-installed.js';
 import { LiveConnectionCloser } from './live-connections/live-connection-closer.service.js';
 import { LiveConnectionRegistry } from './live-connections/live-connection-registry.service.js';
 import { LiveConnectionTracker } from './live-connections/live-connection-tracker.service.js';
 import { LiveSubscriptionInterceptor } from './live-connections/live-subscription.interceptor.js';
 import { SseStreams } from './live-connections/sse-streams.service.js';
+import { SubscriptionInterceptorBinding } from './live-connections/subscription-interceptor-binding.js';
 import { KeycloakSessionTerminator } from './api-logout/keycloak-session-terminator.service.js';
 import { BackchannelLogoutService } from './backchannel-logout/backchannel-logout.service.js';
 import { FrontchannelLogoutService } from './browser-logout/frontchannel-logout.service.js';
@@ -56,12 +56,11 @@ export const revocationBusProvider: Provider = {
 };
 
 /**
- * For the whole app, when GraphQL can be used at all: wraps the event streams of the GraphQL
- * subscriptions the guards admit. A global interceptor costs every HTTP request a pass through
- * Nest's interceptor pipeline, so an app without `@nestjs/graphql` does not get it.
+ * When GraphQL can be used at all: the interceptor that ends the subscriptions the guards admit
+ * at logout, bound to the app's subscription resolvers only (SubscriptionInterceptorBinding).
  */
 function liveSubscriptionInterceptor(): Provider[] {
-  return packageInstalled('@nestjs/graphql') ? [{ provide: APP_INTERCEPTOR, useClass: LiveSubscriptionInterceptor }] : [];
+  return packageInstalled('@nestjs/graphql') ? [LiveSubscriptionInterceptor, SubscriptionInterceptorBinding] : [];
 }
 
 /** Every service of the module. */

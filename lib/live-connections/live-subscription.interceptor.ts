@@ -12,11 +12,13 @@ import { LiveConnectionTracker } from './live-connection-tracker.service.js';
 import { mercuriusRelease } from './mercurius-subscription.js';
 
 /**
- * Registered by the module for the whole app (`APP_INTERCEPTOR`): passes everything through,
- * except the event stream of a GraphQL subscription a guard admitted, which it wraps so that a
- * logout ends it with an `UNAUTHENTICATED` error (the stream rejects, so the error also passes
- * through a `filter` option's wrapper around it), and registers until it ends. A guard cannot
- * do this itself: it runs before the resolver has returned the stream.
+ * Wraps the event stream of a GraphQL subscription a guard admitted, so that a logout ends it
+ * with an `UNAUTHENTICATED` error (the stream rejects, so the error also passes through a
+ * `filter` option's wrapper around it), and registers it until it ends; passes everything else
+ * through. A guard cannot do this itself: it runs before the resolver has returned the stream.
+ * The module binds it to subscription resolvers only (subscription-interceptor-binding.ts), not
+ * to the whole app: an interceptor for every route would cost each HTTP request Nest's whole
+ * interceptor pipeline.
  */
 @Injectable()
 export class LiveSubscriptionInterceptor implements NestInterceptor {
@@ -27,9 +29,14 @@ export class LiveSubscriptionInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (contextKindOf(context) !== 'graphql') return next.handle();
+    return this.wrapAdmitted(context, next) ?? next.handle();
+  }
+
+  /** The wrapped stream when this app's guard admitted the subscription; undefined otherwise. */
+  wrapAdmitted(context: ExecutionContext, next: CallHandler): Observable<unknown> | undefined {
+    if (contextKindOf(context) !== 'graphql') return undefined;
     const subject = this.tracker.takeSubscription(graphqlInfoOf(context));
-    if (subject === undefined) return next.handle();
+    if (subject === undefined) return undefined;
     // The error a logout ends the stream with, made before the stream exists (GraphQLError is imported lazily).
     return from(nativeRefusal('graphql', GuardRefusal.loggedOut())).pipe(
       mergeMap((loggedOut) => next.handle().pipe(map((result: unknown) => (isEventStream(result) ? this.track(result, subject, graphqlContextOf(context), loggedOut) : result)))),
