@@ -49,6 +49,8 @@ interface AppSpec {
   mode: 'memory' | 'redis';
   /** `bearer.cacheSize: 0`: every request verifies the signature (informational). */
   cold?: boolean;
+  /** The same app without the library's module, `open` only: what the module costs a route it does not guard. */
+  withoutLibrary?: boolean;
 }
 
 interface Sample extends LoadResult {
@@ -81,7 +83,13 @@ try {
   } else {
     console.log(`Redis mode skipped: ${redisUnavailable}`);
   }
-  if (!SPLIT) apps.push({ label: 'Express, memory, no verification cache', adapter: 'express', mode: 'memory', cold: true, routes: ['open', 'guarded'] });
+  if (!SPLIT) {
+    apps.push({ label: 'Express, memory, no verification cache', adapter: 'express', mode: 'memory', cold: true, routes: ['open', 'guarded'] });
+    apps.push(
+      { label: 'Express, without the library', adapter: 'express', mode: 'memory', withoutLibrary: true, routes: ['open'] },
+      { label: 'Fastify, without the library', adapter: 'fastify', mode: 'memory', withoutLibrary: true, routes: ['open'] },
+    );
+  }
 
   if (apps.some((app) => app.mode === 'redis')) redis = await startRedis();
   const running = new Map<string, ChildServer>();
@@ -95,11 +103,12 @@ try {
         mode: app.mode,
         redisUrl: redis?.url,
         ...(app.cold ? { bearerCacheSize: 0 } : {}),
+        ...(app.withoutLibrary ? { withoutLibrary: true } : {}),
       });
       if (cores !== undefined && server.pid !== undefined) pinToCore(server.pid, cores.servers);
       servers.push(server);
       running.set(app.label, server);
-      await server.call('revokeOthers', OTHER_REVOCATIONS);
+      if (!app.withoutLibrary) await server.call('revokeOthers', OTHER_REVOCATIONS);
     } catch (error) {
       if (app.mode !== 'redis') throw error;
       // The Redis backend is another engineer's work in progress: report, do not fail the run.
@@ -158,7 +167,7 @@ try {
         entry.samples[route].push(sample);
         console.log(`round ${round + 1}/${ROUNDS} ${app.label} /api/${route}: ${num(sample.rps)} req/s (p99 ${sample.p99} ms, ${num(sample.cpuPerRequest, 1)} µs CPU/request, server ${sample.cores.toFixed(2)} cores, generator ${sample.generatorCores.toFixed(2)} cores)`);
       }
-      entry.ratios.push(entry.samples.guarded.at(-1)!.rps / entry.samples.open.at(-1)!.rps);
+      if (app.routes.includes('guarded')) entry.ratios.push(entry.samples.guarded.at(-1)!.rps / entry.samples.open.at(-1)!.rps);
       if (app.routes.includes('header-guard')) entry.vsHeader.push(entry.samples.guarded.at(-1)!.rps / entry.samples['header-guard'].at(-1)!.rps);
     }
   }
@@ -193,6 +202,33 @@ try {
       met: overloaded ? null : value >= GOAL,
     });
   }
+  /**
+   * The library app's open route ÷ the same route in the app without the library, per round
+   * (both measured in every round): what importing the module costs a route it does not guard.
+   */
+  const moduleCost = apps
+    .filter((app) => app.withoutLibrary)
+    .map((plain) => {
+      const adapter = plain.adapter === 'express' ? 'Express' : 'Fastify';
+      const withLibrary = entries.get(`${adapter}, memory`)!.samples.open;
+      const without = entries.get(plain.label)!.samples.open;
+      const cpu = (samples: Sample[]) => median(samples.map((sample) => sample.cpuPerRequest));
+      const rps = median(withLibrary.map((sample, i) => sample.rps / without[i]!.rps));
+      const rpsOf = (samples: Sample[]) => num(median(samples.map((sample) => sample.rps)));
+      return {
+        adapter,
+        rps,
+        cpu: cpu(without) / cpu(withLibrary),
+        row: `| ${adapter} | ${rpsOf(without)} / ${rpsOf(withLibrary)} | **${ratio(rps)}** | ${num(cpu(without), 1)} / ${num(cpu(withLibrary), 1)} | ${ratio(cpu(without) / cpu(withLibrary))} |`,
+      };
+    });
+  for (const cost of moduleCost) {
+    goals.push({
+      goal: `a route the library does not guard ≈ the same route without the library, ${cost.adapter} (no numeric goal in the issue)`,
+      measured: `${ratio(cost.rps)} req/s (CPU per request: ${ratio(cost.cpu)})`,
+      met: null,
+    });
+  }
   const redisRows: string[] = [];
   for (const adapter of ['Express', 'Fastify']) {
     if (redisUnavailable !== undefined) {
@@ -217,7 +253,7 @@ try {
     const cpu = (of: Route) => entries.get(label)!.samples[of].map((sample) => sample.cpuPerRequest);
     return addedPerRound(cpu(route), cpu(base), 1);
   };
-  const memoryApps = apps.filter((app) => app.mode === 'memory' && !app.cold);
+  const memoryApps = apps.filter((app) => app.mode === 'memory' && !app.cold && !app.withoutLibrary);
   const splitRoutes = memoryApps[0]!.routes.filter((route) => route !== 'open');
   const analysis = memoryApps.map((app) => {
     const open = cpuOf(app.label, 'open');
@@ -241,7 +277,7 @@ try {
     const summary = await profileServer(server, () => measure(app, 'guarded', SECONDS));
     profiles = profileMarkdown(summary, `CPU profile of ${app.label}, \`/api/guarded\` for ${SECONDS} s`);
     // Where the guarded route's extra time goes, beyond the floor of any guard: the header-only guard's profile against the bearer guard's.
-    for (const memoryApp of apps.filter((candidate) => candidate.mode === 'memory' && !candidate.cold)) {
+    for (const memoryApp of memoryApps) {
       const appServer = running.get(memoryApp.label)!;
       console.log(`profiling ${memoryApp.label}, /api/header-guard then /api/guarded...`);
       const profileRoute = async (route: Route) => {
@@ -257,7 +293,7 @@ try {
     }
   }
 
-  const rows = apps.map((app) => {
+  const rows = apps.filter((app) => !app.withoutLibrary).map((app) => {
     const entry = entries.get(app.label)!;
     const header = app.routes.includes('header-guard');
     const cpu = (route: Route) => num(med(app.label, route, (s) => s.cpuPerRequest), 1);
@@ -295,6 +331,18 @@ try {
     '',
     'The last row is informational (`bearer.cacheSize: 0`): every request verifies the RS256 signature, as it happens once per',
     'distinct token with the default cache. It shows what the verification cache buys, not a goal.',
+    ...(moduleCost.length === 0
+      ? []
+      : [
+          '',
+          "What the module costs a route it does not guard: `GET /api/open` of the apps above against the same route in an app that does",
+          'not import the module (both measured in every round; the ratio is the median of per-round ratios). An app-wide interceptor,',
+          "middleware or hook of the library would show here, as the GraphQL subscription interceptor did while it was app-wide (CHANGELOG, 0.2.0).",
+          '',
+          '| adapter | open req/s without / with the library | with ÷ without (req/s) | server CPU µs/request without / with | without ÷ with CPU µs |',
+          '| --- | --- | --- | --- | --- |',
+          ...moduleCost.map((cost) => cost.row),
+        ]),
     ...(redisUnavailable !== undefined
       ? ['', `Redis mode: not run (${redisUnavailable}). The hook is in place: bench/servers/nest-app.ts \`storageOptions()\` and the \`REDIS MODE HOOK\` in bench/guard-cost.ts.`]
       : ['', 'Redis mode ÷ memory mode (guarded ÷ open ratio of each, and raw guarded req/s):', '', '| adapter | normalized | raw |', '| --- | --- | --- |', ...redisRows]),

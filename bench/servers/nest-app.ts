@@ -6,12 +6,12 @@
  * process (support/processes.ts).
  */
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type DynamicModule, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Injectable, UseGuards, type CanActivate, type DynamicModule, type ExecutionContext, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { KeycloakLogoutModuleOptions, SessionRegistry } from '../../lib/index.js';
-import { serve, readConfig } from '../support/child.js';
+import { serve, readConfig, type Handler } from '../support/child.js';
 import { lib, loadRedisSubpath } from '../support/library.js';
 import { revocationHandlers } from '../support/revocation-handlers.js';
 
@@ -25,6 +25,11 @@ export interface NestAppConfig {
   mode: 'memory' | 'redis';
   /** For `mode: 'redis'`. */
   redisUrl?: string;
+  /**
+   * The same app without the library's module, only `GET /api/open`: what importing the module
+   * costs a route it does not guard (an app-wide interceptor or middleware would show there).
+   */
+  withoutLibrary?: boolean;
 }
 
 const config = readConfig<NestAppConfig>();
@@ -134,6 +139,15 @@ class BenchApiController {
   }
 }
 
+/** The app without the library: its open route only. */
+@Controller('api')
+class PlainApiController {
+  @Get('open')
+  open() {
+    return BODY;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // REDIS MODE HOOK (benchmark 1, "Redis registry"): the module options for `mode: 'redis'`.
 // It uses `nestjs-keycloak-logout/redis` (lib/redis) as built in dist/; guard-cost.ts only
@@ -151,16 +165,19 @@ async function storageOptions(): Promise<Partial<KeycloakLogoutModuleOptions>> {
   return { backend } as Partial<KeycloakLogoutModuleOptions>;
 }
 
-async function start(): Promise<INestApplication> {
+async function appModule(): Promise<DynamicModule> {
+  if (config.withoutLibrary === true) return { module: class PlainAppModule {}, controllers: [PlainApiController] };
   const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({
     issuer: config.issuer,
     clientId: config.clientId,
     ...(config.bearerCacheSize !== undefined ? { bearer: { cacheSize: config.bearerCacheSize } } : {}),
     ...(await storageOptions()),
   });
+  return { module: class BenchAppModule {}, imports: [logoutModule], controllers: [BenchApiController] };
+}
 
-  @Module({ imports: [logoutModule], controllers: [BenchApiController] })
-  class BenchAppModule {}
+async function start(): Promise<INestApplication> {
+  const BenchAppModule = await appModule();
 
   const app =
     config.adapter === 'express'
@@ -171,7 +188,6 @@ async function start(): Promise<INestApplication> {
 }
 
 const app = await start();
-const registry = app.get<SessionRegistry>(lib.SessionRegistry);
 
 interface SeedSession {
   adapterSessionId?: string;
@@ -179,8 +195,10 @@ interface SeedSession {
   sub: string;
 }
 
-const server = serve(
-  {
+/** What the benchmarks ask of the library's app: sessions and revocations. */
+function libraryHandlers(): Record<string, Handler> {
+  const registry = app.get<SessionRegistry>(lib.SessionRegistry);
+  return {
     /** Registers logins, as the login flow would. */
     seedSessions: async (sessions: SeedSession[]) => {
       const issuedAt = Math.floor(Date.now() / 1000);
@@ -190,8 +208,9 @@ const server = serve(
       return sessions.length;
     },
     ...revocationHandlers(app),
-  },
-  () => app.close(),
-);
+  };
+}
+
+const server = serve(config.withoutLibrary === true ? {} : libraryHandlers(), () => app.close());
 const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
 server.announce({ url });

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { rawLoad } from './raw-load.js';
 
 export interface LoadSpec {
   url: string;
@@ -39,8 +40,26 @@ export interface LoadResult {
   prepared: number;
 }
 
-/** One autocannon run from this process against a server on 127.0.0.1. */
+/**
+ * One load run from this process against a server on 127.0.0.1: with a header rotated per
+ * request, the lean generator (raw-load.ts), else autocannon.
+ */
 export async function load(spec: LoadSpec): Promise<LoadResult> {
+  const header = spec.rotate?.header;
+  if (header !== undefined && spec.rotate?.bodies === undefined) {
+    const result = await rawLoad({
+      url: spec.url,
+      method: spec.method ?? 'GET',
+      headers: spec.headers ?? {},
+      body: spec.body,
+      expectBody: spec.expectBody,
+      header,
+      connections: spec.connections,
+      seconds: spec.duration ?? 5,
+      amount: spec.amount,
+    });
+    return { ...result, rps: result.ok / result.seconds };
+  }
   const parsed = new URL(spec.url);
   let next = 0;
   const rotate = spec.rotate;
