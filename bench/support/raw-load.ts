@@ -1,6 +1,6 @@
 /**
- * A lean load generator for the guard benchmarks: keep-alive connections on raw sockets, each
- * with one request in flight, the requests built once as bytes. autocannon rebuilds a request
+ * A lean load generator for the guard benchmarks' GETs: keep-alive connections on raw sockets,
+ * each with one request in flight, the requests built once as bytes. autocannon rebuilds a request
  * for every call when its header changes per request (`setupRequest`), which cost it about
  * twice the CPU per request: on 2 cores, with the server on one and the generator on the other,
  * a Fastify app then waited for the generator, and req/s ratios measured the generator.
@@ -12,11 +12,10 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export interface RawLoadSpec {
+  /** GET, keep-alive. */
   url: string;
-  method: 'GET' | 'POST';
   /** Sent with every request. */
   headers: Record<string, string>;
-  body?: string;
   /** Every response body must be exactly this; the others are counted in `mismatches`. */
   expectBody?: string;
   /** One request per value, in turn: `name: value`. */
@@ -63,13 +62,10 @@ function percentile(sorted: Float64Array, share: number): number {
 export async function rawLoad(spec: RawLoadSpec): Promise<RawLoadResult> {
   const url = new URL(spec.url);
   const port = Number(url.port);
-  const body = spec.body === undefined ? '' : spec.body;
-  const fixed = Object.entries({ ...spec.headers, ...(spec.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) })
+  const fixed = Object.entries(spec.headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  const requests = spec.header.values.map((value) =>
-    Buffer.concat([Buffer.from(`${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fixed}${spec.header.name}: ${value}\r\n\r\n`, 'latin1'), Buffer.from(body)]),
-  );
+  const requests = spec.header.values.map((value) => Buffer.from(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fixed}${spec.header.name}: ${value}\r\n\r\n`, 'latin1'));
   const expected = spec.expectBody === undefined ? undefined : Buffer.from(spec.expectBody);
   const limit = spec.amount ?? Number.POSITIVE_INFINITY;
   let next = 0;
