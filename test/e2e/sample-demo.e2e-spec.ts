@@ -177,7 +177,8 @@ describe.runIf(browserAvailable())('the sample demo in a real browser', () => {
       error: 'invalid_token',
       error_description: 'access token has been revoked (sid)',
     });
-    expect(await pageB.locator('#api-reason').textContent()).toBe('reason code: revoked_sid');
+    // Written after the page has read its timeline again, a moment after the answer.
+    await expect.poll(() => pageB.locator('#api-reason').textContent()).toBe('reason code: revoked_sid');
 
     // app-b's timeline: the login, the logout with its path and origin, the refusal with its code.
     await expect.poll(() => timelineOf(pageB)).toEqual([
