@@ -60,7 +60,8 @@ export class SubscriptionInterceptorBinding implements OnModuleDestroy {
     const scanner = new MetadataScanner();
     for (const module of modules.values()) {
       for (const wrapper of module.providers.values()) {
-        const type: unknown = wrapper.metatype;
+        // A class provider's class; for `useValue`, the value's class (a factory's is not known yet).
+        const type: unknown = wrapper.metatype ?? (wrapper.instance as object | null | undefined)?.constructor;
         if (typeof type !== 'function' || typeof type.prototype !== 'object' || type.prototype === null) continue;
         this.bind(type as new () => unknown, scanner);
       }

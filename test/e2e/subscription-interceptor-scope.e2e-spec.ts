@@ -32,6 +32,7 @@ const typeDefs = /* GraphQL */ `
   }
   type Subscription {
     beats: Beat!
+    valueBeats: Beat!
   }
 `;
 
@@ -77,6 +78,16 @@ class KeptOpenResolver {
   }
 }
 
+/** Given to every app as a value (`useValue`), not as a class to construct. */
+@Resolver()
+@UseGuards(KeycloakBearerGuard)
+class ValueBeatsResolver {
+  @Subscription('valueBeats')
+  valueBeats(@CurrentToken() token: AccessTokenClaims) {
+    return BEATS.subscribe((event) => ({ valueBeats: { ...event, sub: token.sub } }));
+  }
+}
+
 @Controller('rest')
 class RestController {
   @Get('open')
@@ -104,7 +115,7 @@ async function startApp(realm: FakeRealm, resolver: new () => unknown, closeAtLo
       GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, graphiql: false, subscriptions: { 'graphql-ws': true } }),
     ],
     controllers: [RestController],
-    providers: [resolver],
+    providers: [resolver, { provide: 'value-beats-resolver', useValue: new ValueBeatsResolver() }],
   })
   class ScopeAppModule {}
   const app = await NestFactory.create(ScopeAppModule, new ExpressAdapter(), { logger: false });
@@ -165,6 +176,21 @@ describe('the subscription interceptor is bound to subscription resolvers only',
       await waitFor(() => log.error !== undefined, 'the subscription to end with an error');
       expect(errorCodes(log)).toEqual(['UNAUTHENTICATED']);
       await waitFor(() => BEATS.listenerCount === 0, 'the source to be released');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('a resolver given as a value (useValue) is bound too: its subscription ends at logout', async () => {
+    expect(interceptorsOf(ValueBeatsResolver, 'valueBeats')).toHaveLength(1);
+    const sid = newSid();
+    const client = graphqlWsClient(first.wsUrl, { authorization: `Bearer ${await token('al', sid)}` });
+    try {
+      const log = recordSubscription(client, 'subscription { valueBeats { n sub } }');
+      await waitFor(() => BEATS.listenerCount === 1, 'the subscription to start');
+      await first.app.get(RevocationService).revokeSid(sid);
+      await waitFor(() => log.error !== undefined, 'the subscription to end with an error');
+      expect(errorCodes(log)).toEqual(['UNAUTHENTICATED']);
     } finally {
       await client.dispose();
     }
