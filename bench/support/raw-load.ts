@@ -10,6 +10,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './stats.js';
 
 export interface RawLoadSpec {
   /** GET, keep-alive. */
@@ -53,10 +54,6 @@ function firstResponse(data: Buffer): { length: number; status: number; bodyStar
   const bodyStart = headerEnd + HEADER_END.length;
   const total = bodyStart + Number(length[1]);
   return data.length < total ? undefined : { length: total, status: Number(head.slice(9, 12)), bodyStart };
-}
-
-function percentile(sorted: Float64Array, share: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))]!;
 }
 
 export async function rawLoad(spec: RawLoadSpec): Promise<RawLoadResult> {
@@ -130,15 +127,14 @@ export async function rawLoad(spec: RawLoadSpec): Promise<RawLoadResult> {
   );
   await Promise.all(sockets.map(run));
   const cpu = process.cpuUsage(cpuBefore);
-  const sorted = Float64Array.from(latencies).sort();
   return {
     ok,
     non2xx,
     errors,
     mismatches,
     seconds: (ended - started) / 1000,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     generatorCores: (cpu.user + cpu.system) / 1000 / (performance.now() - started),
     prepared: next,
   };
