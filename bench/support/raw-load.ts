@@ -44,7 +44,7 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
 
 /** The first whole response in `data` (its length, status, where its body starts), or undefined when it has not all arrived. */
-function firstResponse(data: Buffer): { length: number; status: number; bodyStart: number } | undefined {
+export function firstResponse(data: Buffer): { length: number; status: number; bodyStart: number } | undefined {
   const headerEnd = data.indexOf(HEADER_END);
   if (headerEnd < 0) return undefined;
   const head = data.toString('latin1', 0, headerEnd);
