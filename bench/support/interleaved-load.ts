@@ -9,9 +9,9 @@
  * for the route their request was sent to; the few requests in flight at a switch (one per
  * connection) charge their CPU to the next window, as many in each direction over a run.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { firstResponse } from './raw-load.js';
+import { openConnections, readResponses } from './raw-load.js';
 import { percentile } from './stats.js';
 
 export interface InterleavedLoadSpec {
@@ -74,7 +74,6 @@ export function windowOrder(routes: number, windowsPerRoute: number): number[] {
 
 export async function interleavedLoad(spec: InterleavedLoadSpec): Promise<InterleavedLoadResult> {
   const first = new URL(spec.urls[0]!);
-  const port = Number(first.port);
   const requests = spec.urls.map((url) => {
     const { pathname, search, host } = new URL(url);
     if (host !== first.host) throw new Error(`interleavedLoad: every route must be on ${first.host}, not ${host}`);
@@ -88,7 +87,6 @@ export async function interleavedLoad(spec: InterleavedLoadSpec): Promise<Interl
 
   const run = (socket: Socket) =>
     new Promise<void>((resolve) => {
-      let pending: Buffer = Buffer.alloc(0);
       let sentAt = 0;
       let sentTo = current;
       const send = () => {
@@ -96,42 +94,23 @@ export async function interleavedLoad(spec: InterleavedLoadSpec): Promise<Interl
         sentTo = current;
         socket.write(requests[sentTo]![next++ % spec.header.values.length]!);
       };
-      socket.on('data', (chunk: Buffer) => {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let response: ReturnType<typeof firstResponse>;
-        try {
-          response = firstResponse(pending);
-        } catch {
-          routes[sentTo]!.errors++;
-          socket.destroy();
-          return;
-        }
-        if (response === undefined) return;
-        const route = routes[sentTo]!;
-        route.latencies.push(performance.now() - sentAt);
-        if (response.status >= 200 && response.status < 300) route.ok++;
-        else route.non2xx++;
-        pending = pending.subarray(response.length);
-        if (running) send();
-        else socket.end();
-      });
-      socket.on('error', () => {
-        routes[sentTo]!.errors++;
-      });
+      readResponses(
+        socket,
+        (status) => {
+          const route = routes[sentTo]!;
+          route.latencies.push(performance.now() - sentAt);
+          if (status >= 200 && status < 300) route.ok++;
+          else route.non2xx++;
+          if (running) send();
+          else socket.end();
+        },
+        () => routes[sentTo]!.errors++,
+      );
       socket.on('close', () => resolve());
       send();
     });
 
-  const sockets = await Promise.all(
-    Array.from(
-      { length: spec.connections },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect({ host: first.hostname, port, noDelay: true }, () => resolve(socket));
-          socket.once('error', reject);
-        }),
-    ),
-  );
+  const sockets = await openConnections(first, spec.connections);
   const closed = Promise.all(sockets.map(run));
   await new Promise((resolve) => setTimeout(resolve, spec.warmupMillis ?? 0));
   // Refusals and errors of the warm-up stay counted: they fail the run as any other.

@@ -44,7 +44,7 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
 
 /** The first whole response in `data` (its length, status, where its body starts), or undefined when it has not all arrived. */
-export function firstResponse(data: Buffer): { length: number; status: number; bodyStart: number } | undefined {
+function firstResponse(data: Buffer): { length: number; status: number; bodyStart: number } | undefined {
   const headerEnd = data.indexOf(HEADER_END);
   if (headerEnd < 0) return undefined;
   const head = data.toString('latin1', 0, headerEnd);
@@ -56,9 +56,46 @@ export function firstResponse(data: Buffer): { length: number; status: number; b
   return data.length < total ? undefined : { length: total, status: Number(head.slice(9, 12)), bodyStart };
 }
 
+/**
+ * Calls `answered` with each whole response arriving on `socket` (one request in flight at a
+ * time); a response that cannot be read closes the socket. `failed` counts that and socket errors.
+ */
+export function readResponses(socket: Socket, answered: (status: number, body: Buffer) => void, failed: () => void): void {
+  let pending: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let response: ReturnType<typeof firstResponse>;
+    try {
+      response = firstResponse(pending);
+    } catch {
+      failed();
+      socket.destroy();
+      return;
+    }
+    if (response === undefined) return;
+    const body = pending.subarray(response.bodyStart, response.length);
+    pending = pending.subarray(response.length);
+    answered(response.status, body);
+  });
+  socket.on('error', failed);
+}
+
+/** `count` keep-alive TCP connections to the server of `url`, Nagle off. */
+export function openConnections(url: URL, count: number): Promise<Socket[]> {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true }, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+}
+
 export async function rawLoad(spec: RawLoadSpec): Promise<RawLoadResult> {
   const url = new URL(spec.url);
-  const port = Number(url.port);
   const fixed = Object.entries(spec.headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
@@ -78,53 +115,33 @@ export async function rawLoad(spec: RawLoadSpec): Promise<RawLoadResult> {
 
   const run = (socket: Socket) =>
     new Promise<void>((resolve) => {
-      let pending: Buffer = Buffer.alloc(0);
       let sentAt = 0;
       const send = () => {
         sentAt = performance.now();
         socket.write(requests[next++ % requests.length]!);
       };
-      socket.on('data', (chunk: Buffer) => {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let response: ReturnType<typeof firstResponse>;
-        try {
-          response = firstResponse(pending);
-        } catch {
-          errors++;
-          socket.destroy();
-          return;
-        }
-        if (response === undefined) return;
-        const now = performance.now();
-        latencies.push(now - sentAt);
-        if (response.status >= 200 && response.status < 300) ok++;
-        else non2xx++;
-        if (expected !== undefined && !pending.subarray(response.bodyStart, response.length).equals(expected)) mismatches++;
-        pending = pending.subarray(response.length);
-        if (now < deadline && next < limit) send();
-        else {
-          ended = Math.max(ended, now);
-          socket.end();
-        }
-      });
-      socket.on('error', () => {
-        errors++;
-      });
+      readResponses(
+        socket,
+        (status, body) => {
+          const now = performance.now();
+          latencies.push(now - sentAt);
+          if (status >= 200 && status < 300) ok++;
+          else non2xx++;
+          if (expected !== undefined && !body.equals(expected)) mismatches++;
+          if (now < deadline && next < limit) send();
+          else {
+            ended = Math.max(ended, now);
+            socket.end();
+          }
+        },
+        () => errors++,
+      );
       socket.on('close', () => resolve());
       if (next < limit) send();
       else socket.end();
     });
 
-  const sockets = await Promise.all(
-    Array.from(
-      { length: spec.connections },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect({ host: url.hostname, port, noDelay: true }, () => resolve(socket));
-          socket.once('error', reject);
-        }),
-    ),
-  );
+  const sockets = await openConnections(url, spec.connections);
   await Promise.all(sockets.map(run));
   const cpu = process.cpuUsage(cpuBefore);
   return {
