@@ -16,8 +16,9 @@ import { LIBRARY_AREA, profileDiffMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { addedCostVerdict } from './support/added-cost.js';
 import { buildLibraryAt } from './support/baseline-build.js';
-import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, ROUND_WARMUP_SECONDS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
+import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, ROUND_WARMUP_SECONDS, SECONDS, TOKENS, WARMUP_SECONDS, WINDOW_MILLIS } from './support/guard-bench-settings.js';
 import { contextGuardBreakdown, GUARD_CONTEXTS, type GuardContext } from './support/in-process.js';
+import { interleavedLoad, interleavedSocketLoad, postRequests, roundPlan, type InterleavedLoadResult } from './support/interleaved-load.js';
 import { load } from './support/load.js';
 import { Callgrind, programInstructions } from './support/callgrind.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
@@ -101,8 +102,11 @@ interface Sample {
   p99: number;
   /** Server CPU time per operation, µs (all threads): what an operation costs, however busy the machine. */
   cpuPerOp: number;
-  /** Of which in the kernel (system time): the sockets' reads and writes, on loopback also delivering to the client. */
-  systemPerOp: number;
+  /**
+   * Of which in the kernel (system time): the sockets' reads and writes, on loopback also
+   * delivering to the client. Not split per operation in interleaved rounds.
+   */
+  systemPerOp?: number;
   cores: number;
   generatorCores: number;
   /** `--instructions`: per operation, outside V8's collector and compilers, and in the collector. */
@@ -208,6 +212,47 @@ try {
     };
   }
 
+  /**
+   * One timed round of a target: its operations interleaved window by window on the same
+   * connections (support/interleaved-load.ts), each for `seconds` in all. GraphQL queries then
+   * come from the lean generator, under which a Mercurius server spent more CPU per query than
+   * under autocannon (support/load.ts): the same for the three operations of a round, so their
+   * ratios compare like with like, but the absolute µs are not those of earlier runs.
+   */
+  async function measureInterleaved(target: Target, seconds: number): Promise<Map<Operation, Sample>> {
+    const server = running.get(target.label)!;
+    const plan = roundPlan(() => server.cpuTime(), seconds, WINDOW_MILLIS, ROUND_WARMUP_SECONDS);
+    const header = { name: 'authorization', values: headerValues };
+    const result: InterleavedLoadResult =
+      target.context === 'WebSocket'
+        ? await interleavedSocketLoad({ ...plan, sockets: sockets.get(target.label)!, events: target.operations })
+        : await interleavedLoad({
+            ...plan,
+            origin: server.url,
+            connections: OPEN_CONNECTIONS,
+            routes: target.operations.map((operation) => ({
+              requests: postRequests(`${server.url}/graphql`, JSON.stringify({ query: `{ ${operation} }` }), header),
+              expectBody: graphqlAnswer(target, operation),
+            })),
+          });
+    const refusals = await server.call<number>('refusals');
+    if (refusals > 0) throw new Error(`${target.label}: the guards refused ${refusals} operations`);
+    const samples = new Map<Operation, Sample>();
+    target.operations.forEach((operation, i) => {
+      const counts = result.routes[i]!;
+      if (counts.failed > 0) throw new Error(`${target.label} ${operation}: ${counts.failed} answers other than ${target.context === 'GraphQL' ? JSON.stringify(graphqlAnswer(target, operation)) : `"${operation}"`}, or errors`);
+      samples.set(operation, {
+        ok: counts.ok,
+        rate: counts.ok / counts.seconds,
+        p99: counts.p99,
+        cpuPerOp: counts.serverCpu / counts.ok,
+        cores: counts.serverCpu / 1e6 / counts.seconds,
+        generatorCores: result.generatorCores,
+      });
+    });
+    return samples;
+  }
+
   console.log('warming up...');
   for (const target of ALL) for (const operation of target.operations) await measure(target, operation, WARMUP);
 
@@ -215,15 +260,25 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of roundOrder(ALL, round)) {
       const entry = entries.get(target.label)!;
+      const log = (operation: Operation, sample: Sample) =>
+        console.log(
+          `round ${round + 1}/${ROUNDS} ${target.label} ${operation}: ${num(sample.rate)} op/s (p99 ${num(sample.p99, 1)} ms, ${num(sample.cpuPerOp, 1)} µs CPU/op${sample.systemPerOp === undefined ? '' : ` of which ${num(sample.systemPerOp, 1)} system`}, server ${sample.cores.toFixed(2)} cores, generator ${sample.generatorCores.toFixed(2)} cores)`,
+        );
+      if (!INSTRUCTIONS) {
+        for (const [operation, sample] of await measureInterleaved(target, MEASURE_SECONDS)) {
+          entry.samples[operation].push(sample);
+          log(operation, sample);
+        }
+        continue;
+      }
+      // Counted under callgrind, one operation at a time: the counter is read per measurement.
       const order = roundOrder(target.operations, round);
       await measure(target, order[0]!, ROUND_WARMUP_SECONDS);
       for (const operation of order) {
         const sample = await measure(target, operation, MEASURE_SECONDS);
         entry.samples[operation].push(sample);
-        if (sample.program !== undefined) console.log(`  ${num(sample.program)} instructions per operation outside the collector and compilers (collector ${num(sample.collector!)})`);
-        console.log(
-          `round ${round + 1}/${ROUNDS} ${target.label} ${operation}: ${num(sample.rate)} op/s (p99 ${num(sample.p99, 1)} ms, ${num(sample.cpuPerOp, 1)} µs CPU/op of which ${num(sample.systemPerOp, 1)} system, server ${sample.cores.toFixed(2)} cores, generator ${sample.generatorCores.toFixed(2)} cores)`,
-        );
+        console.log(`  ${num(sample.program!)} instructions per operation outside the collector and compilers (collector ${num(sample.collector!)})`);
+        log(operation, sample);
       }
     }
   }
@@ -253,7 +308,7 @@ async function saveTimedReport(
 ): Promise<void> {
   const samplesOf = (target: Target, operation: Operation) => entries.get(target.label)!.samples[operation];
   const med = (target: Target, operation: Operation, pick: (s: Sample) => number) => median(samplesOf(target, operation).map(pick));
-  /** Median of per-round ratios between adjacent measurements of two operations. */
+  /** Median of per-round ratios of two operations (measured in the same round). */
   const perRound = (target: Target, of: (a: Sample, b: Sample) => number, a: Operation, b: Operation) => {
     const other = samplesOf(target, b);
     return median(samplesOf(target, a).map((sample, i) => of(sample, other[i]!)));
@@ -358,21 +413,25 @@ async function saveTimedReport(
     'compiled library, as in section 1:',
     '',
     `- GraphQL: \`POST /graphql\` with \`{ open }\`, \`{ allowAll }\` or \`{ guarded }\`, three fields of one schema whose resolvers all return \`"ok"\`;`,
-    `  autocannon, ${CONNECTIONS} connections, every request with \`Authorization: Bearer\` and one of ${num(TOKENS)} Keycloak-shaped access tokens`,
+    `  ${CONNECTIONS} keep-alive connections (bench/support/interleaved-load.ts), every request with \`Authorization: Bearer\` and one of ${num(TOKENS)} Keycloak-shaped access tokens`,
     '  (distinct `sid`/`sub`, RS256), rotated; every answer must be exactly `{"data":{"<field>":"ok"}}` (a GraphQL error fails the run).',
+    '  Under this generator the GraphQL servers spend more CPU per query than under autocannon, which earlier runs used (bench/support/load.ts),',
+    '  alike for the three operations: the ratios compare, the absolute µs do not with those runs.',
     `- WebSocket: ${CONNECTIONS} connections to one gateway, each admitted at its handshake by \`KeycloakBearerGuard.admitConnection\` with its own`,
     '  token (`ws`: the `Authorization` header of the upgrade; socket.io: `auth.token`); on every connection a closed loop of messages',
     '  `open`, `allowAll` or `guarded` (handlers that answer an event of the same name), one in flight per connection; an `exception`',
     '  event (a refusal) or a closed connection fails the run. The guard checks every `guarded` message against the handshake\'s token.',
     `- \`allowAll\` has a guard that returns \`true\` without looking at the call: what any guard costs in that context's Nest pipeline.`,
-    `- ${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${SECONDS} s per measurement after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds,`,
-    `  targets and operations alternated, each server loaded ${ROUND_WARMUP_SECONDS} s unmeasured at its turn in a round (an idle server comes back`,
-    '  slower); ratios are medians of per-round ratios (adjacent measurements). The server also counts its',
-    '  refusals after every measurement: any fails the run.',
+    `- ${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${WARMUP_SECONDS} s warm-up per operation, then ${ROUNDS} rounds, targets alternated.`,
+    `  In a round, each server is loaded ${ROUND_WARMUP_SECONDS} s unmeasured (an idle server comes back slower), then its three operations take turns`,
+    `  in windows of ${WINDOW_MILLIS} ms on the same connections, ${SECONDS} s per operation in all, the server's CPU time read at every switch (a slow`,
+    '  second of the shared machine then falls on every operation alike, where 3 s measurements one after the other, the method',
+    '  before, let it decide a ratio). Ratios are medians of per-round ratios. The server also counts its refusals after every round:',
+    '  any fails the run.',
     '',
     'The goal is judged on server CPU µs per operation (all threads of the server process, from its `process.cpuUsage()`): unguarded ÷',
     'guarded CPU is the throughput ratio a dedicated core would give, and it is far less moved than operations/s by the other work on',
-    'this shared 2-core machine, where the load generator (autocannon, or the WebSocket clients) competes with the server.',
+    'this shared 2-core machine, where the load generator (this process, or the WebSocket clients) competes with the server.',
     '',
     '| target | op/s open / allow-all / guarded | guarded ÷ open op/s | server CPU µs/op open / allow-all / guarded | open ÷ guarded CPU (goal) | open ÷ allow-all CPU | allow-all ÷ guarded CPU | p99 ms open / guarded | server cores open / guarded | generator cores open / guarded |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -390,7 +449,7 @@ async function saveTimedReport(
     '### Where the guard\'s time goes',
     '',
     'Server CPU per operation (µs): unguarded; what the goal allows a guard to add (5.3% of it); what each guard adds over no guard, the',
-    'median of per-round differences between adjacent measurements with the middle half of those differences in brackets (the noise);',
+    'median of per-round differences (the operations interleaved in each round) with the middle half of those differences in brackets (the noise);',
     "the bearer guard over the allow-all guard, i.e. beyond Nest's guard pipeline; of that, the bearer guard's own work as timed in",
     'process (`canActivate` on a context like the target\'s, no network or framework around it, same working set: a token per connection',
     `for a WebSocket, the pool of ${num(TOKENS)} for GraphQL); and the rest:`,

@@ -10,15 +10,8 @@ import { keycloakAccessToken } from '../test/support/keycloak-access-token.js';
 import { LIBRARY_AREA, profileDiffMarkdown, profileMarkdown } from './support/cpu-profile.js';
 import { profileServer } from './support/cpu-profile-run.js';
 import { guardBreakdown } from './support/in-process.js';
-import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, ROUND_WARMUP_SECONDS, SECONDS, TOKENS, WARMUP_SECONDS } from './support/guard-bench-settings.js';
-
-/**
- * Within a round, an app's routes take turns in windows this long on the same connections
- * (support/interleaved-load.ts): the CPU a request costs on this shared machine moves by tens of
- * percent over seconds, which 3 s measurements one after the other compared as if it were the guard.
- */
-const WINDOW_MILLIS = 250;
-import { interleavedLoad } from './support/interleaved-load.js';
+import { CONNECTIONS, GOAL, OTHER_REVOCATIONS, ROUND_WARMUP_SECONDS, SECONDS, TOKENS, WARMUP_SECONDS, WINDOW_MILLIS } from './support/guard-bench-settings.js';
+import { getRequests, interleavedLoad, roundPlan } from './support/interleaved-load.js';
 import { load, type LoadResult } from './support/load.js';
 import { ChildServer, coresUsed, cpuMicros, stopAll } from './support/processes.js';
 import { redisModeUnavailable, startRedis } from './support/redis.js';
@@ -160,22 +153,17 @@ try {
    */
   async function measureRound(app: AppSpec, seconds: number) {
     const server = running.get(app.label)!;
+    const header = { name: 'authorization', values: headerValues };
     const result = await interleavedLoad({
-      urls: app.routes.map((route) => `${server.url}/api/${route}`),
-      header: { name: 'authorization', values: headerValues },
+      ...roundPlan(() => server.cpuTime(), seconds, WINDOW_MILLIS, ROUND_WARMUP_SECONDS),
+      origin: server.url,
+      routes: app.routes.map((route) => ({ requests: getRequests(`${server.url}/api/${route}`, header) })),
       connections: CONNECTIONS,
-      windowsPerRoute: Math.round((seconds * 1000) / WINDOW_MILLIS),
-      windowMillis: WINDOW_MILLIS,
-      warmupMillis: ROUND_WARMUP_SECONDS * 1000,
-      serverCpu: async () => {
-        const { cpu } = await server.usage();
-        return cpu.user + cpu.system;
-      },
     });
     const samples = new Map<Route, Sample>();
     app.routes.forEach((route, i) => {
       const counts = result.routes[i]!;
-      if (counts.non2xx > 0 || counts.errors > 0) throw new Error(`${app.label} /api/${route}: ${counts.non2xx} non-2xx, ${counts.errors} errors`);
+      if (counts.failed > 0) throw new Error(`${app.label} /api/${route}: ${counts.failed} answers other than 2xx, or errors`);
       samples.set(route, {
         rps: counts.ok / counts.seconds,
         ok: counts.ok,

@@ -15,6 +15,12 @@ export const WARMUP_SECONDS = quick ? 1 : 3;
  * the same route later in the round, more than the guard costs.
  */
 export const ROUND_WARMUP_SECONDS = 1;
+/**
+ * Within a round, a server's routes or operations take turns in windows this long on the same
+ * connections (support/interleaved-load.ts): the CPU a request costs on a shared machine moves by
+ * tens of percent over seconds, which measurements of 3 s one after the other took for the guard.
+ */
+export const WINDOW_MILLIS = 250;
 /** Connections of the load generator, each with one request in flight. */
 export const CONNECTIONS = 50;
 /**

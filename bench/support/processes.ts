@@ -108,6 +108,12 @@ export class ChildServer {
     return this.call<Usage>('usage');
   }
 
+  /** The server's CPU time so far, µs (user and system, every thread). */
+  async cpuTime(): Promise<number> {
+    const { cpu } = await this.usage();
+    return cpu.user + cpu.system;
+  }
+
   /** Asks the server to close and exit; kills it (this child only) if it does not within 10 s. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;

@@ -135,7 +135,7 @@ export function writeResultsMarkdown(): void {
     '# Benchmark results',
     '',
     'Written by `npm run bench` (all benchmarks) or `npm run bench:<name>` (one; the others keep their last figures).',
-    'Servers run in their own processes on 127.0.0.1, driven from the bench process (autocannon, or bench/support/raw-load.ts for GETs with a header rotated per request), against the compiled',
+    'Servers run in their own processes on 127.0.0.1, driven from the bench process (autocannon; bench/support/raw-load.ts for GETs with a header rotated per request; bench/support/interleaved-load.ts where the guard benchmarks interleave routes), against the compiled',
     'library (dist/). The machine is shared and noisy, so every figure that is compared is a ratio against a baseline or',
     'a peer measured in the same run, with targets alternated round by round; medians over rounds are reported.',
     '',
