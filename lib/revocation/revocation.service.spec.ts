@@ -254,6 +254,17 @@ describe('RevocationService', () => {
       expect(service.revocationReason(aging, memo)).toBe('horizon');
     });
 
+    it('judges the horizon at the clock reading a caller passes, with or without a memo', () => {
+      const { service } = setup({ revocationTtl: 600 });
+      const memo = newRevocationMemo();
+      const aging = { sub: 'hana', iat: nowSeconds() - 590 };
+      expect(service.revocationReason(aging, memo, Date.now())).toBeUndefined();
+      expect(service.revocationReason(aging, memo, Date.now() + 20_000)).toBe('horizon');
+      expect(service.revocationReason(aging, undefined, Date.now() + 20_000)).toBe('horizon');
+      // The memo was not spoiled by the later reading: now is still within the horizon.
+      expect(service.revocationReason(aging, memo)).toBeUndefined();
+    });
+
     it('a memo written before it carried the horizon (an app\'s own `{ notRevokedAt }`) is checked in full once, then kept', () => {
       const { service, store } = setup({ revocationTtl: 600 });
       const memo: RevocationMemo = { notRevokedAt: 0 };

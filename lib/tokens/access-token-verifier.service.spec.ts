@@ -116,6 +116,16 @@ describe('AccessTokenVerifierService cache', () => {
     expect(uncached.cachedToken(`good-bob.${TAIL}`)).toBeUndefined();
   });
 
+  it('judges expiry at the clock reading a caller passes to cachedToken', async () => {
+    const { verifier } = setup();
+    const verified = await verifier.verifyToken(`good-alice.${TAIL}`);
+    expect(verifier.cachedToken(`good-alice.${TAIL}`, Date.now())).toBe(verified);
+    const afterExpiry = (verified.claims.exp + 3600) * 1000;
+    expect(() => verifier.cachedToken(`good-alice.${TAIL}`, afterExpiry)).toThrow('access token has expired');
+    // Forgotten once found expired.
+    expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeUndefined();
+  });
+
   it('throws synchronously from cachedToken for a cached token that has expired', async () => {
     const { verifier } = setup();
     await verifier.verifyToken(`good-expiring.${TAIL}`);

@@ -126,10 +126,11 @@ export class AccessTokenVerifierService {
   /**
    * Synchronously, a token verified before with its claims and subject: undefined when it is
    * not cached (then `verifyToken` it); throws when it has expired since. What the bearer guard
-   * asks first, so that it answers without a promise in the steady state.
+   * asks first, so that it answers without a promise in the steady state. `now`: the clock
+   * (epoch ms) when the caller has read it already.
    */
-  cachedToken(token: string): VerifiedAccessToken | undefined {
-    return this.verified.verified(token);
+  cachedToken(token: string, now?: number): VerifiedAccessToken | undefined {
+    return this.verified.verified(token, now);
   }
 
   /**

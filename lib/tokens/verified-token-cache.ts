@@ -94,11 +94,14 @@ export class VerifiedTokenCache {
     return this.verified(token)?.claims;
   }
 
-  /** A token verified before, with its claims and subject; undefined when not cached; throws once it has expired. */
-  verified(token: string): VerifiedAccessToken | undefined {
+  /**
+   * A token verified before, with its claims and subject; undefined when not cached; throws once
+   * it has expired (at `now`, epoch ms).
+   */
+  verified(token: string, now: number = Date.now()): VerifiedAccessToken | undefined {
     const entry = this.lookup(token);
     if (entry === undefined) return undefined;
-    if (entry.validUntil * 1000 > Date.now()) return entry;
+    if (entry.validUntil * 1000 > now) return entry;
     this.entries.delete(entry.key);
     this.forgetLast();
     throw new TokenInvalidError('expired', 'access token has expired');
