@@ -336,7 +336,7 @@ async function saveTimedReport(
     const value = cpuRatio(target, 'guarded', 'open');
     return {
       goal: `guarded ≥ ${GOAL}× unguarded, memory registry, ${target.label} (server CPU µs per operation)`,
-      measured: `${ratio(value)} (${num(med(target, 'open', (s) => s.cpuPerOp), 1)} → ${num(med(target, 'guarded', (s) => s.cpuPerOp), 1)} µs); ${target.context === 'GraphQL' ? 'queries' : 'messages'}/s ${ratio(rateRatio(target, 'guarded', 'open'))}; the allow-all guard, the floor of any guard there: ${ratio(cpuRatio(target, 'allowAll', 'open'))} CPU${starved.includes(target.label) ? ` (the server got under half a core; load average ${machine.loadAverage.toFixed(1)} at the start)` : ''}`,
+      measured: `${ratio(value, GOAL)} (${num(med(target, 'open', (s) => s.cpuPerOp), 1)} → ${num(med(target, 'guarded', (s) => s.cpuPerOp), 1)} µs); ${target.context === 'GraphQL' ? 'queries' : 'messages'}/s ${ratio(rateRatio(target, 'guarded', 'open'))}; the allow-all guard, the floor of any guard there: ${ratio(cpuRatio(target, 'allowAll', 'open'))} CPU${starved.includes(target.label) ? ` (the server got under half a core; load average ${machine.loadAverage.toFixed(1)} at the start)` : ''}`,
       met: value >= GOAL,
     };
   });
@@ -516,7 +516,7 @@ function saveInstructionsReport(measured: Array<{ target: Target; samples: Recor
     const guarded = perRound('guarded');
     goals.push({
       goal: `guarded ≥ ${GOAL}× unguarded, memory registry, ${target.label}, counted in instructions per operation (callgrind; time is section 10)`,
-      measured: `${ratio(guarded)} outside the garbage collector (${num(median(program('open')))} → ${num(median(program('guarded')))} instructions); the allow-all guard ${ratio(perRound('allowAll'))}`,
+      measured: `${ratio(guarded, GOAL)} outside the garbage collector (${num(median(program('open')))} → ${num(median(program('guarded')))} instructions); the allow-all guard ${ratio(perRound('allowAll'))}`,
       met: guarded >= GOAL,
     });
     const collector = OPERATIONS.map((operation) => num(median(samples[operation].map((sample) => sample.collector!)))).join(' / ');

@@ -39,8 +39,14 @@ export function num(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-export function ratio(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+/**
+ * 0.9712 → "0.97×". With a `goal`, three decimals where two would round the value onto the other
+ * side of it (0.946 against 0.95 reads "0.946×", not "0.95×" beside "missed").
+ */
+export function ratio(value: number, goal?: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  const hidesSide = goal !== undefined && (value < goal) !== (Number(value.toFixed(2)) < goal);
+  return `${value.toFixed(hidesSide ? 3 : 2)}×`;
 }
 
 export function bytes(value: number): string {
