@@ -54,7 +54,8 @@ interface AppSpec {
   withoutLibrary?: boolean;
 }
 
-interface Sample extends LoadResult {
+/** What the report reads of one measurement of a route. */
+interface Sample extends Pick<LoadResult, 'rps' | 'ok' | 'p99' | 'generatorCores'> {
   cores: number;
   /** Server CPU time per request, µs (all threads): what a request costs, however busy the machine. */
   cpuPerRequest: number;
@@ -167,21 +168,15 @@ try {
       samples.set(route, {
         rps: counts.ok / counts.seconds,
         ok: counts.ok,
-        non2xx: 0,
-        errors: 0,
-        mismatches: 0,
-        p50: counts.p50,
         p99: counts.p99,
-        seconds: counts.seconds,
         generatorCores: result.generatorCores,
-        prepared: counts.ok,
         cores: counts.serverCpu / 1e6 / counts.seconds,
         cpuPerRequest: counts.serverCpu / counts.ok,
       });
     });
-    const passes = Math.min(...app.routes.map((_, i) => result.windows.filter((window) => window.route === i).length));
+    const passes = Math.min(...result.routes.map((counts) => counts.windows.length));
     const rpsInPass = (route: Route, pass: number) => {
-      const window = result.windows.filter((w) => w.route === app.routes.indexOf(route))[pass]!;
+      const window = result.routes[app.routes.indexOf(route)]!.windows[pass]!;
       return window.ok / window.seconds;
     };
     const of = (route: Route, base: Route) => median(Array.from({ length: passes }, (_, pass) => rpsInPass(route, pass) / rpsInPass(base, pass)));

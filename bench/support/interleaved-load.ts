@@ -31,6 +31,8 @@ export interface WindowPlan {
 }
 
 export interface InterleavedRouteResult {
+  /** This route's windows, in order: the n-th of every route makes the n-th pass. */
+  windows: LoadWindow[];
   /** Answers counted in this route's windows. */
   ok: number;
   /** Answers other than the expected one (an HTTP status outside 2xx, another body, a refusal). */
@@ -39,13 +41,12 @@ export interface InterleavedRouteResult {
   seconds: number;
   /** Server CPU time charged to this route's windows, µs. */
   serverCpu: number;
-  p50: number;
+  /** Latency, ms. */
   p99: number;
 }
 
-/** One window: its route (an index), the answers it counted, the server CPU charged to it. */
+/** One window of a route: the answers it counted, the server CPU charged to it. */
 export interface LoadWindow {
-  route: number;
   ok: number;
   serverCpu: number;
   seconds: number;
@@ -53,8 +54,6 @@ export interface LoadWindow {
 
 export interface InterleavedLoadResult {
   routes: InterleavedRouteResult[];
-  /** Window by window, in order: the n-th window of each route makes the n-th pass. */
-  windows: LoadWindow[];
   /** CPU the load generator (this process) used, in cores. */
   generatorCores: number;
 }
@@ -106,14 +105,14 @@ async function runWindows(plan: WindowPlan, counts: RouteCounts[], steering: Ste
   const started = performance.now();
   let cpuMark = await plan.serverCpu();
   let timeMark = performance.now();
-  const windows: LoadWindow[] = [];
+  const windows: LoadWindow[][] = counts.map(() => []);
   for (const route of windowOrder(counts.length, plan.windowsPerRoute)) {
     steering.current = route;
     const okMark = counts[route]!.ok;
     await new Promise((resolve) => setTimeout(resolve, plan.windowMillis));
     const cpu = await plan.serverCpu();
     const now = performance.now();
-    windows.push({ route, ok: counts[route]!.ok - okMark, serverCpu: cpu - cpuMark, seconds: (now - timeMark) / 1000 });
+    windows[route]!.push({ ok: counts[route]!.ok - okMark, serverCpu: cpu - cpuMark, seconds: (now - timeMark) / 1000 });
     cpuMark = cpu;
     timeMark = now;
   }
@@ -121,17 +120,16 @@ async function runWindows(plan: WindowPlan, counts: RouteCounts[], steering: Ste
   steering.running = false;
   await done();
   const cpu = process.cpuUsage(cpuBefore);
-  const inWindows = (route: number) => windows.filter((window) => window.route === route);
+  const total = (route: number, of: 'seconds' | 'serverCpu') => windows[route]!.reduce((sum, window) => sum + window[of], 0);
   return {
     routes: counts.map((route, i) => ({
+      windows: windows[i]!,
       ok: ok[i]!,
       failed: route.failed,
-      seconds: inWindows(i).reduce((sum, window) => sum + window.seconds, 0),
-      serverCpu: inWindows(i).reduce((sum, window) => sum + window.serverCpu, 0),
-      p50: percentile(route.latencies, 50),
+      seconds: total(i, 'seconds'),
+      serverCpu: total(i, 'serverCpu'),
       p99: percentile(route.latencies, 99),
     })),
-    windows,
     generatorCores: (cpu.user + cpu.system) / 1000 / (performance.now() - started),
   };
 }
