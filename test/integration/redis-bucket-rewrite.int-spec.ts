@@ -1,5 +1,5 @@
 import { createClient, type RedisClientType } from 'redis';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { rewriteBucket } from '../../lib/redis/bucket-rewrite-script.js';
 import type { RedisCommands } from '../../lib/redis/redis-link.js';
 import { checkRedisForSuite } from '../support/redis-server.js';
@@ -9,7 +9,9 @@ import { privateRedisForSuite } from '../support/redis-test-helpers.js';
 
 const enabled = checkRedisForSuite('registry bucket script tests');
 
-const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+/** Each test reads the clock once, so that two expiries it compares never straddle a second's boundary. */
+let testStart = 0;
+const inSeconds = (seconds: number) => testStart + seconds;
 /** A line the script can read: a name, then its expiry (epoch seconds, base 36). */
 const line = (name: string, expiry: number, rest = 'x') => `${name} ${expiry.toString(36)} ${rest}`;
 
@@ -19,6 +21,9 @@ describe.skipIf(!enabled)('registry bucket rewrite script', () => {
   const redis = () => suite.admin as unknown as RedisCommands;
   const newKey = () => `bucket:${++keys}`;
   const linesOf = async (key: string) => ((await suite.admin.get(key)) ?? '').split('\n').filter(Boolean);
+  beforeEach(() => {
+    testStart = Math.floor(Date.now() / 1000);
+  });
 
   it('adds a line, replacing the lines it is told to remove, and replies with them', async () => {
     const key = newKey();
@@ -53,7 +58,7 @@ describe.skipIf(!enabled)('registry bucket rewrite script', () => {
 
   it('keeps lines in order of expiry, the bucket expiring with the last one, whatever order they come in and leave', async () => {
     const key = newKey();
-    const now = inSeconds(0);
+    const now = testStart;
     const lines = Object.fromEntries(([['a1', 300], ['a2', 900], ['a3', 60], ['a4', 900], ['a5', 600]] as const).map(([name, life]) => [name, line(name, now + life)]));
     for (const added of Object.values(lines)) await rewriteBucket(redis(), key, { add: added });
     expect(await linesOf(key)).toEqual([lines.a3, lines.a1, lines.a5, lines.a2, lines.a4]);
@@ -71,7 +76,8 @@ describe.skipIf(!enabled)('registry bucket rewrite script', () => {
     const [brief, lasting] = [line('a1', inSeconds(2)), line('a2', inSeconds(600))];
     await rewriteBucket(redis(), key, { add: brief });
     await rewriteBucket(redis(), key, { add: lasting });
-    await new Promise((resolve) => setTimeout(resolve, (inSeconds(2) + 1) * 1000 - Date.now()));
+    // Until the second after the brief line's last one has begun.
+    await new Promise((resolve) => setTimeout(resolve, inSeconds(3) * 1000 - Date.now()));
     const later = line('a3', inSeconds(700));
     await rewriteBucket(redis(), key, { add: later });
     expect(await linesOf(key)).toEqual([lasting, later]);
