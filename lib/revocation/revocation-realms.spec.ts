@@ -49,7 +49,8 @@ describe('revocations per realm', () => {
     store.apply(revocation({ type: 'sid', sid: 'same', issuer: PARTNERS }));
     store.apply(revocation({ type: 'subject', sub: 'alice', issuedBefore: nowSeconds(), issuer: PARTNERS }));
     store.apply(revocation({ type: 'adapter-session', adapterSessionId: 'app-1', issuer: PARTNERS }));
-    store.apply(revocation({ type: 'not-before', notBefore: nowSeconds(), issuer: PARTNERS }));
+    const notBefore = nowSeconds();
+    store.apply(revocation({ type: 'not-before', notBefore, issuer: PARTNERS }));
 
     expect(store.check({ sid: 'same', iat: nowSeconds() + 1, issuer: PARTNERS })).toBe('sid');
     expect(store.check({ sub: 'alice', iat, issuer: PARTNERS })).toBe('subject');
@@ -60,7 +61,7 @@ describe('revocations per realm', () => {
       expect(store.check({ sid: 'same', sub: 'alice', adapterSessionId: 'app-1', iat, issuer })).toBeUndefined();
     }
     expect(store.currentNotBefore).toBe(0);
-    expect(store.notBeforeOf(PARTNERS)).toBe(nowSeconds());
+    expect(store.notBeforeOf(PARTNERS)).toBe(notBefore);
     expect(store.size).toBe(3);
   });
 
@@ -80,11 +81,12 @@ describe('revocations per realm', () => {
     const { service } = setup();
     const iat = nowSeconds() - 10;
     await service.revokeSubject('alice', { realm: 'partners' });
-    await service.setNotBefore(nowSeconds(), { realm: 'partners' });
+    const notBefore = nowSeconds();
+    await service.setNotBefore(notBefore, { realm: 'partners' });
     expect(service.revocationReason({ sub: 'alice', iat, issuer: PARTNERS })).toBe('subject');
     expect(service.revocationReason({ sub: 'alice', iat })).toBeUndefined();
     expect(service.notBefore).toBe(0);
-    expect(service.notBeforeOf('partners')).toBe(nowSeconds());
+    expect(service.notBeforeOf('partners')).toBe(notBefore);
   });
 
   it('refuses a realm that is not configured, and publishes nothing', async () => {
