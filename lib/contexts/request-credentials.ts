@@ -16,6 +16,12 @@ const stored: { [Slot in CredentialSlot]: WeakMap<object, CredentialCarrier[Slot
 
 /** Request prototypes given the accessors. */
 const equipped = new WeakSet<object>();
+/**
+ * The prototype equipped last: with one Express app per process (the usual case) the only one,
+ * so that telling where a slot is kept costs an identity comparison, and nothing at all while no
+ * Express app was equipped (Fastify, the other contexts).
+ */
+let lastEquipped: object | undefined;
 
 /**
  * Express swaps the prototype of every request (`Object.setPrototypeOf(req, app.request)` in
@@ -52,11 +58,16 @@ export function equipExpressRequests(adapterHost: HttpAdapterHost | undefined): 
     });
   }
   equipped.add(prototype);
+  lastEquipped = prototype;
   return prototype;
 }
 
 /** Whether the carrier's slots are kept beside it: its prototype was equipped. */
-const keptBeside = (carrier: CredentialCarrier): boolean => equipped.has(Object.getPrototypeOf(carrier) as object);
+function keptBeside(carrier: CredentialCarrier): boolean {
+  if (lastEquipped === undefined) return false;
+  const prototype = Object.getPrototypeOf(carrier) as object;
+  return prototype === lastEquipped || equipped.has(prototype);
+}
 
 /** Leaves `value` in the carrier's slot: beside it when its prototype was equipped, else on it. */
 export function leaveCredential<Slot extends CredentialSlot>(carrier: CredentialCarrier, slot: Slot, value: CredentialCarrier[Slot]): void {

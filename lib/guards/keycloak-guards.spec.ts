@@ -8,7 +8,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
-import { HttpException, Logger } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -102,6 +102,27 @@ class StandInVerifier implements Pick<AccessTokenVerifierService, 'verify' | 've
   }
 }
 
+/**
+ * As StandInVerifier, keeping the header each token was verified from, as the real verifier
+ * does: `cachedCredential` answers that very header. `credentialHits` counts its answers.
+ */
+class HeaderKeepingVerifier extends StandInVerifier implements Pick<AccessTokenVerifierService, 'cachedCredential'> {
+  readonly byCredential = new Map<string, VerifiedAccessToken>();
+  credentialHits = 0;
+
+  override async verifyToken(token: string, credential?: string): Promise<VerifiedAccessToken> {
+    const verified = await super.verifyToken(token);
+    if (credential !== undefined) this.byCredential.set(credential, verified);
+    return verified;
+  }
+
+  cachedCredential(credential: string): VerifiedAccessToken | undefined {
+    const verified = this.byCredential.get(credential);
+    if (verified !== undefined) this.credentialHits++;
+    return verified;
+  }
+}
+
 function adapterHost(): HttpAdapterHost {
   const host = new HttpAdapterHost();
   host.httpAdapter = new ExpressAdapter();
@@ -117,10 +138,16 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-/** Both guards, resolved by Nest's DI as the module provides them. */
-async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
+/**
+ * Both guards, resolved by Nest's DI as the module provides them. `verifier`: the stand-in for
+ * AccessTokenVerifierService (default one that keeps headers, as the real one); `guards`: more
+ * guard classes to provide.
+ */
+async function setup<Verifier extends StandInVerifier = HeaderKeepingVerifier>(
+  overrides: Partial<KeycloakLogoutModuleOptions> = {},
+  { verifier = new HeaderKeepingVerifier() as StandInVerifier as Verifier, guards = [] }: { verifier?: Verifier; guards?: Array<new (...args: never[]) => unknown> } = {},
+) {
   const bus = new LocalRevocationBus();
-  const verifier = new StandInVerifier();
   const moduleRef = await Test.createTestingModule({
     providers: [
       { provide: KEYCLOAK_LOGOUT_OPTIONS, useValue: resolveOptions({ issuer: ISSUER, clientId: 'app', ...overrides }) },
@@ -137,6 +164,7 @@ async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
       LiveConnectionTracker,
       KeycloakBearerGuard,
       KeycloakSessionGuard,
+      ...guards,
     ],
   }).compile();
   modules.push(moduleRef);
@@ -149,6 +177,7 @@ async function setup(overrides: Partial<KeycloakLogoutModuleOptions> = {}) {
     refusals: moduleRef.get(RefusalLog),
     liveConnections: moduleRef.get(LiveConnectionRegistry),
     verifier,
+    moduleRef,
     goStale,
   };
 }
@@ -277,6 +306,63 @@ describe('KeycloakBearerGuard hot path', () => {
     goStale();
     expect(await refusalOf(bearer.canActivate(httpContext(bearerRequest('bob-token')).context))).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
     expect(refusals.counts()).toEqual({ 'bearer-guard:revoked_sid': 1, 'bearer-guard:stale_view': 1 });
+  });
+
+  it('answers a request bringing the very header a token was verified from without reading the token out of it; another form of it is read as before', async () => {
+    const { bearer, verifier } = await setup();
+    expect(await bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    expect([...verifier.byCredential.keys()]).toEqual(['Bearer alice-token']);
+    const again = bearerRequest(['alice', 'token'].join('-')); // an equal, separate string, as the next request brings
+    expect(bearer.canActivate(httpContext(again).context)).toBe(true);
+    expect(again.accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect(verifier.credentialHits).toBe(1);
+    const otherForm = { headers: { authorization: 'bearer  alice-token' } } as RequestWithAccessToken & { headers: Record<string, string> };
+    expect(bearer.canActivate(httpContext(otherForm).context)).toBe(true);
+    expect(otherForm.accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect(verifier.credentialHits).toBe(1);
+    expect(verifier.calls).toBe(1);
+  });
+
+  it('refuses a token found by its header once it has expired: 401 invalid_token', async () => {
+    const { bearer, verifier, refusals } = await setup();
+    expect(await bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    vi.spyOn(verifier, 'cachedCredential').mockImplementation(() => {
+      throw new TokenInvalidError('expired', 'access token has expired');
+    });
+    expect(await refusalOf(bearer.canActivate(httpContext(bearerRequest('alice-token')).context))).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'access token has expired' },
+    });
+    expect(refusals.counts()).toEqual({ 'bearer-guard:token_invalid': 1 });
+  });
+
+  it('a guard that reads its token elsewhere (extractToken overridden) is never answered from the Authorization header', async () => {
+    @Injectable()
+    class ApiTokenGuard extends KeycloakBearerGuard {
+      protected override extractToken(request: { headers: Record<string, unknown> }): string | undefined {
+        const value = request.headers['x-api-token'];
+        return typeof value === 'string' ? value : undefined;
+      }
+    }
+    const { bearer, verifier, moduleRef } = await setup({}, { guards: [ApiTokenGuard] });
+    const apiToken = moduleRef.get(ApiTokenGuard);
+    // Alice's header is known to the verifier...
+    expect(await bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    // ...but this guard reads x-api-token: without one it refuses, with Bob's it admits Bob.
+    expect(await refusalOf(apiToken.canActivate(httpContext(bearerRequest('alice-token')).context))).toMatchObject({ status: 401, body: { error_description: 'missing bearer token' } });
+    const bob = { headers: { authorization: 'Bearer alice-token', 'x-api-token': 'bob-token' } } as RequestWithAccessToken & { headers: Record<string, string> };
+    expect(await apiToken.canActivate(httpContext(bob).context)).toBe(true);
+    expect(bob.accessTokenClaims).toBe(TOKENS.get('bob-token'));
+    expect(verifier.credentialHits).toBe(0);
+  });
+
+  it('works with a verifier of the app\'s own that keeps no headers (no cachedCredential)', async () => {
+    const { bearer, verifier } = await setup({}, { verifier: new StandInVerifier() });
+    expect(await bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    const again = bearerRequest('alice-token');
+    expect(bearer.canActivate(httpContext(again).context)).toBe(true);
+    expect(again.accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect(verifier.calls).toBe(1);
   });
 
   it.each([

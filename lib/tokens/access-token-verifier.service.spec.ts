@@ -126,6 +126,36 @@ describe('AccessTokenVerifierService cache', () => {
     expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeUndefined();
   });
 
+  it('finds a token by the header it was verified from, that very value only', async () => {
+    const { verifier, calls } = setup();
+    const header = `Bearer good-alice.${TAIL}`;
+    const verified = await verifier.verifyToken(`good-alice.${TAIL}`, header);
+    // An equal, separate string: what the HTTP parser makes of the next request.
+    expect(verifier.cachedCredential(['Bearer good-alice.', TAIL].join(''))).toBe(verified);
+    // Another header yielding the same token, or one ending alike, is not matched whole (the guard then reads the token out of it).
+    expect(verifier.cachedCredential(`bearer  good-alice.${TAIL}`)).toBeUndefined();
+    expect(verifier.cachedCredential(`Bearer forged-bob.${TAIL}`)).toBeUndefined();
+    expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBe(verified);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('finds nothing by header for a token verified without one', async () => {
+    const { verifier } = setup();
+    await verifier.verifyToken(`good-alice.${TAIL}`);
+    expect(verifier.cachedCredential(`Bearer good-alice.${TAIL}`)).toBeUndefined();
+    expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeDefined();
+  });
+
+  it('refuses by header a token expired at the clock reading passed, and forgets it', async () => {
+    const { verifier } = setup();
+    const header = `Bearer good-alice.${TAIL}`;
+    const verified = await verifier.verifyToken(`good-alice.${TAIL}`, header);
+    expect(verifier.cachedCredential(header, Date.now())).toBe(verified);
+    expect(() => verifier.cachedCredential(header, (verified.claims.exp + 3600) * 1000)).toThrow('access token has expired');
+    expect(verifier.cachedCredential(header)).toBeUndefined();
+    expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeUndefined();
+  });
+
   it('throws synchronously from cachedToken for a cached token that has expired', async () => {
     const { verifier } = setup();
     await verifier.verifyToken(`good-expiring.${TAIL}`);

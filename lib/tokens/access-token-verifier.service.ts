@@ -112,15 +112,20 @@ export class AccessTokenVerifierService {
     return (await this.verifyToken(token)).claims;
   }
 
-  /** As `verify`, with the subject the revocation check needs (made once per token, see VerifiedAccessToken). */
-  async verifyToken(token: string): Promise<VerifiedAccessToken> {
+  /**
+   * As `verify`, with the subject the revocation check needs (made once per token, see
+   * VerifiedAccessToken). `credential`: the value the token was read from (the bearer guard
+   * passes the `Authorization` header), when reading that value always yields this token; later
+   * calls may then ask `cachedCredential` with it.
+   */
+  async verifyToken(token: string, credential?: string): Promise<VerifiedAccessToken> {
     const cached = this.verified.verified(token);
     if (cached !== undefined) return cached;
     // Several realms: the unverified `iss` only picks whose keys and rules verify the token.
     const realm = this.realms?.forAccessToken(token);
-    if (realm === undefined) return this.verified.remember(token, await this.verifyFresh(token));
+    if (realm === undefined) return this.verified.remember(token, await this.verifyFresh(token), undefined, credential);
     // Revocations are per realm: a further realm's token is checked against that realm's only.
-    return this.verified.remember(token, await realm.accessTokens.verify(token), realm.key);
+    return this.verified.remember(token, await realm.accessTokens.verify(token), realm.key, credential);
   }
 
   /**
@@ -131,6 +136,14 @@ export class AccessTokenVerifierService {
    */
   cachedToken(token: string, now?: number): VerifiedAccessToken | undefined {
     return this.verified.verified(token, now);
+  }
+
+  /**
+   * As `cachedToken`, asked with the value a token was verified from (`verifyToken`'s
+   * `credential`): undefined unless that very value was passed there.
+   */
+  cachedCredential(credential: string, now?: number): VerifiedAccessToken | undefined {
+    return this.verified.verifiedCredential(credential, now);
   }
 
   /**

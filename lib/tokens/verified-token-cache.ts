@@ -48,6 +48,8 @@ export interface VerifiedAccessToken {
 class Entry implements VerifiedAccessToken, RevocationMemo {
   notRevokedAt = 0;
   horizonEnd = -1;
+  /** The value the token was read from when it was verified (see `remember`), if any. */
+  credential: string | undefined = undefined;
 
   constructor(
     readonly token: string,
@@ -100,22 +102,32 @@ export class VerifiedTokenCache {
    */
   verified(token: string, now: number = Date.now()): VerifiedAccessToken | undefined {
     const entry = this.lookup(token);
-    if (entry === undefined) return undefined;
-    if (entry.validUntil * 1000 > now) return entry;
-    this.entries.delete(entry.key);
-    this.forgetLast();
-    throw new TokenInvalidError('expired', 'access token has expired');
+    return entry === undefined ? undefined : this.unexpired(entry, now);
+  }
+
+  /**
+   * As `verified`, asked with the very value the token was read from at its verification (an
+   * `Authorization` header, see `remember`): a hit then costs no reading of the token out of it,
+   * only comparing the value with the one kept.
+   */
+  verifiedCredential(credential: string, now: number = Date.now()): VerifiedAccessToken | undefined {
+    const entry = this.entries.get(keyOf(credential));
+    return entry === undefined || entry.credential !== credential ? undefined : this.unexpired(entry, now);
   }
 
   /**
    * Remembers a token that passed verification (unless the capacity is 0); returns it with its
    * subject. `issuer`: the realm key of a further realm's token; undefined for the primary realm.
+   * `credential`: the value the token was read from (its `Authorization` header), when reading
+   * that same value always yields this token; it is kept only when it ends with the token's key
+   * characters, i.e. when `verifiedCredential` can find it.
    */
-  remember(token: string, claims: AccessTokenClaims, issuer?: string): VerifiedAccessToken {
+  remember(token: string, claims: AccessTokenClaims, issuer?: string, credential?: string): VerifiedAccessToken {
     const subject: RevocationSubject = Object.freeze(
       issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
     );
     const entry = new Entry(token, keyOf(token), claims.exp + this.clockTolerance, claims, subject);
+    if (credential !== undefined && keyOf(credential) === entry.key) entry.credential = credential;
     if (this.capacity === 0) return entry;
     this.forgetLast();
     // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
@@ -126,6 +138,14 @@ export class VerifiedTokenCache {
     }
     this.entries.set(entry.key, entry);
     return entry;
+  }
+
+  /** The entry while it is valid at `now` (epoch ms); once expired it leaves the cache, and this throws. */
+  private unexpired(entry: Entry, now: number): Entry {
+    if (entry.validUntil * 1000 > now) return entry;
+    this.entries.delete(entry.key);
+    this.forgetLast();
+    throw new TokenInvalidError('expired', 'access token has expired');
   }
 
   private lookup(token: string): Entry | undefined {

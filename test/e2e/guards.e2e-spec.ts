@@ -180,6 +180,15 @@ describe.each(ADAPTERS)('guards (%s)', (adapter) => {
       await expectRefused(await bearer(token), 401, 'invalid_token', /revoked \(sid\)/);
     });
 
+    it('a token verified under one form of the header is served under others, and refused under each once revoked', async () => {
+      const token = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'gina', sid: `forms-${adapter}` });
+      // The header a token was verified from is matched whole afterwards; the other forms are read as before.
+      const forms = [`bearer  ${token}`, `Bearer ${token}`, `BEARER ${token}  `, `bearer  ${token}`];
+      for (const authorization of forms) expect((await me({ authorization })).status).toBe(200);
+      await test.app.get(RevocationService).revokeSid(`forms-${adapter}`);
+      for (const authorization of forms) await expectRefused(await me({ authorization }), 401, 'invalid_token', /revoked \(sid\)/);
+    });
+
     it('a subject watermark refuses older tokens and accepts the user\'s later login', async () => {
       const older = await keycloakAccessToken(realm, { clientId: CLIENT, sub: `hank-${adapter}`, iat: nowSeconds() - 10 });
       await test.app.get(RevocationService).revokeSubject(`hank-${adapter}`, { issuedBefore: nowSeconds() - 5 });
