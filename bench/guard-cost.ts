@@ -449,7 +449,7 @@ try {
     'own work takes in process on a slow machine (the figure above). Part of that is memory: each request brings its ~1 KB header as',
     'a fresh string, compared in full with the kept copy, which with 2,000 tokens in turn is out of the CPU\'s near caches',
     '(`TOKENS=1` runs the same routes with one token); in instructions (section 11) the guard adds well under 1% beyond the header-only guard.',
-    "Over a WebSocket, where a connection's token is kept and each message matched by identity, no copy is compared. Comparing less",
+    "Over a WebSocket, where a connection holds its token as verified and each message rechecks only its expiry, nothing is compared. Comparing less",
     'than the whole header (the signature only) would be cheaper, and would accept an altered token while the original is cached: not done.',
     ...(profiles ? ['', profiles] : []),
   ].join('\n');

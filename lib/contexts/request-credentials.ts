@@ -22,6 +22,8 @@ const equipped = new WeakSet<object>();
  * Express app was equipped (Fastify, the other contexts).
  */
 let lastEquipped: object | undefined;
+/** The last prototype found not equipped (a WebSocket client's, beside an Express app): its next carriers cost an identity comparison too. */
+let lastBare: object | undefined;
 
 /**
  * Express swaps the prototype of every request (`Object.setPrototypeOf(req, app.request)` in
@@ -59,6 +61,7 @@ export function equipExpressRequests(adapterHost: HttpAdapterHost | undefined): 
   }
   equipped.add(prototype);
   lastEquipped = prototype;
+  lastBare = undefined;
   return prototype;
 }
 
@@ -66,7 +69,11 @@ export function equipExpressRequests(adapterHost: HttpAdapterHost | undefined): 
 function keptBeside(carrier: CredentialCarrier): boolean {
   if (lastEquipped === undefined) return false;
   const prototype = Object.getPrototypeOf(carrier) as object;
-  return prototype === lastEquipped || equipped.has(prototype);
+  if (prototype === lastEquipped) return true;
+  if (prototype === lastBare) return false;
+  const beside = equipped.has(prototype);
+  if (!beside) lastBare = prototype;
+  return beside;
 }
 
 /** Leaves `value` in the carrier's slot: beside it when its prototype was equipped, else on it. */

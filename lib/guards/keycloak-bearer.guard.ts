@@ -51,20 +51,29 @@ export interface RequestWithAccessToken {
  */
 @Injectable()
 export class KeycloakBearerGuard extends RevocationGuardBase {
-  /** Per WebSocket client, the token its handshake carries (see connectionToken). */
-  private readonly connectionTokens = new WeakMap<object, string>();
+  /** Per WebSocket client, the token its handshake carries and, once verified, the token as verified (see connectionOf). */
+  private readonly connections = new WeakMap<object, WsConnection>();
 
   /**
    * Whether an HTTP request's `Authorization` header may be matched whole against the headers
    * tokens were verified from (see authenticate): only while tokens are read from that header as
-   * here (extractToken not overridden), and with a verifier that keeps them (an app's own
-   * stand-in for AccessTokenVerifierService may not).
+   * here (tokenOf and extractToken not overridden), and with a verifier that keeps them (an
+   * app's own stand-in for AccessTokenVerifierService may not).
    */
   private readonly matchesWholeHeader: boolean;
 
+  /**
+   * Whether a WebSocket connection may hold its verified token (see connectionOf): not when
+   * tokenOf is overridden, nor with a verifier of the app's own that cannot recheck it.
+   */
+  private readonly holdsConnectionTokens: boolean;
+
   constructor(private readonly verifier: AccessTokenVerifierService) {
     super();
-    this.matchesWholeHeader = this.extractToken === KeycloakBearerGuard.prototype.extractToken && typeof verifier.cachedCredential === 'function';
+    // A subclass that reads tokens its own way (tokenOf, extractToken) is never bypassed.
+    const readsTokensAsHere = this.tokenOf === KeycloakBearerGuard.prototype.tokenOf;
+    this.matchesWholeHeader = readsTokensAsHere && this.extractToken === KeycloakBearerGuard.prototype.extractToken && typeof verifier.cachedCredential === 'function';
+    this.holdsConnectionTokens = readsTokensAsHere && typeof verifier.recheck === 'function';
   }
 
   /**
@@ -85,7 +94,13 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
       const known = this.cached(credential, 'credential', now);
       if (known !== undefined) return this.admit(context, kind, known, now);
     }
-    const token = this.tokenOf(context, kind);
+    // WebSocket: a connection holds its token as verified, checked again without a lookup.
+    const connection = kind === 'ws' && this.holdsConnectionTokens ? this.connectionOf(wsClientOf(context)) : undefined;
+    if (connection?.verified !== undefined) {
+      const known = this.held(connection.verified, now);
+      if (known !== undefined) return this.admit(context, kind, known, now);
+    }
+    const token = connection === undefined ? this.tokenOf(context, kind) : connection.token;
     if (token === undefined) {
       // Looked at only when no bearer token was found: on Express every read of the request goes
       // through V8's runtime (request-credentials.ts), and a found token needs no second read.
@@ -96,7 +111,9 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     }
     // A hit is a token that passed verification, so its characters need no second look.
     const verified = this.cached(token, 'token', now);
-    return verified === undefined ? this.verifyThenAdmit(context, kind, token, credential) : this.admit(context, kind, verified, now);
+    if (verified === undefined) return this.verifyThenAdmit(context, kind, token, credential, connection);
+    this.hold(connection, verified);
+    return this.admit(context, kind, verified, now);
   }
 
   /** A lookup in the verification cache, by the token or by the header it was verified from; an expired token is refused. */
@@ -108,8 +125,25 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     }
   }
 
-  /** `credential`: the header the token was read from, kept with it once verified (see authenticate). */
-  private async verifyThenAdmit(context: ExecutionContext, kind: ContextKind, token: string, credential: string | undefined): Promise<RevocationSubject> {
+  /** A connection's verified token checked again (expiry), or undefined when the verifier would rather verify again; an expired token is refused. */
+  private held(verified: VerifiedAccessToken, now: number): VerifiedAccessToken | undefined {
+    try {
+      return this.verifier.recheck(verified, now);
+    } catch (error) {
+      throw this.refusalFrom(error, INVALID_TOKEN_CHALLENGE);
+    }
+  }
+
+  /** Lets a WebSocket connection hold its token as verified, for its later messages. */
+  private hold(connection: WsConnection | undefined, verified: VerifiedAccessToken): void {
+    if (connection !== undefined) connection.verified = verified;
+  }
+
+  /**
+   * `credential`: the header the token was read from, kept with it once verified (see
+   * authenticate); `connection`: the WebSocket connection that brought it, which holds it then.
+   */
+  private async verifyThenAdmit(context: ExecutionContext, kind: ContextKind, token: string, credential: string | undefined, connection: WsConnection | undefined): Promise<RevocationSubject> {
     // Not seen before: the token's characters are checked here (RFC 6750 b64token), as they were
     // when a regular expression took it out of the header, with the same refusal.
     if (!isB64Token(token)) throw this.missingToken();
@@ -119,6 +153,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     } catch (error) {
       throw this.refusalFrom(error, INVALID_TOKEN_CHALLENGE);
     }
+    this.hold(connection, verified);
     return this.admit(context, kind, verified, Date.now());
   }
 
@@ -146,7 +181,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
       case 'graphql':
         return this.tokenFromGraphql(graphqlContextOf(context));
       case 'ws':
-        return this.connectionToken(wsClientOf(context));
+        return this.connectionOf(wsClientOf(context))?.token;
       case 'rpc':
         return this.tokenFromRpc(context);
     }
@@ -196,19 +231,22 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
   }
 
   /**
-   * The token of a WebSocket connection: its handshake never changes, so it is read once
-   * (tokenFromHandshake) and kept for the connection's later messages. Every message then
-   * presents the very string the verification cache holds, which it matches without comparing
-   * the ~1 KB token character by character.
+   * A WebSocket connection's token: its handshake never changes, so it is read once
+   * (tokenFromHandshake) and kept for the connection's later messages, and once verified the
+   * connection holds it as verified: a message then costs a check of its expiry (and of
+   * revocations, as always), with no lookup in the verification cache. Undefined while the
+   * handshake carries no token.
    */
-  private connectionToken(client: unknown): string | undefined {
+  private connectionOf(client: unknown): WsConnection | undefined {
     if (typeof client !== 'object' || client === null) return undefined;
-    const known = this.connectionTokens.get(client);
+    const known = this.connections.get(client);
     if (known !== undefined) return known;
     const handshake = handshakeOf(client);
     const token = handshake === undefined ? undefined : this.tokenFromHandshake(handshake);
-    if (token !== undefined) this.connectionTokens.set(client, token);
-    return token;
+    if (token === undefined) return undefined;
+    const connection: WsConnection = { token, verified: undefined };
+    this.connections.set(client, connection);
+    return connection;
   }
 
   /** RPC: the message's `authorization` header (NATS headers, TCP packet metadata). */
@@ -235,6 +273,14 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     if (kind === 'graphql') return graphqlRequestOf(graphqlContextOf(context));
     return undefined;
   }
+}
+
+/** What the bearer guard keeps per WebSocket connection. */
+interface WsConnection {
+  /** The token its handshake carries. */
+  readonly token: string;
+  /** That token as verified, once it was (see KeycloakBearerGuard.connectionOf). */
+  verified: VerifiedAccessToken | undefined;
 }
 
 /**

@@ -103,12 +103,19 @@ class StandInVerifier implements Pick<AccessTokenVerifierService, 'verify' | 've
 }
 
 /**
- * As StandInVerifier, keeping the header each token was verified from, as the real verifier
- * does: `cachedCredential` answers that very header. `credentialHits` counts its answers.
+ * As StandInVerifier, with what the real verifier adds for the guard's hot paths: it keeps the
+ * header each token was verified from (`cachedCredential` answers that very header;
+ * `credentialHits` counts its answers), and rechecks a token a caller holds (`rechecks`).
  */
-class HeaderKeepingVerifier extends StandInVerifier implements Pick<AccessTokenVerifierService, 'cachedCredential'> {
+class HeaderKeepingVerifier extends StandInVerifier implements Pick<AccessTokenVerifierService, 'cachedCredential' | 'recheck'> {
   readonly byCredential = new Map<string, VerifiedAccessToken>();
   credentialHits = 0;
+  rechecks = 0;
+
+  recheck(verified: VerifiedAccessToken): VerifiedAccessToken | undefined {
+    this.rechecks++;
+    return verified;
+  }
 
   override async verifyToken(token: string, credential?: string): Promise<VerifiedAccessToken> {
     const verified = await super.verifyToken(token);
@@ -418,6 +425,45 @@ describe('KeycloakBearerGuard hot path', () => {
     expect((client as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('alice-token'));
     expect(verifier.calls).toBe(1);
     expect(liveConnections.stats().byKind.websocket).toBe(1);
+  });
+
+  it('over WebSocket, messages are answered from the token their connection holds as verified, without a cache lookup; an expired one is refused', async () => {
+    const { bearer, verifier, refusals } = await setup();
+    const client = nativeSocket();
+    class Gateway {}
+    expect(await bearer.admitConnection(new Gateway(), client, { headers: { authorization: 'Bearer alice-token' } })).toBe(true);
+    const lookups = vi.spyOn(verifier, 'cachedToken');
+    const message = () => {
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const context = new ExecutionContextHost([client, {}, 'message'], Routes, Routes.prototype.guarded);
+      context.setType('ws');
+      return bearer.canActivate(context);
+    };
+    for (let i = 0; i < 3; i++) expect(message()).toBe(true);
+    expect(verifier.rechecks).toBe(3);
+    expect(lookups).not.toHaveBeenCalled();
+    expect(verifier.calls).toBe(1);
+    vi.spyOn(verifier, 'recheck').mockImplementation(() => {
+      throw new TokenInvalidError('expired', 'access token has expired');
+    });
+    const error: unknown = await Promise.resolve(message()).then(() => new Error('the guard let the message through'), (thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(WsException);
+    expect((error as WsException).getError()).toMatchObject({ statusCode: 401, error: 'invalid_token', message: 'access token has expired' });
+    expect(refusals.counts()).toEqual({ 'bearer-guard:token_invalid': 1 });
+  });
+
+  it('over WebSocket, with a verifier of the app\'s own that cannot recheck a held token, messages are answered from its cache', async () => {
+    const { bearer, verifier } = await setup({}, { verifier: new StandInVerifier() });
+    const client = nativeSocket();
+    class Gateway {}
+    expect(await bearer.admitConnection(new Gateway(), client, { headers: { authorization: 'Bearer alice-token' } })).toBe(true);
+    const lookups = vi.spyOn(verifier, 'cachedToken');
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const context = new ExecutionContextHost([client, {}, 'message'], Routes, Routes.prototype.guarded);
+    context.setType('ws');
+    expect(bearer.canActivate(context)).toBe(true);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(verifier.calls).toBe(1);
   });
 
   it("over WebSocket, a connection's handshake is read once; its messages are still checked for revocation, each connection with its own token", async () => {

@@ -156,6 +156,25 @@ describe('AccessTokenVerifierService cache', () => {
     expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeUndefined();
   });
 
+  it('rechecks a token a caller holds without a lookup, even once evicted; refuses and forgets it once expired', async () => {
+    const { verifier } = setup(1);
+    const verified = await verifier.verifyToken(`good-alice.${TAIL}`);
+    await verifier.verifyToken(`good-bob00.${'b'.repeat(40)}`); // evicts Alice's from the cache
+    expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeUndefined();
+    expect(verifier.recheck(verified, Date.now())).toBe(verified);
+    const bob = verifier.cachedToken(`good-bob00.${'b'.repeat(40)}`)!;
+    expect(() => verifier.recheck(bob, (bob.claims.exp + 3600) * 1000)).toThrow('access token has expired');
+    expect(verifier.cachedToken(`good-bob00.${'b'.repeat(40)}`)).toBeUndefined();
+  });
+
+  it('rechecks nothing with cacheSize 0 (every call verifies), nor a token it did not verify', async () => {
+    const uncached = setup(0).verifier;
+    expect(uncached.recheck(await uncached.verifyToken(`good-alice.${TAIL}`))).toBeUndefined();
+    const { verifier } = setup();
+    const claims = (await verifier.verifyToken(`good-alice.${TAIL}`)).claims;
+    expect(verifier.recheck({ claims, subject: { sub: claims.sub } })).toBeUndefined();
+  });
+
   it('throws synchronously from cachedToken for a cached token that has expired', async () => {
     const { verifier } = setup();
     await verifier.verifyToken(`good-expiring.${TAIL}`);

@@ -147,6 +147,15 @@ export class AccessTokenVerifierService {
   }
 
   /**
+   * A token verified here before and held by the caller (the bearer guard holds a WebSocket
+   * connection's), checked again without a lookup: itself while unexpired at `now`; throws once
+   * it has expired; undefined with `bearer.cacheSize: 0` (verify every call instead).
+   */
+  recheck(verified: VerifiedAccessToken, now?: number): VerifiedAccessToken | undefined {
+    return this.verified.recheck(verified, now);
+  }
+
+  /**
    * Synchronously, the claims of a token verified before: undefined when it is not cached (then
    * `verify` it); throws when it has expired since. Lets a guard answer without a promise in the
    * steady state.

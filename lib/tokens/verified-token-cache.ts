@@ -116,6 +116,16 @@ export class VerifiedTokenCache {
   }
 
   /**
+   * A verified token its caller holds (a WebSocket connection's, see the bearer guard), checked
+   * again without looking it up: itself while it is valid at `now`; throws once it has expired.
+   * Undefined when this cache does not keep tokens (capacity 0: every call verifies), or for an
+   * object this cache did not make. Eviction does not end it: it only makes room in the cache.
+   */
+  recheck(verified: VerifiedAccessToken, now: number = Date.now()): VerifiedAccessToken | undefined {
+    return this.capacity === 0 || !(verified instanceof Entry) ? undefined : this.unexpired(verified, now);
+  }
+
+  /**
    * Remembers a token that passed verification (unless the capacity is 0); returns it with its
    * subject. `issuer`: the realm key of a further realm's token; undefined for the primary realm.
    * `credential`: the value the token was read from (its `Authorization` header), when reading
@@ -140,10 +150,10 @@ export class VerifiedTokenCache {
     return entry;
   }
 
-  /** The entry while it is valid at `now` (epoch ms); once expired it leaves the cache, and this throws. */
+  /** The entry while it is valid at `now` (epoch ms); once expired it leaves the cache (if still there), and this throws. */
   private unexpired(entry: Entry, now: number): Entry {
     if (entry.validUntil * 1000 > now) return entry;
-    this.entries.delete(entry.key);
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     this.forgetLast();
     throw new TokenInvalidError('expired', 'access token has expired');
   }
