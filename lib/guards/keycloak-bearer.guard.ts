@@ -85,9 +85,9 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     // the cache lookup (some 360 instructions under callgrind).
     const now = Date.now();
     // HTTP: the header a token was verified from is kept with it, so the same header again (a
-    // client's next request) is matched as a whole, without taking the token out of it (slicing
-    // ~1 KB cost about a fifth of the guard's instructions). Reading that header always yields
-    // that token, so the match is exact.
+    // client's next request) is matched as a whole, without taking the token out of it (a slice
+    // and its scans: the guard's own instructions went from ~2,700 to ~1,900 under callgrind).
+    // Reading that header always yields that token, so the match is exact.
     const header = kind === 'http' && this.matchesWholeHeader ? context.getArgByIndex<{ headers: HeaderBag }>(0).headers.authorization : undefined;
     const credential = typeof header === 'string' ? header : undefined;
     if (credential !== undefined) {
