@@ -139,11 +139,14 @@ describe('AccessTokenVerifierService cache', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('finds nothing by header for a token verified without one', async () => {
+  it('finds nothing by header for a token verified without one, or with a header that does not end with it', async () => {
     const { verifier } = setup();
     await verifier.verifyToken(`good-alice.${TAIL}`);
     expect(verifier.cachedCredential(`Bearer good-alice.${TAIL}`)).toBeUndefined();
     expect(verifier.cachedToken(`good-alice.${TAIL}`)).toBeDefined();
+    // Same last characters, so the same cache key: kept, it would answer for Carol's token.
+    await verifier.verifyToken(`good-carol.${TAIL}`, `Bearer forged-bob.${TAIL}`);
+    expect(verifier.cachedCredential(`Bearer forged-bob.${TAIL}`)).toBeUndefined();
   });
 
   it('refuses by header a token expired at the clock reading passed, and forgets it', async () => {

@@ -21,6 +21,11 @@ function keyOf(token: string): number {
   return key;
 }
 
+/** `value.endsWith(suffix)`, by V8's string comparison, which is many times faster than `endsWith` over ~1 KB. */
+function endsWith(value: string, suffix: string): boolean {
+  return value.length >= suffix.length && value.slice(value.length - suffix.length) === suffix;
+}
+
 /** A verified access token: its claims, and who it belongs to for the revocation check. */
 export interface VerifiedAccessToken {
   readonly claims: AccessTokenClaims;
@@ -129,15 +134,15 @@ export class VerifiedTokenCache {
    * Remembers a token that passed verification (unless the capacity is 0); returns it with its
    * subject. `issuer`: the realm key of a further realm's token; undefined for the primary realm.
    * `credential`: the value the token was read from (its `Authorization` header), when reading
-   * that same value always yields this token; it is kept only when it ends with the token's key
-   * characters, i.e. when `verifiedCredential` can find it.
+   * that same value always yields this token; it is kept only when it ends with the token, so
+   * that whoever brings it brings the whole verified token (checked once per verification).
    */
   remember(token: string, claims: AccessTokenClaims, issuer?: string, credential?: string): VerifiedAccessToken {
     const subject: RevocationSubject = Object.freeze(
       issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
     );
     const entry = new Entry(token, keyOf(token), claims.exp + this.clockTolerance, claims, subject);
-    if (credential !== undefined && keyOf(credential) === entry.key) entry.credential = credential;
+    if (credential !== undefined && endsWith(credential, token)) entry.credential = credential;
     if (this.capacity === 0) return entry;
     this.forgetLast();
     // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
