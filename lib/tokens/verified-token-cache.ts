@@ -142,8 +142,8 @@ export class VerifiedTokenCache {
       issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
     );
     const entry = new Entry(token, keyOf(token), claims.exp + this.clockTolerance, claims, subject);
-    if (credential !== undefined && endsWith(credential, token)) entry.credential = credential;
     if (this.capacity === 0) return entry;
+    if (credential !== undefined && endsWith(credential, token)) entry.credential = credential;
     this.forgetLast();
     // Re-inserted at the end: Map keeps insertion order, which the eviction below relies on.
     this.entries.delete(entry.key);
