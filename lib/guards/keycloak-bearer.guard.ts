@@ -62,6 +62,9 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
    */
   private readonly matchesWholeHeader: boolean;
 
+  /** The same for a GraphQL operation over HTTP, which also needs tokenFromGraphql as here. */
+  private readonly matchesWholeGraphqlHeader: boolean;
+
   /**
    * Whether a WebSocket connection may hold its verified token (see connectionOf): not when
    * tokenOf is overridden, nor with a verifier of the app's own that cannot recheck it.
@@ -73,6 +76,7 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     // A subclass that reads tokens its own way (tokenOf, extractToken) is never bypassed.
     const readsTokensAsHere = this.tokenOf === KeycloakBearerGuard.prototype.tokenOf;
     this.matchesWholeHeader = readsTokensAsHere && this.extractToken === KeycloakBearerGuard.prototype.extractToken && typeof verifier.cachedCredential === 'function';
+    this.matchesWholeGraphqlHeader = this.matchesWholeHeader && this.tokenFromGraphql === KeycloakBearerGuard.prototype.tokenFromGraphql;
     this.holdsConnectionTokens = readsTokensAsHere && typeof verifier.recheck === 'function';
   }
 
@@ -84,12 +88,11 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
     // Read once for the expiry and the revocation horizon: a clock read costs about as much as
     // the cache lookup (some 360 instructions under callgrind).
     const now = Date.now();
-    // HTTP: the header a token was verified from is kept with it, so the same header again (a
-    // client's next request) is matched as a whole, without taking the token out of it (a slice
-    // and its scans: the guard's own instructions went from ~2,700 to ~1,900 under callgrind).
-    // Reading that header always yields that token, so the match is exact.
-    const header = kind === 'http' && this.matchesWholeHeader ? context.getArgByIndex<{ headers: HeaderBag }>(0).headers.authorization : undefined;
-    const credential = typeof header === 'string' ? header : undefined;
+    // HTTP (and GraphQL over HTTP): the header a token was verified from is kept with it, so the
+    // same header again (a client's next request) is matched as a whole, without taking the token
+    // out of it (a slice and its scans: the guard's own instructions went from ~2,700 to ~1,900
+    // under callgrind). Reading that header always yields that token, so the match is exact.
+    const credential = this.authorizationHeaderOf(context, kind);
     if (credential !== undefined) {
       const known = this.cached(credential, 'credential', now);
       if (known !== undefined) return this.admit(context, kind, known, now);
@@ -265,6 +268,27 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
   /** The token of a `Bearer <token>` value when it is well formed (isWellFormed), else undefined. */
   private bearerValue(value: string | undefined): string | undefined {
     return bearerToken(value, this.isWellFormed);
+  }
+
+  /**
+   * The `Authorization` header the call's token is read from, for the whole-header match (see
+   * authenticate): an HTTP request's, or a GraphQL operation's HTTP request's when no graphql-ws
+   * `connectionParams` come first. Undefined in the other contexts, or when not matched whole.
+   */
+  private authorizationHeaderOf(context: ExecutionContext, kind: ContextKind): string | undefined {
+    let request: { headers: HeaderBag } | undefined;
+    if (kind === 'http') {
+      if (!this.matchesWholeHeader) return undefined;
+      request = context.getArgByIndex<{ headers: HeaderBag }>(0);
+    } else if (kind === 'graphql') {
+      if (!this.matchesWholeGraphqlHeader) return undefined;
+      const graphqlContext = graphqlContextOf(context);
+      // A subscription's token comes from its connectionParams first: not this header's.
+      if (connectionParamsOf(graphqlContext) !== undefined) return undefined;
+      request = graphqlRequestOf(graphqlContext);
+    }
+    const header = request?.headers.authorization;
+    return typeof header === 'string' ? header : undefined;
   }
 
   /** The HTTP request whose `Authorization` header names the scheme (HTTP, GraphQL over HTTP). */

@@ -64,6 +64,14 @@ function httpContext(request: object, route: keyof Routes = 'guarded') {
   return { context, response };
 }
 
+/** A GraphQL resolver call, `[root, args, context, info]`, with this GraphQL context. */
+function graphqlCall(graphqlContext: object): ExecutionContextHost {
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const context = new ExecutionContextHost([{}, {}, graphqlContext, {}], Routes, Routes.prototype.guarded);
+  context.setType('graphql');
+  return context;
+}
+
 /** Access tokens the stand-in verifier knows: signature and claim checks have tests of their own. */
 const TOKENS = new Map<string, AccessTokenClaims>([
   ['alice-token', { iss: ISSUER, sub: 'alice', sid: 'kc-alice', azp: 'app', iat: nowSeconds(), exp: nowSeconds() + 300 }],
@@ -361,6 +369,44 @@ describe('KeycloakBearerGuard hot path', () => {
     expect(await apiToken.canActivate(httpContext(bob).context)).toBe(true);
     expect(bob.accessTokenClaims).toBe(TOKENS.get('bob-token'));
     expect(verifier.credentialHits).toBe(0);
+  });
+
+  it('GraphQL over HTTP: the very header a token was verified from answers the next operations; a subscription\'s connectionParams come first', async () => {
+    const { bearer, verifier } = await setup();
+    const query = { req: { headers: { authorization: 'Bearer alice-token' } } };
+    expect(await bearer.canActivate(graphqlCall(query))).toBe(true);
+    expect([...verifier.byCredential.keys()]).toEqual(['Bearer alice-token']);
+    const next = { req: { headers: { authorization: ['Bearer', 'alice-token'].join(' ') } } };
+    expect(bearer.canActivate(graphqlCall(next))).toBe(true);
+    expect((next as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('alice-token'));
+    expect(verifier.credentialHits).toBe(1);
+    // The same known header behind a subscription whose connectionParams carry Bob's token: Bob.
+    const subscription = { connectionParams: { authorization: 'Bearer bob-token' }, req: { headers: { authorization: 'Bearer alice-token' } } };
+    expect(await bearer.canActivate(graphqlCall(subscription))).toBe(true);
+    expect((subscription as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('bob-token'));
+    expect(verifier.credentialHits).toBe(1);
+    // Bob's token was verified from connectionParams, not from a header: none is kept for it.
+    expect([...verifier.byCredential.keys()]).toEqual(['Bearer alice-token']);
+  });
+
+  it('GraphQL: a guard that reads its token elsewhere (tokenFromGraphql overridden) is never answered from the Authorization header; over HTTP it still is', async () => {
+    @Injectable()
+    class GraphqlApiTokenGuard extends KeycloakBearerGuard {
+      protected override tokenFromGraphql(graphqlContext: Record<string, unknown>): string | undefined {
+        const value = (graphqlContext.req as { headers: Record<string, unknown> }).headers['x-api-token'];
+        return typeof value === 'string' ? value : undefined;
+      }
+    }
+    const { bearer, verifier, moduleRef } = await setup({}, { guards: [GraphqlApiTokenGuard] });
+    const apiToken = moduleRef.get(GraphqlApiTokenGuard);
+    expect(await bearer.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    // Alice's header is known, but this guard reads x-api-token in GraphQL: Bob.
+    const bob = { req: { headers: { authorization: 'Bearer alice-token', 'x-api-token': 'bob-token' } } };
+    expect(await apiToken.canActivate(graphqlCall(bob))).toBe(true);
+    expect((bob as RequestWithAccessToken).accessTokenClaims).toBe(TOKENS.get('bob-token'));
+    expect(verifier.credentialHits).toBe(0);
+    expect(apiToken.canActivate(httpContext(bearerRequest('alice-token')).context)).toBe(true);
+    expect(verifier.credentialHits).toBe(1);
   });
 
   it('works with a verifier of the app\'s own that keeps no headers (no cachedCredential)', async () => {

@@ -77,6 +77,22 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL (%s)', (driver) => {
       expect(test.app.get(RefusalLog).countsByContext()['bearer-guard:revoked_sid']?.graphql).toBeGreaterThanOrEqual(1);
     });
 
+    it(`a token verified under one form of the header is served under others, and refused under each once revoked (${driver})`, async () => {
+      const sid = newSid();
+      const access = await token('gina', sid);
+      // The header a token was verified from is matched whole afterwards; the other forms are read as before.
+      const forms = [`bearer  ${access}`, `Bearer ${access}`, `BEARER ${access}  `, `bearer  ${access}`];
+      for (const authorization of forms) expect((await graphqlQuery(test.url, '{ me { sub sid } }', { authorization })).body).toEqual({ data: { me: { sub: 'gina', sid } } });
+      await test.app.get(RevocationService).revokeSid(sid);
+      for (const authorization of forms) {
+        const { status, body } = await graphqlQuery(test.url, '{ me { sub } }', { authorization });
+        expect(status).toBeLessThan(500);
+        expect(body.data ?? null).toBeNull();
+        expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        expect(body.errors?.[0]?.message).toMatch(/revoked \(sid\)/);
+      }
+    });
+
     it(`a mutation is guarded the same way: admitted, then refused once revoked (${driver})`, async () => {
       const sid = newSid();
       const access = await token('mona', sid);
