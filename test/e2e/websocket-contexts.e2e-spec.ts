@@ -78,6 +78,22 @@ describe.each(WS_ADAPTERS)('WebSocket gateways (%s adapter)', (adapter) => {
     expect(socket.isClosed()).toBe(false);
   });
 
+  it(`a token that expires while its connection is open: the next message is refused as expired (${adapter})`, async () => {
+    const sid = newSid();
+    // Accepted until exp + clockTolerance (5 s by default): one to two seconds from now.
+    const exp = now() - 3;
+    const socket = open('bearer', { token: await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'edna', sid, iat: exp - 60, exp }) });
+    socket.send('whoami');
+    expect(await socket.next('whoami')).toEqual({ sub: 'edna', sid });
+    // The connection holds its verified token; its expiry is rechecked with every message.
+    await new Promise((resolve) => setTimeout(resolve, (exp + 5) * 1000 - Date.now() + 50));
+    socket.send('whoami');
+    const exception = (await socket.next('exception')) as { code: string; statusCode: number; message: string };
+    expect(exception).toMatchObject({ code: 'UNAUTHENTICATED', statusCode: 401 });
+    expect(exception.message).toMatch(/expired/);
+    expect(test.app.get(RefusalLog).countsByContext()['bearer-guard:token_invalid']?.ws).toBeGreaterThanOrEqual(1);
+  });
+
   it(`a logout closes the open connection (ws: close code 4401; socket.io: a logout event, then a server disconnect) (${adapter})`, async () => {
     const sid = newSid();
     const socket = open('bearer', { token: await token('dora', sid) });
