@@ -5,6 +5,7 @@ export const DEFAULT_OPTIONS = {
   jwks: { cooldown: 30_000, cacheMaxAge: 600_000, timeout: 5_000 },
   logoutToken: { types: ['logout+jwt', 'JWT'], allowUntyped: true, requireExp: true, maxAge: 300 },
   bearerCacheSize: 10_000,
+  bearerCacheMaxAge: 600_000,
   sessionProperty: 'keycloak',
   revocationTtl: 36_000,
   maxSessionsPerUser: 1_000,

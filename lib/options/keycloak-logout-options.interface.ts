@@ -74,6 +74,12 @@ export interface BearerOptions {
   /** Verified access tokens kept (by token string) to skip repeated signature checks. Default 10000. */
   cacheSize?: number;
   /**
+   * Ms a verified token is trusted without checking its signature again, however far off its
+   * `exp`; its next call after that verifies it again against the realm's keys as published then
+   * (a key the realm withdrew refuses it). Default 600000.
+   */
+  cacheMaxAge?: number;
+  /**
    * A query parameter of the WebSocket handshake URL that may carry the access token (e.g.
    * `access_token`), for clients that can set neither a header nor a handshake payload. Off by
    * default: URLs end up in proxy and access logs. Never read on HTTP requests.
@@ -276,7 +282,7 @@ export interface ResolvedKeycloakLogoutOptions {
   jwksUri: string | undefined;
   jwks: Required<JwksOptions>;
   logoutToken: Required<LogoutTokenOptions>;
-  bearer: { audience: string[] | undefined; cacheSize: number; queryParameter: string | undefined };
+  bearer: { audience: string[] | undefined; cacheSize: number; cacheMaxAge: number; queryParameter: string | undefined };
   liveConnections: { closeAtLogout: boolean; beforeClose: LiveConnectionOptions['beforeClose'] };
   sessionProperty: string;
   revocationTtl: number;

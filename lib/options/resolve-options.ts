@@ -126,7 +126,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
   }
   const jwks = section(input, 'jwks', ['cooldown', 'cacheMaxAge', 'timeout']);
   const logoutToken = section(input, 'logoutToken', ['types', 'allowUntyped', 'requireExp', 'maxAge']);
-  const bearer = section(input, 'bearer', ['audience', 'cacheSize', 'queryParameter']);
+  const bearer = section(input, 'bearer', ['audience', 'cacheSize', 'cacheMaxAge', 'queryParameter']);
   const live = section(input, 'liveConnections', ['closeAtLogout', 'beforeClose']);
   const jwksUri = optionalString(input.jwksUri, 'jwksUri');
   const backend = logoutBackend(input.backend);
@@ -161,6 +161,7 @@ export function resolveOptions(options: KeycloakLogoutModuleOptions): ResolvedKe
     bearer: {
       audience: audience(bearer.audience),
       cacheSize: integer(bearer.cacheSize, 'bearer.cacheSize', DEFAULT_OPTIONS.bearerCacheSize, 0, 10_000_000),
+      cacheMaxAge: integer(bearer.cacheMaxAge, 'bearer.cacheMaxAge', DEFAULT_OPTIONS.bearerCacheMaxAge, 1_000, 86_400_000),
       queryParameter: optionalString(bearer.queryParameter, 'bearer.queryParameter'),
     },
     liveConnections: {

@@ -8,7 +8,7 @@ import { AccessTokenVerifierService } from './access-token-verifier.service.js';
 const TAIL = 'T'.repeat(40);
 
 /** A verifier whose signature check accepts tokens starting with "good" and counts its calls. */
-function setup(cacheSize = 10) {
+function setup(cacheSize = 10, cacheMaxAge?: number) {
   const calls: string[] = [];
   const jws = {
     verifyJwt: (token: string) => {
@@ -19,7 +19,7 @@ function setup(cacheSize = 10) {
       return Promise.resolve({ payload: { iss: 'iss', iat: now, exp, sub: token.slice(0, 12), azp: 'app' }, header: { alg: 'RS256', typ: 'JWT' } });
     },
   } as unknown as JwsVerifierService;
-  const options = { clientId: 'app', clockTolerance: 5, bearer: { audience: undefined, cacheSize } } as unknown as ResolvedKeycloakLogoutOptions;
+  const options = { clientId: 'app', clockTolerance: 5, bearer: { audience: undefined, cacheSize, cacheMaxAge } } as unknown as ResolvedKeycloakLogoutOptions;
   return { verifier: new AccessTokenVerifierService(options, jws), calls };
 }
 
@@ -176,6 +176,26 @@ describe('AccessTokenVerifierService cache', () => {
     const { verifier } = setup();
     const claims = (await verifier.verifyToken(`good-alice.${TAIL}`)).claims;
     expect(verifier.recheck({ claims, subject: { sub: claims.sub } })).toBeUndefined();
+  });
+
+  it('verifies a token again once it has been cached for bearer.cacheMaxAge, however far off its exp', async () => {
+    const { verifier, calls } = setup(10, 60_000);
+    const header = `Bearer good-alice.${TAIL}`;
+    const verified = await verifier.verifyToken(`good-alice.${TAIL}`, header);
+    const now = Date.now();
+    // Within the age: answered from the cache, by the token, its header, or held.
+    expect(verifier.cachedToken(`good-alice.${TAIL}`, now + 50_000)).toBe(verified);
+    expect(verifier.cachedCredential(header, now + 50_000)).toBe(verified);
+    expect(verifier.recheck(verified, now + 50_000)).toBe(verified);
+    // Past it, with the token still 4 minutes from its exp: a miss (verify again), not a refusal.
+    expect(verifier.recheck(verified, now + 61_000)).toBeUndefined();
+    expect(verifier.cachedToken(`good-alice.${TAIL}`, now + 61_000)).toBeUndefined();
+    expect(verifier.cachedCredential(header, now)).toBeUndefined();
+    expect(calls).toHaveLength(1);
+    const again = await verifier.verifyToken(`good-alice.${TAIL}`, header);
+    expect(again).not.toBe(verified);
+    expect(calls).toHaveLength(2);
+    expect(verifier.cachedCredential(header)).toBe(again);
   });
 
   it('throws synchronously from cachedToken for a cached token that has expired', async () => {

@@ -103,7 +103,7 @@ export class AccessTokenVerifierService {
     /** With several realms: where a token of another realm than the primary one is verified. */
     @Optional() @Inject(ACCESS_TOKEN_REALMS) private readonly realms?: AccessTokenRealms,
   ) {
-    this.verified = new VerifiedTokenCache(options.bearer.cacheSize, options.clockTolerance);
+    this.verified = new VerifiedTokenCache(options.bearer.cacheSize, options.clockTolerance, options.bearer.cacheMaxAge);
   }
 
   async verify(token: string): Promise<AccessTokenClaims> {

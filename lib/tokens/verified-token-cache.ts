@@ -45,7 +45,7 @@ export interface VerifiedAccessToken {
 }
 
 /**
- * A cached token. It is its own RevocationMemo, and its expiry is in whole seconds (a small
+ * A cached token. It is its own RevocationMemo, and its times are in whole seconds (a small
  * integer, where epoch milliseconds would be a separate heap number): a hit then reads this
  * object and the token's characters, and none of the claims, subject or memo objects. Under load,
  * with thousands of tokens in turn, each object read is a trip to memory (bench/RESULTS.md section 1).
@@ -62,6 +62,11 @@ class Entry implements VerifiedAccessToken, RevocationMemo {
     readonly key: number,
     /** Until when it is accepted: `exp` plus the clock tolerance, epoch seconds. */
     readonly validUntil: number,
+    /**
+     * Until when it is answered from the cache, epoch seconds: validUntil, or earlier when the
+     * cache's maximum age ends first (then it is verified again, see VerifiedTokenCache.usable).
+     */
+    readonly trustedUntil: number,
     readonly claims: AccessTokenClaims,
     readonly subject: Readonly<RevocationSubject>,
   ) {}
@@ -72,9 +77,11 @@ class Entry implements VerifiedAccessToken, RevocationMemo {
 }
 
 /**
- * Access tokens verified before, until they expire, at most `capacity` (oldest evicted first).
- * Only the outcome of verification is kept, with each token's RevocationMemo (a "not revoked"
- * valid until the next revocation is applied), never a refusal.
+ * Access tokens verified before, until they expire, at most `capacity` (oldest evicted first),
+ * each for at most `maxAge` ms: a token's `exp` is its issuer's to choose, and whoever held a
+ * realm key could choose a distant one, so after that age a token is verified again against the
+ * keys the realm publishes then. Only the outcome of verification is kept, with each token's
+ * RevocationMemo (a "not revoked" valid until the next revocation is applied), never a refusal.
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<number, Entry>();
@@ -89,6 +96,7 @@ export class VerifiedTokenCache {
   constructor(
     private readonly capacity: number,
     private readonly clockTolerance: number,
+    private readonly maxAge: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Whether this exact token was verified (and not yet evicted), expired or not. */
@@ -102,12 +110,12 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * A token verified before, with its claims and subject; undefined when not cached; throws once
-   * it has expired (at `now`, epoch ms).
+   * A token verified before, with its claims and subject; undefined when not cached (or due to be
+   * verified again); throws once it has expired (at `now`, epoch ms).
    */
   verified(token: string, now: number = Date.now()): VerifiedAccessToken | undefined {
     const entry = this.lookup(token);
-    return entry === undefined ? undefined : this.unexpired(entry, now);
+    return entry === undefined ? undefined : this.usable(entry, now);
   }
 
   /**
@@ -117,17 +125,18 @@ export class VerifiedTokenCache {
    */
   verifiedCredential(credential: string, now: number = Date.now()): VerifiedAccessToken | undefined {
     const entry = this.entries.get(keyOf(credential));
-    return entry === undefined || entry.credential !== credential ? undefined : this.unexpired(entry, now);
+    return entry === undefined || entry.credential !== credential ? undefined : this.usable(entry, now);
   }
 
   /**
    * A verified token its caller holds (a WebSocket connection's, see the bearer guard), checked
    * again without looking it up: itself while it is valid at `now`; throws once it has expired.
-   * Undefined when this cache does not keep tokens (capacity 0: every call verifies), or for an
-   * object this cache did not make. Eviction does not end it: it only makes room in the cache.
+   * Undefined when this cache does not keep tokens (capacity 0: every call verifies), for an
+   * object this cache did not make, or once it is due to be verified again (`maxAge`). Eviction
+   * does not end it: it only makes room in the cache.
    */
   recheck(verified: VerifiedAccessToken, now: number = Date.now()): VerifiedAccessToken | undefined {
-    return this.capacity === 0 || !(verified instanceof Entry) ? undefined : this.unexpired(verified, now);
+    return this.capacity === 0 || !(verified instanceof Entry) ? undefined : this.usable(verified, now);
   }
 
   /**
@@ -141,7 +150,10 @@ export class VerifiedTokenCache {
     const subject: RevocationSubject = Object.freeze(
       issuer === undefined ? { sid: claims.sid, sub: claims.sub, iat: claims.iat } : { sid: claims.sid, sub: claims.sub, iat: claims.iat, issuer },
     );
-    const entry = new Entry(token, keyOf(token), claims.exp + this.clockTolerance, claims, subject);
+    const validUntil = claims.exp + this.clockTolerance;
+    // Floored: an entry is never trusted longer than maxAge.
+    const trustedUntil = Math.min(validUntil, Math.floor((Date.now() + this.maxAge) / 1000));
+    const entry = new Entry(token, keyOf(token), validUntil, trustedUntil, claims, subject);
     if (this.capacity === 0) return entry;
     if (credential !== undefined && endsWith(credential, token)) entry.credential = credential;
     this.forgetLast();
@@ -155,11 +167,16 @@ export class VerifiedTokenCache {
     return entry;
   }
 
-  /** The entry while it is valid at `now` (epoch ms); once expired it leaves the cache (if still there), and this throws. */
-  private unexpired(entry: Entry, now: number): Entry {
-    if (entry.validUntil * 1000 > now) return entry;
+  /**
+   * The entry while it is trusted at `now` (epoch ms). Past that it leaves the cache (if still
+   * there): expired, this throws; only due to be verified again (maxAge), it answers undefined,
+   * a miss, so the caller verifies the token again.
+   */
+  private usable(entry: Entry, now: number): Entry | undefined {
+    if (entry.trustedUntil * 1000 > now) return entry;
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     this.forgetLast();
+    if (entry.validUntil * 1000 > now) return undefined;
     throw new TokenInvalidError('expired', 'access token has expired');
   }
 

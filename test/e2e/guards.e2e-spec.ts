@@ -296,3 +296,29 @@ describe('JWKS unreachable for an unknown key', () => {
     }
   });
 });
+
+describe.each(ADAPTERS)('a signing key the realm withdraws (%s)', (adapter) => {
+  it('ends the tokens it signed once bearer.cacheMaxAge has passed, however far off their exp; tokens of the key that stays keep working', async () => {
+    const realm = await FakeRealm.start();
+    const test = await startTestApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, bearer: { cacheMaxAge: 1_000 }, jwks: { cacheMaxAge: 1_000 } }));
+    const call = (token: string) => fetch(`${test.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    try {
+      // Signed by key-1 and valid for an hour: cached once verified.
+      const older = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'walt', sid: `withdrawn-${adapter}`, exp: nowSeconds() + 3_600 });
+      expect((await call(older)).status).toBe(200);
+      // Keycloak: a new key signs from now on, and the old key's provider is deleted.
+      await realm.rotate('key-2');
+      realm.keys.splice(1);
+      const newer = await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'walt', sid: `kept-${adapter}` });
+      // Past both ages: the cached token is verified again, against the keys published now.
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const refused = await call(older);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({ error: 'invalid_token', error_description: 'access token is signed with a key the realm does not publish' });
+      expect((await call(newer)).status).toBe(200);
+    } finally {
+      await test.close();
+      await realm.close();
+    }
+  });
+});
