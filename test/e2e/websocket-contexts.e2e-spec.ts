@@ -196,6 +196,35 @@ describe.each(WS_ADAPTERS)('WebSocket gateways (%s adapter)', (adapter) => {
   });
 });
 
+describe.each(WS_ADAPTERS)('a signing key the realm withdraws, over an open connection (%s adapter)', (adapter) => {
+  it('the connection\'s next message after bearer.cacheMaxAge is verified again and refused; a connection with the new key\'s token is served', async () => {
+    const realm = await FakeRealm.start();
+    const test = await startWebsocketApp(adapter, KeycloakLogoutModule.forRoot({ issuer: realm.issuer, clientId: CLIENT, bearer: { cacheMaxAge: 1_000 }, jwks: { cacheMaxAge: 1_000 } }));
+    const sockets: TestSocket[] = [];
+    try {
+      const older = connect(adapter, test.url, 'kept', { token: await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'walt', sid: `withdrawn-${adapter}`, exp: now() + 3_600 }) });
+      sockets.push(older);
+      older.send('whoami');
+      expect(await older.next('whoami')).toEqual({ sub: 'walt', sid: `withdrawn-${adapter}` });
+      // Keycloak: a new key signs from now on, and the old key's provider is deleted.
+      await realm.rotate('key-2');
+      realm.keys.splice(1);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      older.send('whoami');
+      const exception = (await older.next('exception')) as { code: string; statusCode: number; message: string };
+      expect(exception).toMatchObject({ code: 'UNAUTHENTICATED', statusCode: 401, message: 'access token is signed with a key the realm does not publish' });
+      const newer = connect(adapter, test.url, 'kept', { token: await keycloakAccessToken(realm, { clientId: CLIENT, sub: 'walt', sid: `kept-${adapter}` }) });
+      sockets.push(newer);
+      newer.send('whoami');
+      expect(await newer.next('whoami')).toEqual({ sub: 'walt', sid: `kept-${adapter}` });
+    } finally {
+      for (const socket of sockets) socket.close();
+      await test.close();
+      await realm.close();
+    }
+  });
+});
+
 describe('WebSocket handshake query parameter, not enabled', () => {
   it('a token in the URL is not read unless bearer.queryParameter is set', async () => {
     const realm = await FakeRealm.start();
