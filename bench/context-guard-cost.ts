@@ -423,6 +423,7 @@ async function saveTimedReport(
     '  event (a refusal) or a closed connection fails the run. The guard checks every `guarded` message against the handshake\'s token.',
     `- \`allowAll\` has a guard that returns \`true\` without looking at the call: what any guard costs in that context's Nest pipeline.`,
     `- ${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${WARMUP_SECONDS} s warm-up per operation, then ${ROUNDS} rounds, targets alternated.`,
+    '  `bearer.cacheMaxAge` is 24 hours in the apps (support/library.ts): the steady state over the whole run.',
     `  In a round, each server is loaded ${ROUND_WARMUP_SECONDS} s unmeasured (an idle server comes back slower), then its three operations take turns`,
     `  in windows of ${WINDOW_MILLIS} ms on the same connections, ${SECONDS} s per operation in all, the server's CPU time read at every switch (a slow`,
     '  second of the shared machine then falls on every operation alike, where 3 s measurements one after the other, the method',

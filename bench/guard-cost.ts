@@ -364,6 +364,7 @@ try {
     `Same app, same requests: \`GET /api/open\` (no guard) and \`GET /api/guarded\` (\`@UseGuards(KeycloakBearerGuard)\`), both returning \`{"ok":true}\`;`,
     `every request carries \`Authorization: Bearer\` with one of ${TOKENS} Keycloak-shaped access tokens (distinct \`sid\`/\`sub\`, RS256), rotated;`,
     `${num(OTHER_REVOCATIONS)} other sessions revoked in each app beforehand. ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up per route, then ${ROUNDS} rounds, apps alternated.`,
+    '`bearer.cacheMaxAge` is 24 hours in the apps (support/library.ts): the steady state over the whole run, not one verification of every token 10 minutes in.',
     `In a round, each app is loaded ${ROUND_WARMUP_SECONDS} s unmeasured (an idle server comes back slower), then its routes take turns in windows of ${WINDOW_MILLIS} ms on the same`,
     `connections, ${SECONDS} s per route in all (bench/support/interleaved-load.ts), the server's CPU time read at every switch; a pass visits every route`,
     'once (open, header-only, guarded, then back). A ratio is the median over rounds of the median over passes of guarded ÷ open (req/s within',

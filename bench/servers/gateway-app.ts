@@ -18,7 +18,7 @@ import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@n
 import type { KeycloakBearerGuard } from '../../lib/index.js';
 import { AllowAllGuard } from '../support/allow-all.guard.js';
 import { readConfig, serve } from '../support/child.js';
-import { lib } from '../support/library.js';
+import { lib, steadyStateCacheAge } from '../support/library.js';
 import { revocationHandlers } from '../support/revocation-handlers.js';
 
 export type GatewayAdapterName = 'ws' | 'socket.io';
@@ -62,7 +62,7 @@ class BenchGateway implements OnGatewayConnection {
 }
 
 async function start(): Promise<INestApplication> {
-  const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({ issuer: config.issuer, clientId: config.clientId });
+  const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({ issuer: config.issuer, clientId: config.clientId, bearer: await steadyStateCacheAge() });
 
   @Module({ imports: [logoutModule], providers: [BenchGateway] })
   class GatewayBenchModule {}

@@ -15,7 +15,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AllowAllGuard } from '../support/allow-all.guard.js';
 import { readConfig, serve } from '../support/child.js';
-import { lib } from '../support/library.js';
+import { lib, steadyStateCacheAge } from '../support/library.js';
 import { revocationHandlers } from '../support/revocation-handlers.js';
 
 export type GraphqlDriverName = 'apollo-express' | 'mercurius-fastify';
@@ -58,7 +58,7 @@ class BenchResolver {
 }
 
 async function start(): Promise<INestApplication> {
-  const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({ issuer: config.issuer, clientId: config.clientId });
+  const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({ issuer: config.issuer, clientId: config.clientId, bearer: await steadyStateCacheAge() });
   const graphql =
     config.driver === 'apollo-express'
       ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, graphiql: false })

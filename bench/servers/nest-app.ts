@@ -12,7 +12,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { KeycloakLogoutModuleOptions, SessionRegistry } from '../../lib/index.js';
 import { serve, readConfig, type Handler } from '../support/child.js';
-import { lib, loadRedisSubpath } from '../support/library.js';
+import { lib, loadRedisSubpath, steadyStateCacheAge } from '../support/library.js';
 import { revocationHandlers } from '../support/revocation-handlers.js';
 
 export interface NestAppConfig {
@@ -170,7 +170,7 @@ async function appModule(): Promise<DynamicModule> {
   const logoutModule: DynamicModule = lib.KeycloakLogoutModule.forRoot({
     issuer: config.issuer,
     clientId: config.clientId,
-    ...(config.bearerCacheSize !== undefined ? { bearer: { cacheSize: config.bearerCacheSize } } : {}),
+    bearer: { ...(config.bearerCacheSize !== undefined ? { cacheSize: config.bearerCacheSize } : {}), ...(await steadyStateCacheAge()) },
     ...(await storageOptions()),
   });
   return { module: class BenchAppModule {}, imports: [logoutModule], controllers: [BenchApiController] };

@@ -38,3 +38,15 @@ export async function loadInternal<T>(relative: string): Promise<T> {
   // This file runs from bench/dist/bench/support/.
   return (await import(new URL(`../../../../dist/${relative}`, import.meta.url).href)) as T;
 }
+
+/**
+ * `bearer.cacheMaxAge` for a benchmark that measures the steady state (tokens seen before) over a
+ * run longer than the library's default age (10 minutes): 24 hours, else every token would be
+ * verified again once mid-run, a burst of signature checks in one measurement. In production that
+ * costs one verification per token per 10 minutes (bench/RESULTS.md section 8 for its price).
+ * Nothing for a build older than the option (a `--baseline`), which would refuse it.
+ */
+export async function steadyStateCacheAge(): Promise<{ cacheMaxAge?: number }> {
+  const { DEFAULT_OPTIONS } = await loadInternal<{ DEFAULT_OPTIONS: Record<string, unknown> }>('options/default-options.js');
+  return 'bearerCacheMaxAge' in DEFAULT_OPTIONS ? { cacheMaxAge: 86_400_000 } : {};
+}
