@@ -276,18 +276,11 @@ export class KeycloakBearerGuard extends RevocationGuardBase {
    * `connectionParams` come first. Undefined in the other contexts, or when not matched whole.
    */
   private authorizationHeaderOf(context: ExecutionContext, kind: ContextKind): string | undefined {
-    let request: { headers: HeaderBag } | undefined;
-    if (kind === 'http') {
-      if (!this.matchesWholeHeader) return undefined;
-      request = context.getArgByIndex<{ headers: HeaderBag }>(0);
-    } else if (kind === 'graphql') {
-      if (!this.matchesWholeGraphqlHeader) return undefined;
-      const graphqlContext = graphqlContextOf(context);
-      // A subscription's token comes from its connectionParams first: not this header's.
-      if (connectionParamsOf(graphqlContext) !== undefined) return undefined;
-      request = graphqlRequestOf(graphqlContext);
-    }
-    const header = request?.headers.authorization;
+    const matched = kind === 'http' ? this.matchesWholeHeader : kind === 'graphql' && this.matchesWholeGraphqlHeader;
+    if (!matched) return undefined;
+    // A subscription's token comes from its connectionParams first: not this header's.
+    if (kind === 'graphql' && connectionParamsOf(graphqlContextOf(context)) !== undefined) return undefined;
+    const header = this.httpRequestOf(context, kind)?.headers.authorization;
     return typeof header === 'string' ? header : undefined;
   }
 
